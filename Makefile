@@ -1,0 +1,38 @@
+# FasterAPI developer entry points.  `make run` and `make test` are all you need.
+SHELL := /bin/bash
+VENV  := $(CURDIR)/.venv
+VPY   := $(VENV)/bin/python
+HOST  ?= 127.0.0.1
+PORT  ?= 8000
+
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+
+.PHONY: setup run test test-rust test-python bench scaling clean-venv
+
+setup:
+	@bash scripts/setup
+
+run: setup
+	cd $(CURDIR) && $(VENV)/bin/fasterapi run examples.hello:app --host $(HOST) --port $(PORT)
+
+# Rust tests link libpython from the venv's base interpreter, which may live in a
+# prefix that is not on the loader path (scripts/build-python): add its LIBDIR.
+test: setup
+	@$(MAKE) --no-print-directory test-rust test-python
+
+test-rust:
+	PYO3_PYTHON=$(VPY) \
+	LD_LIBRARY_PATH="$$($(VPY) -c 'import sysconfig; print(sysconfig.get_config_var("LIBDIR"))')$${LD_LIBRARY_PATH:+:$$LD_LIBRARY_PATH}" \
+	cargo test --release --workspace
+
+test-python:
+	$(VPY) -m pytest -q tests
+
+bench: setup
+	@bash scripts/bench
+
+scaling: setup
+	@bash scripts/scaling
+
+clean-venv:
+	rm -rf .venv .bench-venv

@@ -1,0 +1,37 @@
+"""FasterAPI: FastAPI's API, served by a Rust thread-per-core server.
+
+Each CPU core runs its own CPython sub-interpreter with its own GIL, so this
+package is standard-library only and keeps no state that assumes a single
+interpreter: every interpreter imports its own copy.
+"""
+
+from fasterapi import status
+from fasterapi.applications import FasterAPI
+from fasterapi.encoders import jsonable_encoder
+from fasterapi.exceptions import HTTPException, RequestValidationError
+from fasterapi.params import Body, Cookie, Header, Path, Query
+from fasterapi.requests import Request
+from fasterapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
+from fasterapi.routing import APIRouter
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "APIRouter",
+    "Body",
+    "Cookie",
+    "FasterAPI",
+    "HTMLResponse",
+    "HTTPException",
+    "Header",
+    "JSONResponse",
+    "Path",
+    "PlainTextResponse",
+    "Query",
+    "RedirectResponse",
+    "Request",
+    "RequestValidationError",
+    "Response",
+    "jsonable_encoder",
+    "status",
+]

@@ -1,0 +1,59 @@
+"""What the bridge calls in every serving interpreter: ``load_app("module:attr")``.
+
+See docs/bridge-contract.md, section 2. Errors are raised with a one-line
+message, which the bridge (or the CLI) prints as is.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from fasterapi.encoders import encode_fallback
+from fasterapi.responses import Response
+
+#: Set by the CLI to the directory the app is imported from. Sub-interpreters
+#: get a fresh ``sys.path`` without the main interpreter's additions (the
+#: current directory, a script's directory), but they do see the process
+#: environment, so the directory travels this way.
+APP_DIR_ENV = "FASTERAPI_APP_DIR"
+
+
+def import_from_string(spec: str) -> Any:
+    module_name, sep, attr_path = spec.partition(":")
+    if not sep or not module_name or not attr_path:
+        raise ValueError(f"app must be given as MODULE:ATTRIBUTE, got {spec!r}")
+
+    app_dir = os.environ.get(APP_DIR_ENV)
+    if app_dir and app_dir not in sys.path:
+        sys.path.insert(0, app_dir)
+
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise ImportError(f"could not import module {module_name!r}: {exc}") from exc
+    except Exception as exc:
+        # An error inside the app's own module: still one line, with its type.
+        raise ImportError(f"could not import module {module_name!r}: {type(exc).__name__}: {exc}") from exc
+
+    obj: Any = module
+    for part in attr_path.split("."):
+        try:
+            obj = getattr(obj, part)
+        except AttributeError:
+            owner = module_name if obj is module else f"{module_name}:{attr_path.rpartition('.')[0]}"
+            raise AttributeError(f"module {owner!r} has no attribute {part!r}") from None
+    return obj
+
+
+def load_app(spec: str) -> tuple[list, type[Response], Callable[[Any], bytes]]:
+    """Import the app named by ``spec`` and return ``(routes, response_type, encode_fallback)``."""
+    from fasterapi.applications import FasterAPI
+
+    app = import_from_string(spec)
+    if not isinstance(app, FasterAPI):
+        raise TypeError(f"{spec!r} is not a FasterAPI application")
+    return app._compile_routes(), Response, encode_fallback

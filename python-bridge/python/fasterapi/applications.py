@@ -1,0 +1,123 @@
+"""The ``FasterAPI`` application object."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from fasterapi.datastructures import State
+from fasterapi.exception_handlers import ExceptionDispatcher
+from fasterapi.responses import Response
+from fasterapi.routing import APIRoute, APIRouter, RouteTuple, compile_routes
+
+Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
+
+
+class FasterAPI:
+    """An application: routes plus exception handlers, served by ``fasterapi run`` or ``app.run()``.
+
+    The object is only a registry. When the server starts, every interpreter
+    imports the app module and calls ``_compile_routes()`` on its own copy.
+    """
+
+    def __init__(
+        self,
+        *,
+        title: str = "FasterAPI",
+        version: str = "0.1.0",
+        description: str = "",
+        summary: str | None = None,
+        debug: bool = False,
+    ) -> None:
+        self.title = title
+        self.version = version
+        self.description = description
+        self.summary = summary
+        self.debug = debug
+        self.router = APIRouter()
+        self.exception_handlers: dict[Any, Callable[..., Any]] = {}
+        self.state = State()
+
+    @property
+    def routes(self) -> list[APIRoute]:
+        return self.router.routes
+
+    # -- declaring routes ---------------------------------------------------
+
+    def add_api_route(self, path: str, endpoint: Callable[..., Any], **options: Any) -> APIRoute:
+        return self.router.add_api_route(path, endpoint, **options)
+
+    def api_route(
+        self,
+        path: str,
+        *,
+        methods: Sequence[str] | None = None,
+        status_code: int | None = None,
+        response_class: type[Response] | None = None,
+        **options: Any,
+    ) -> Decorator:
+        return self.router.api_route(path, methods=methods, status_code=status_code, response_class=response_class, **options)
+
+    def get(self, path: str, **options: Any) -> Decorator:
+        return self.router.get(path, **options)
+
+    def post(self, path: str, **options: Any) -> Decorator:
+        return self.router.post(path, **options)
+
+    def put(self, path: str, **options: Any) -> Decorator:
+        return self.router.put(path, **options)
+
+    def patch(self, path: str, **options: Any) -> Decorator:
+        return self.router.patch(path, **options)
+
+    def delete(self, path: str, **options: Any) -> Decorator:
+        return self.router.delete(path, **options)
+
+    def head(self, path: str, **options: Any) -> Decorator:
+        return self.router.head(path, **options)
+
+    def options(self, path: str, **options: Any) -> Decorator:
+        return self.router.options(path, **options)
+
+    def include_router(self, router: APIRouter, *, prefix: str = "", tags: list[str] | None = None) -> None:
+        self.router.include_router(router, prefix=prefix, tags=tags)
+
+    # -- exception handlers -------------------------------------------------
+
+    def add_exception_handler(self, exc_class_or_status_code: type[Exception] | int, handler: Callable[..., Any]) -> None:
+        self.exception_handlers[exc_class_or_status_code] = handler
+
+    def exception_handler(self, exc_class_or_status_code: type[Exception] | int) -> Decorator:
+        """Register ``handler(request, exc)`` (sync or async) for an exception class or an HTTPException status."""
+
+        def decorator(handler: Callable[..., Any]) -> Callable[..., Any]:
+            self.add_exception_handler(exc_class_or_status_code, handler)
+            return handler
+
+        return decorator
+
+    # -- serving ------------------------------------------------------------
+
+    def _compile_routes(self) -> list[RouteTuple]:
+        """The bridge's ``routes`` list; called once per interpreter by ``_server.load_app``."""
+        return compile_routes(self.router.routes, ExceptionDispatcher(self.exception_handlers))
+
+    def run(
+        self,
+        host: str | None = None,
+        port: int | None = None,
+        cores: str | int | None = None,
+        pin: bool | None = None,
+        io: str | None = None,
+    ) -> None:
+        """Serve this app, like ``fasterapi run module:app`` (same settings, same checks).
+
+        Arguments left as ``None`` come from the ``FASTERAPI_*`` environment
+        variables or the defaults. Every core imports the app's module by name,
+        so call this under ``if __name__ == "__main__":``.
+        """
+        from fasterapi import cli
+
+        code = cli.run_app(self, host=host, port=port, cores=cores, pin=pin, io=io)
+        if code:
+            raise SystemExit(code)

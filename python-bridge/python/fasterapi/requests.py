@@ -1,0 +1,147 @@
+"""The Starlette-like ``Request`` an endpoint gets by declaring ``request: Request``.
+
+It is a thin wrapper over the native request object (``fasterapi._native.Request``);
+every property is computed on first access from the native attributes and
+cached, so declaring a ``Request`` parameter costs one small object per call.
+Handlers only build it when the endpoint asks for it.
+
+Reading the body — a deliberate design choice
+--------------------------------------------
+The server reads the whole body before calling the handler, so the body is
+already in memory. Starlette's API is asynchronous (``await request.body()``,
+``await request.json()``) and those methods are provided for ``async def``
+endpoints, returning at once. But a plain ``def`` endpoint cannot ``await``, and
+FasterAPI runs sync endpoints directly on the core's thread (there is no
+threadpool to hop to). So sync endpoints get two synchronous properties:
+
+- ``request.content`` — the body as ``bytes``;
+- ``request.json_body`` — the body parsed as JSON with the native parser,
+  parsed once and cached (``await request.json()`` shares the cache).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fasterapi import _native
+from fasterapi.datastructures import URL, Address, Headers, QueryParams, State
+
+_json_loads = _native.json_loads
+_parse_query = _native.parse_query
+
+_UNSET: Any = object()
+
+
+def parse_cookies(header: str) -> dict[str, str]:
+    """Parse a ``Cookie`` header the lenient way browsers and Starlette do."""
+    from urllib.parse import unquote
+
+    cookies: dict[str, str] = {}
+    for chunk in header.split(";"):
+        if "=" in chunk:
+            key, value = chunk.split("=", 1)
+        else:
+            key, value = "", chunk
+        key, value = key.strip(), value.strip()
+        if key or value:
+            if len(value) >= 2 and value[0] == value[-1] == '"':
+                value = value[1:-1]
+            cookies[key] = unquote(value)
+    return cookies
+
+
+class Request:
+    __slots__ = ("_native", "_headers", "_query_params", "_json", "_cookies", "_state")
+
+    def __init__(self, native: Any) -> None:
+        self._native = native
+        self._headers: Headers | None = None
+        self._query_params: QueryParams | None = None
+        self._json: Any = _UNSET
+        self._cookies: dict[str, str] | None = None
+        self._state: State | None = None
+
+    @property
+    def native(self) -> Any:
+        """The underlying ``fasterapi._native.Request``."""
+        return self._native
+
+    @property
+    def method(self) -> str:
+        return self._native.method
+
+    @property
+    def url(self) -> URL:
+        native = self._native
+        host = self.headers.get("host")
+        if not host:
+            server_host, server_port = native.server
+            host = f"[{server_host}]:{server_port}" if ":" in server_host else f"{server_host}:{server_port}"
+        raw_path = native.raw_path.decode("latin-1")
+        return URL(native.scheme, host, raw_path, native.query_string.decode("latin-1"))
+
+    @property
+    def headers(self) -> Headers:
+        if self._headers is None:
+            self._headers = Headers(self._native.headers)
+        return self._headers
+
+    @property
+    def query_params(self) -> QueryParams:
+        if self._query_params is None:
+            self._query_params = QueryParams(_parse_query(self._native.query_string))
+        return self._query_params
+
+    @property
+    def path_params(self) -> dict[str, str]:
+        return self._native.path_params
+
+    @property
+    def cookies(self) -> dict[str, str]:
+        if self._cookies is None:
+            self._cookies = parse_cookies("; ".join(self.headers.getlist("cookie")))
+        return self._cookies
+
+    @property
+    def client(self) -> Address | None:
+        client = self._native.client
+        return None if client is None else Address(*client)
+
+    @property
+    def state(self) -> State:
+        if self._state is None:
+            self._state = State()
+        return self._state
+
+    @property
+    def http_version(self) -> str:
+        return self._native.http_version
+
+    # -- body: synchronous (for def endpoints) ----------------------------
+
+    @property
+    def content(self) -> bytes:
+        """The whole request body (already read by the server)."""
+        return self._native.body
+
+    @property
+    def json_body(self) -> Any:
+        """The body parsed as JSON; parsed on first access, then cached.
+
+        Raises ``ValueError`` for invalid JSON (as ``await request.json()`` does).
+        """
+        if self._json is _UNSET:
+            self._json = _json_loads(self._native.body)
+        return self._json
+
+    # -- body: Starlette's asynchronous API (for async def endpoints) -----
+
+    async def body(self) -> bytes:
+        return self._native.body
+
+    async def json(self) -> Any:
+        return self.json_body
+
+    def __repr__(self) -> str:
+        native = self._native
+        return f"<Request {native.method} {native.path}>"

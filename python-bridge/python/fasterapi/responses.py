@@ -1,0 +1,166 @@
+"""Response classes.
+
+A response is just three plain attributes the bridge reads directly:
+``status_code`` (int), ``raw_headers`` (``list[tuple[bytes, bytes]]``,
+lower-case names, never ``content-length`` — the bridge computes it) and
+``body`` (bytes). Construction therefore does the minimum: render the body
+once and build the header list once.
+"""
+
+from __future__ import annotations
+
+import http.cookies
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote
+
+from fasterapi import _native
+from fasterapi.datastructures import MutableHeaders
+
+_json_dumps = _native.json_dumps
+
+
+def _content_type(media_type: str, charset: str) -> bytes:
+    # Starlette adds the charset to every text/* type that does not name one.
+    if media_type.startswith("text/") and "charset=" not in media_type.lower():
+        media_type = f"{media_type}; charset={charset}"
+    return media_type.encode("latin-1")
+
+
+class Response:
+    media_type: str | None = None
+    charset = "utf-8"
+
+    def __init__(
+        self,
+        content: Any = None,
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
+        media_type: str | None = None,
+    ) -> None:
+        self.status_code = status_code
+        if media_type is not None:
+            self.media_type = media_type
+        self.body = self.render(content)
+        self.raw_headers = self.init_headers(headers)
+
+    def render(self, content: Any) -> bytes:
+        if content is None:
+            return b""
+        if isinstance(content, bytes):
+            return content
+        if isinstance(content, (bytearray, memoryview)):
+            return bytes(content)
+        return content.encode(self.charset)
+
+    def init_headers(self, headers: Mapping[str, str] | None) -> list[tuple[bytes, bytes]]:
+        media_type = self.media_type
+        if headers is None:
+            # The common case: no user headers, at most one content-type.
+            return [] if media_type is None else [(b"content-type", _content_type(media_type, self.charset))]
+        raw = [
+            (k.lower().encode("latin-1"), v.encode("latin-1"))
+            for k, v in headers.items()
+            # The bridge owns content-length: a stale one would corrupt framing.
+            if k.lower() != "content-length"
+        ]
+        if media_type is not None and not any(k == b"content-type" for k, _ in raw):
+            raw.append((b"content-type", _content_type(media_type, self.charset)))
+        return raw
+
+    @property
+    def headers(self) -> MutableHeaders:
+        """A mutable, case-insensitive view over ``raw_headers``."""
+        return MutableHeaders(self.raw_headers)
+
+    def set_cookie(
+        self,
+        key: str,
+        value: str = "",
+        max_age: int | None = None,
+        expires: int | str | None = None,
+        path: str | None = "/",
+        domain: str | None = None,
+        secure: bool = False,
+        httponly: bool = False,
+        samesite: str | None = "lax",
+    ) -> None:
+        cookie: http.cookies.SimpleCookie = http.cookies.SimpleCookie()
+        cookie[key] = value
+        morsel = cookie[key]
+        if max_age is not None:
+            morsel["max-age"] = max_age
+        if expires is not None:
+            morsel["expires"] = expires
+        if path is not None:
+            morsel["path"] = path
+        if domain is not None:
+            morsel["domain"] = domain
+        if secure:
+            morsel["secure"] = True
+        if httponly:
+            morsel["httponly"] = True
+        if samesite is not None:
+            morsel["samesite"] = samesite
+        self.raw_headers.append((b"set-cookie", cookie.output(header="").strip().encode("latin-1")))
+
+    def delete_cookie(self, key: str, path: str = "/", domain: str | None = None) -> None:
+        self.set_cookie(key, max_age=0, expires=0, path=path, domain=domain)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} status_code={self.status_code}>"
+
+
+class PlainTextResponse(Response):
+    media_type = "text/plain"
+
+
+class HTMLResponse(Response):
+    media_type = "text/html"
+
+
+class JSONResponse(Response):
+    """JSON with the native encoder (compact, UTF-8, NaN rejected like Starlette).
+
+    Values the native encoder refuses (dataclasses, datetimes, ...) go through
+    ``jsonable_encoder`` — the same fallback the bridge uses for plain returns.
+    """
+
+    media_type = "application/json"
+
+    def __init__(
+        self,
+        content: Any = None,
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
+        media_type: str | None = None,
+    ) -> None:
+        # Inlined instead of super().__init__: this class is built for every
+        # HTTPException and validation error, so keep it to the essentials.
+        self.status_code = status_code
+        if media_type is not None:
+            self.media_type = media_type
+        self.body = self.render(content)
+        if headers is None and media_type is None:
+            self.raw_headers = [(b"content-type", b"application/json")]
+        else:
+            self.raw_headers = self.init_headers(headers)
+
+    def render(self, content: Any) -> bytes:
+        try:
+            return _json_dumps(content)
+        except TypeError:
+            from fasterapi.encoders import encode_fallback
+
+            return encode_fallback(content)
+
+
+class RedirectResponse(Response):
+    def __init__(
+        self,
+        url: str,
+        status_code: int = 307,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(content=b"", status_code=status_code, headers=headers)
+        self.headers["location"] = quote(str(url), safe=":/%#?=@[]!$&'()*+,;")

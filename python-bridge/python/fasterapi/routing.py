@@ -1,0 +1,354 @@
+"""Routes, routers, and the per-route request handlers handed to the bridge.
+
+Everything that can be decided once is decided in ``APIRoute.build_handler``
+when the app is loaded (in each interpreter): the endpoint's signature is
+analysed, validators are compiled, and a closure specialised for the route is
+returned. The closure is what the bridge calls for every request, so it only
+*executes*: no signature inspection, no annotation lookups, no dict of
+options. A route without parameters gets a handler that is a single call
+inside a ``try``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from fasterapi import _native
+from fasterapi._async import run_coroutine
+from fasterapi._signature import ParamSpec, analyze, is_async_callable, path_param_names
+from fasterapi._validators import missing_error
+from fasterapi.exception_handlers import ExceptionDispatcher
+from fasterapi.exceptions import HTTPException, RequestValidationError
+from fasterapi.params import Undefined
+from fasterapi.requests import Request, parse_cookies
+from fasterapi.responses import Response
+
+_json_loads = _native.json_loads
+_parse_query = _native.parse_query
+
+#: Route tuple of the bridge contract: (method, path_template, handler, status_code).
+RouteTuple = tuple[str, str, Callable[[Any], Any], int]
+
+_MISSING: Any = object()
+
+
+# --------------------------------------------------------------------------
+# Request-time helpers (called only by routes that need them)
+
+
+def read_json_body(raw: bytes) -> Any:
+    """The parsed body; ``_MISSING`` if empty. Invalid JSON raises ``RequestValidationError``."""
+    if not raw:
+        return _MISSING
+    try:
+        return _json_loads(raw)
+    except ValueError:
+        pass
+    # Error path only: FastAPI parses with the stdlib and reports its error
+    # position and message, so ask the stdlib for the same details. (If the
+    # stdlib accepts what the native parser refused — NaN, for instance — we
+    # take its value, as FastAPI would.)
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise RequestValidationError(
+            [{"type": "json_invalid", "loc": ["body", exc.pos], "msg": "JSON decode error", "input": {}, "ctx": {"error": exc.msg}}],
+            body=raw,
+        ) from None
+    except ValueError:  # not decodable as UTF-8/16/32
+        raise HTTPException(400, "There was an error parsing the body") from None
+
+
+def _extract(specs: Sequence[ParamSpec], pairs: Any, single: dict, kwargs: dict, errors: list) -> None:
+    """Bind query/header/cookie parameters from ``pairs`` (all values) / ``single`` (one per key)."""
+    for spec in specs:
+        if spec.many:
+            key = spec.key
+            value = [v for k, v in pairs if k == key] or _MISSING
+        else:
+            value = single.get(spec.key, _MISSING)
+        if value is _MISSING:
+            if spec.default is Undefined:
+                errors.append(missing_error(spec.loc))
+            else:
+                kwargs[spec.name] = spec.get_default()
+        else:
+            validate = spec.validate
+            kwargs[spec.name] = value if validate is None else validate(value, spec.loc, errors)
+
+
+def _bind_body(specs: Sequence[ParamSpec], body: Any, kwargs: dict, errors: list) -> None:
+    first = specs[0]
+    if not first.embed:
+        # The lone, non-embedded body parameter is the whole document. FastAPI
+        # treats a JSON null like an absent body.
+        if body is _MISSING or body is None:
+            if first.default is Undefined:
+                errors.append(missing_error(("body",)))
+            else:
+                kwargs[first.name] = first.get_default()
+        else:
+            kwargs[first.name] = first.validate(body, first.loc, errors)
+        return
+    for spec in specs:
+        if body is _MISSING or body is None:
+            value = None
+        elif isinstance(body, dict):
+            value = body.get(spec.key)
+        else:
+            errors.append(missing_error(spec.loc))
+            continue
+        if value is None:
+            if spec.default is Undefined:
+                errors.append(missing_error(spec.loc))
+            else:
+                kwargs[spec.name] = spec.get_default()
+        else:
+            kwargs[spec.name] = spec.validate(value, spec.loc, errors)
+
+
+# --------------------------------------------------------------------------
+# Routes
+
+
+class APIRoute:
+    def __init__(
+        self,
+        path: str,
+        endpoint: Callable[..., Any],
+        *,
+        methods: Sequence[str] | None = None,
+        status_code: int | None = None,
+        response_class: type[Response] | None = None,
+        name: str | None = None,
+        tags: list[str] | None = None,
+        summary: str | None = None,
+        description: str | None = None,
+        deprecated: bool | None = None,
+        operation_id: str | None = None,
+        include_in_schema: bool = True,
+        responses: dict | None = None,
+    ) -> None:
+        if not path.startswith("/"):
+            raise ValueError(f"route path must start with '/': {path!r}")
+        path_param_names(path)  # reject unsupported templates at declaration time
+        self.path = path
+        self.endpoint = endpoint
+        self.methods = [m.upper() for m in (methods or ["GET"])]
+        self.status_code = status_code
+        self.response_class = response_class
+        self.name = name or getattr(endpoint, "__name__", type(endpoint).__name__)
+        # Accepted for FastAPI source compatibility; there is no OpenAPI schema yet.
+        self.tags = list(tags or [])
+        self.summary = summary
+        self.description = description
+        self.deprecated = deprecated
+        self.operation_id = operation_id
+        self.include_in_schema = include_in_schema
+        self.responses = responses
+
+    def __repr__(self) -> str:
+        return f"APIRoute(path={self.path!r}, name={self.name!r}, methods={self.methods!r})"
+
+    def build_handler(self, on_error: ExceptionDispatcher) -> Callable[[Any], Any]:
+        """Compile this route into the ``handler(native_request)`` the bridge calls."""
+        endpoint = self.endpoint
+        handled = on_error.handled
+        specs = analyze(endpoint, self.path)
+        is_async = is_async_callable(endpoint)
+
+        # Fast paths: no parameters and no response class to apply.
+        if not specs and self.response_class is None:
+            if is_async:
+
+                def handler(req: Any) -> Any:
+                    try:
+                        return run_coroutine(endpoint())
+                    except handled as exc:
+                        return on_error(req, exc)
+
+            else:
+
+                def handler(req: Any) -> Any:
+                    try:
+                        return endpoint()
+                    except handled as exc:
+                        return on_error(req, exc)
+
+            return handler
+
+        invoke = self._make_invoke(is_async)
+        if not specs:
+
+            def handler(req: Any) -> Any:
+                try:
+                    return invoke()
+                except handled as exc:
+                    return on_error(req, exc)
+
+            return handler
+
+        path_specs = tuple((s.name, s.key, s.loc, s.validate) for s in specs if s.source == "path")
+        query_specs = tuple(s for s in specs if s.source == "query")
+        header_specs = tuple(s for s in specs if s.source == "header")
+        cookie_specs = tuple(s for s in specs if s.source == "cookie")
+        body_specs = tuple(s for s in specs if s.source == "body")
+        request_names = tuple(s.name for s in specs if s.source == "request")
+
+        def handler(req: Any) -> Any:
+            try:
+                kwargs: dict[str, Any] = {}
+                errors: list[dict] = []
+                if body_specs:
+                    # First, as in FastAPI: invalid JSON is reported on its own.
+                    body = read_json_body(req.body)
+                if path_specs:
+                    path_params = req.path_params
+                    for name, key, loc, validate in path_specs:
+                        value = path_params[key]
+                        kwargs[name] = value if validate is None else validate(value, loc, errors)
+                if query_specs:
+                    query_string = req.query_string
+                    pairs = _parse_query(query_string) if query_string else ()
+                    # dict() keeps the last of repeated keys, like Starlette's QueryParams.
+                    _extract(query_specs, pairs, dict(pairs), kwargs, errors)
+                if header_specs:
+                    headers = req.headers
+                    # Reversed: the first of repeated headers wins, like Starlette's Headers.
+                    _extract(header_specs, headers, dict(reversed(headers)), kwargs, errors)
+                if cookie_specs:
+                    cookies = parse_cookies("; ".join([v for k, v in req.headers if k == "cookie"]))
+                    _extract(cookie_specs, (), cookies, kwargs, errors)
+                if body_specs:
+                    _bind_body(body_specs, body, kwargs, errors)
+                if errors:
+                    raise RequestValidationError(errors)
+                for name in request_names:
+                    kwargs[name] = Request(req)
+                return invoke(**kwargs)
+            except handled as exc:
+                return on_error(req, exc)
+
+        return handler
+
+    def _make_invoke(self, is_async: bool) -> Callable[..., Any]:
+        """The endpoint call plus what must follow it (drive a coroutine, apply response_class)."""
+        endpoint = self.endpoint
+        response_class = self.response_class
+        if response_class is None:
+            if not is_async:
+                return endpoint
+
+            def invoke_async(**kwargs: Any) -> Any:
+                return run_coroutine(endpoint(**kwargs))
+
+            return invoke_async
+
+        status_code = self.status_code or 200
+
+        def invoke_with_class(**kwargs: Any) -> Any:
+            result = endpoint(**kwargs)
+            if is_async:
+                result = run_coroutine(result)
+            if isinstance(result, Response):
+                return result
+            return response_class(result, status_code=status_code)
+
+        return invoke_with_class
+
+
+class APIRouter:
+    """A group of routes, mounted on an app (or another router) with ``include_router``."""
+
+    def __init__(self, *, prefix: str = "", tags: list[str] | None = None) -> None:
+        if prefix and (not prefix.startswith("/") or prefix.endswith("/")):
+            raise ValueError("a prefix must start with '/' and not end with '/'")
+        self.prefix = prefix
+        self.tags = list(tags or [])
+        self.routes: list[APIRoute] = []
+
+    def add_api_route(self, path: str, endpoint: Callable[..., Any], **options: Any) -> APIRoute:
+        options["tags"] = self.tags + list(options.get("tags") or [])
+        route = APIRoute(self.prefix + path, endpoint, **options)
+        self.routes.append(route)
+        return route
+
+    def api_route(
+        self,
+        path: str,
+        *,
+        methods: Sequence[str] | None = None,
+        status_code: int | None = None,
+        response_class: type[Response] | None = None,
+        **options: Any,
+    ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        def decorator(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+            self.add_api_route(path, endpoint, methods=methods, status_code=status_code, response_class=response_class, **options)
+            return endpoint
+
+        return decorator
+
+    def get(self, path: str, **options: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        return self.api_route(path, methods=["GET"], **options)
+
+    def post(self, path: str, **options: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        return self.api_route(path, methods=["POST"], **options)
+
+    def put(self, path: str, **options: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        return self.api_route(path, methods=["PUT"], **options)
+
+    def patch(self, path: str, **options: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        return self.api_route(path, methods=["PATCH"], **options)
+
+    def delete(self, path: str, **options: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        return self.api_route(path, methods=["DELETE"], **options)
+
+    def head(self, path: str, **options: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        return self.api_route(path, methods=["HEAD"], **options)
+
+    def options(self, path: str, **options: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        return self.api_route(path, methods=["OPTIONS"], **options)
+
+    def include_router(self, router: "APIRouter", *, prefix: str = "", tags: list[str] | None = None) -> None:
+        """Copy ``router``'s routes here, under ``prefix`` (like FastAPI, at include time)."""
+        if prefix and (not prefix.startswith("/") or prefix.endswith("/")):
+            raise ValueError("a prefix must start with '/' and not end with '/'")
+        for route in router.routes:
+            self.add_api_route(
+                prefix + route.path,
+                route.endpoint,
+                methods=route.methods,
+                status_code=route.status_code,
+                response_class=route.response_class,
+                name=route.name,
+                tags=list(tags or []) + route.tags,
+                summary=route.summary,
+                description=route.description,
+                deprecated=route.deprecated,
+                operation_id=route.operation_id,
+                include_in_schema=route.include_in_schema,
+                responses=route.responses,
+            )
+
+
+def compile_routes(routes: Sequence[APIRoute], on_error: ExceptionDispatcher) -> list[RouteTuple]:
+    """The ``routes`` list of the bridge contract: one tuple per (route, method)."""
+    compiled: list[RouteTuple] = []
+    seen: dict[tuple[str, str], APIRoute] = {}
+    for route in routes:
+        try:
+            handler = route.build_handler(on_error)
+        except (TypeError, ValueError) as exc:
+            # One line naming the route: load_app's errors are printed as is.
+            raise TypeError(f"route {'/'.join(route.methods)} {route.path} ({route.name}): {exc}") from exc
+        for method in route.methods:
+            key = (method, route.path)
+            if key in seen:
+                # Starlette would silently use the first; a router that can't
+                # hold both should say so instead.
+                raise ValueError(f"duplicate route {method} {route.path} ({seen[key].name} and {route.name})")
+            seen[key] = route
+            compiled.append((method, route.path, handler, route.status_code or 200))
+    return compiled

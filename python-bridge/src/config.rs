@@ -1,0 +1,48 @@
+//! What `fasterapi._native.serve(...)` is told, already resolved from flags and environment
+//! by the Python CLI (`fasterapi/cli.py`), with the defaults named in one place.
+
+use std::time::Duration;
+
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    /// `module:attribute` of the FasterAPI app.
+    pub app: String,
+    pub host: String,
+    pub port: u16,
+    /// Core spec (`"4"`, `"0-3,6"`); `None` = every core in the affinity mask.
+    pub cores: Option<String>,
+    pub pin: bool,
+    /// `auto`, `uring` or `epoll`.
+    pub io: String,
+    /// Diagnostic: every core runs the main interpreter under its one GIL.
+    pub shared_gil: bool,
+    pub grace: Duration,
+    pub limits: server::Limits,
+}
+
+impl Default for ServeConfig {
+    fn default() -> Self {
+        ServeConfig {
+            app: String::new(),
+            host: "127.0.0.1".into(),
+            port: 8000,
+            cores: None,
+            pin: true,
+            io: "auto".into(),
+            shared_gil: false,
+            grace: Duration::from_secs(10),
+            limits: server::Limits::default(),
+        }
+    }
+}
+
+/// Which Python exception a failure to serve becomes.
+#[derive(Debug)]
+pub enum ServeError {
+    /// Bad configuration value -> `ValueError` (the CLI exits 2).
+    Config(String),
+    /// Binding or other OS failure -> `OSError` (the CLI exits 1).
+    Os(String),
+    /// An interpreter could not load the app, or a core died -> `RuntimeError`.
+    Runtime(String),
+}

@@ -1,0 +1,225 @@
+//! Interpreters and the threads attached to them.
+//!
+//! Own-GIL mode (the default): each core thread creates a sub-interpreter with its own GIL
+//! (PEP 684) and is the only thread that ever attaches to it, so attaching never waits.
+//! Shared-GIL mode (`FASTERAPI_SHARED_GIL=1`, a diagnostic): each core gets a thread state
+//! of the *main* interpreter, and all cores take turns on its one GIL.
+
+use pyo3_ffi as ffi;
+use std::cell::Cell;
+use std::sync::Mutex;
+
+use super::object::{self, PyObj};
+
+/// Interpreter creation and teardown run one at a time, process-wide: CPython's own
+/// bookkeeping for them is not meant for concurrent creation. Never on the request path.
+static LIFECYCLE: Mutex<()> = Mutex::new(());
+
+/// How a core runs Python.
+pub struct CoreInterpreter {
+    /// This core thread's state in the interpreter it serves.
+    tstate: *mut ffi::PyThreadState,
+    /// Own-GIL mode only: this thread's state in the main interpreter, used to create and to
+    /// end the sub-interpreter.
+    main_tstate: Option<*mut ffi::PyThreadState>,
+    id: i64,
+    ended: Cell<bool>,
+}
+
+/// Proof that the calling thread is attached (holds the GIL of the core's interpreter).
+pub struct Attached<'a> {
+    interp: &'a CoreInterpreter,
+}
+
+impl CoreInterpreter {
+    /// Creates a sub-interpreter with its own GIL on the calling (core) thread and leaves the
+    /// thread attached to it. The main interpreter must be initialised and its GIL free.
+    pub fn new_own_gil() -> Result<CoreInterpreter, String> {
+        let _guard = LIFECYCLE.lock().unwrap_or_else(|p| p.into_inner());
+        // SAFETY: this thread has no thread state yet. We make one for the main interpreter
+        // and attach it (taking the main GIL, which the serving thread released), because
+        // Py_NewInterpreterFromConfig must be called attached. On success it swaps us to the
+        // new interpreter's thread state with its own GIL held, and leaves the main GIL released.
+        unsafe {
+            let main_tstate = ffi::PyThreadState_New(ffi::PyInterpreterState_Main());
+            if main_tstate.is_null() {
+                return Err("cannot create a thread state for the main interpreter".into());
+            }
+            ffi::PyEval_RestoreThread(main_tstate);
+            let config = ffi::PyInterpreterConfig {
+                use_main_obmalloc: 0,
+                allow_fork: 0,
+                allow_exec: 0,
+                allow_threads: 1,
+                allow_daemon_threads: 0,
+                check_multi_interp_extensions: 1,
+                gil: ffi::PyInterpreterConfig_OWN_GIL,
+            };
+            let mut tstate: *mut ffi::PyThreadState = std::ptr::null_mut();
+            let status = ffi::Py_NewInterpreterFromConfig(&mut tstate, &config);
+            if ffi::PyStatus_Exception(status) != 0 || tstate.is_null() {
+                let why = if status.err_msg.is_null() {
+                    "unknown error".to_owned()
+                } else {
+                    std::ffi::CStr::from_ptr(status.err_msg).to_string_lossy().into_owned()
+                };
+                // Still attached to the main interpreter: clean up our thread state there.
+                ffi::PyThreadState_Clear(main_tstate);
+                ffi::PyThreadState_DeleteCurrent();
+                return Err(format!("cannot create a sub-interpreter: {why}"));
+            }
+            let id = ffi::PyInterpreterState_GetID(ffi::PyInterpreterState_Get());
+            Ok(CoreInterpreter { tstate, main_tstate: Some(main_tstate), id, ended: Cell::new(false) })
+        }
+    }
+
+    /// Shared-GIL mode: a thread state of the main interpreter for this core thread, attached.
+    pub fn new_shared_main() -> Result<CoreInterpreter, String> {
+        // SAFETY: the main interpreter exists; this thread has no thread state yet. Attaching
+        // takes the one shared GIL (the serving thread released it).
+        unsafe {
+            let tstate = ffi::PyThreadState_New(ffi::PyInterpreterState_Main());
+            if tstate.is_null() {
+                return Err("cannot create a thread state for the main interpreter".into());
+            }
+            ffi::PyEval_RestoreThread(tstate);
+            let id = ffi::PyInterpreterState_GetID(ffi::PyInterpreterState_Main());
+            Ok(CoreInterpreter { tstate, main_tstate: None, id, ended: Cell::new(false) })
+        }
+    }
+
+    /// The interpreter's id, as Python's `interpreters` module reports it (0 = main).
+    pub fn id(&self) -> i64 {
+        self.id
+    }
+
+    pub fn owns_gil(&self) -> bool {
+        self.main_tstate.is_some()
+    }
+
+    /// Attaches the calling thread (the core thread that created `self`).
+    pub fn attach(&self) -> Attached<'_> {
+        // SAFETY: `tstate` belongs to this thread and is not current (every `Attached` detaches
+        // on drop, and creation ends with `detach_after_setup`).
+        unsafe { ffi::PyEval_RestoreThread(self.tstate) };
+        Attached { interp: self }
+    }
+
+    /// Marks the end of setup, which runs attached: from now on each request attaches itself.
+    pub fn detach_after_setup(&self) {
+        // SAFETY: called once, right after creation/setup, while attached with `tstate`.
+        let saved = unsafe { ffi::PyEval_SaveThread() };
+        debug_assert_eq!(saved, self.tstate);
+    }
+
+    /// Ends the interpreter (own-GIL) or deletes this core's thread state (shared), on the
+    /// core thread at shutdown. Objects still referenced from Rust die with the interpreter.
+    pub fn end(&self) {
+        if self.ended.replace(true) {
+            return;
+        }
+        let _guard = LIFECYCLE.lock().unwrap_or_else(|p| p.into_inner());
+        // SAFETY: runs on the core thread, detached. Own-GIL: attach the sub-interpreter, end
+        // it (which leaves no current thread state), then attach our main-interpreter thread
+        // state and delete it. Shared: attach and delete our main-interpreter thread state.
+        unsafe {
+            ffi::PyEval_RestoreThread(self.tstate);
+            match self.main_tstate {
+                Some(main_tstate) => {
+                    ffi::Py_EndInterpreter(self.tstate);
+                    ffi::PyEval_RestoreThread(main_tstate);
+                    ffi::PyThreadState_Clear(main_tstate);
+                    ffi::PyThreadState_DeleteCurrent();
+                }
+                None => {
+                    ffi::PyThreadState_Clear(self.tstate);
+                    ffi::PyThreadState_DeleteCurrent();
+                }
+            }
+        }
+    }
+}
+
+impl Drop for Attached<'_> {
+    fn drop(&mut self) {
+        // SAFETY: we attached with `interp.tstate` in `attach`; this releases that GIL.
+        unsafe { ffi::PyEval_SaveThread() };
+        let _ = self.interp;
+    }
+}
+
+impl Attached<'_> {
+    /// Replaces `sys.path` with `paths` (the main interpreter's), so the app and its
+    /// dependencies import in the sub-interpreter exactly as they did in the main one.
+    pub fn set_sys_path(&self, paths: &[String]) -> Result<(), String> {
+        // SAFETY: attached (self).
+        unsafe {
+            let list = PyObj::from_owned(ffi::PyList_New(0)).ok_or_else(|| object::take_error_line())?;
+            for p in paths {
+                let s = object::new_str(p).ok_or_else(|| object::take_error_line())?;
+                if ffi::PyList_Append(list.as_ptr(), s.as_ptr()) != 0 {
+                    return Err(object::take_error_line());
+                }
+            }
+            if ffi::PySys_SetObject(crate::cstr!("path").as_ptr(), list.as_ptr()) != 0 {
+                return Err(object::take_error_line());
+            }
+            Ok(())
+        }
+    }
+}
+
+/// The main interpreter, from the thread that called `serve` (attached on entry).
+pub struct MainThread {
+    saved: *mut ffi::PyThreadState,
+}
+
+impl MainThread {
+    /// Imports modules the sub-interpreters would otherwise initialise concurrently for the
+    /// first time (their static state is shared process-wide in CPython 3.12/3.13).
+    ///
+    /// # Safety
+    /// Attached to the main interpreter.
+    pub unsafe fn preload() -> Result<(), String> {
+        for name in [crate::cstr!("decimal"), crate::cstr!("_datetime"), crate::cstr!("asyncio")] {
+            if object::import(name).is_none() {
+                return Err(object::take_error_line());
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads the main interpreter's `sys.path`.
+    ///
+    /// # Safety
+    /// Attached to the main interpreter.
+    pub unsafe fn sys_path() -> Vec<String> {
+        let list = ffi::PySys_GetObject(crate::cstr!("path").as_ptr()); // borrowed
+        if list.is_null() || ffi::PyList_Check(list) == 0 {
+            return Vec::new();
+        }
+        (0..ffi::PyList_Size(list))
+            .filter_map(|i| {
+                let item = ffi::PyList_GetItem(list, i);
+                if ffi::PyUnicode_Check(item) != 0 {
+                    object::str_utf8(item).map(|b| String::from_utf8_lossy(b).into_owned())
+                } else {
+                    None
+                }
+            })
+            .collect()
+    }
+
+    /// Releases the main GIL so the core threads can create their interpreters.
+    ///
+    /// # Safety
+    /// Attached to the main interpreter; call `reattach` on the same thread afterwards.
+    pub unsafe fn detach() -> MainThread {
+        MainThread { saved: ffi::PyEval_SaveThread() }
+    }
+
+    pub fn reattach(self) {
+        // SAFETY: `saved` came from PyEval_SaveThread on this thread.
+        unsafe { ffi::PyEval_RestoreThread(self.saved) }
+    }
+}

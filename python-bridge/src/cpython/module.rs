@@ -1,0 +1,347 @@
+//! The native module `fasterapi._native`, importable in every interpreter.
+//!
+//! Multi-phase initialisation (PEP 489) with `Py_mod_multiple_interpreters` set to
+//! "per-interpreter GIL supported": each interpreter that imports it gets its own module
+//! object and its own `Request` type, and nothing Python-side is shared between them.
+
+use pyo3_ffi as ffi;
+use std::cell::Cell;
+use std::ffi::{c_int, c_void, CStr};
+use std::ptr;
+use std::time::Duration;
+
+use super::json;
+use super::object::{self, PyObj};
+use crate::config::{ServeConfig, ServeError};
+
+/// Per-interpreter state of the module.
+#[repr(C)]
+pub struct ModuleState {
+    pub request_type: *mut ffi::PyObject,
+}
+
+thread_local! {
+    /// The core this thread serves, for `core_id()`; -1 outside the cores.
+    pub static CORE_ID: Cell<i64> = const { Cell::new(-1) };
+}
+
+/// # Safety
+/// Called by `PyInit__native` (attached).
+pub unsafe fn init() -> *mut ffi::PyObject {
+    ffi::PyModuleDef_Init(module_def())
+}
+
+fn module_def() -> *mut ffi::PyModuleDef {
+    struct Def(*mut ffi::PyModuleDef);
+    // SAFETY: written once, then only read by CPython.
+    unsafe impl Send for Def {}
+    unsafe impl Sync for Def {}
+    static DEF: std::sync::OnceLock<Def> = std::sync::OnceLock::new();
+    DEF.get_or_init(|| {
+        let methods = vec![
+            method(crate::cstr!("json_dumps"), json_dumps as *mut c_void, ffi::METH_O,
+                   crate::cstr!("json_dumps(obj) -> bytes\n\nCompact JSON of dict/list/tuple/str/int/float/bool/None.")),
+            method(crate::cstr!("json_loads"), json_loads as *mut c_void, ffi::METH_O,
+                   crate::cstr!("json_loads(data) -> object\n\nParses JSON from bytes or str; ValueError (with .pos, .lineno, .colno, .msg) if invalid.")),
+            method(crate::cstr!("parse_query"), parse_query as *mut c_void, ffi::METH_O,
+                   crate::cstr!("parse_query(qs) -> list[tuple[str, str]]\n\nDecoded query pairs, order and repeats kept.")),
+            method(crate::cstr!("core_id"), core_id as *mut c_void, ffi::METH_NOARGS,
+                   crate::cstr!("core_id() -> int\n\nThe core this interpreter serves (-1 in the main interpreter).")),
+            method(crate::cstr!("serve"), serve as *mut c_void, ffi::METH_VARARGS | ffi::METH_KEYWORDS,
+                   crate::cstr!("serve(*, app, host, port, cores, pin, io, shared_gil, grace, max_header, max_body, keepalive, header_timeout)\n\nRuns the server until SIGINT/SIGTERM. Main interpreter only.")),
+            ffi::PyMethodDef::zeroed(),
+        ];
+        let slots = vec![
+            ffi::PyModuleDef_Slot { slot: ffi::Py_mod_exec, value: exec as *mut c_void },
+            ffi::PyModuleDef_Slot {
+                slot: ffi::Py_mod_multiple_interpreters,
+                value: ffi::Py_MOD_PER_INTERPRETER_GIL_SUPPORTED,
+            },
+            ffi::PyModuleDef_Slot { slot: 0, value: ptr::null_mut() },
+        ];
+        let def = Box::new(ffi::PyModuleDef {
+            m_base: ffi::PyModuleDef_HEAD_INIT,
+            m_name: crate::cstr!("fasterapi._native").as_ptr(),
+            m_doc: crate::cstr!("FasterAPI's native core: request objects, JSON, and the server.").as_ptr(),
+            m_size: std::mem::size_of::<ModuleState>() as ffi::Py_ssize_t,
+            m_methods: Box::leak(methods.into_boxed_slice()).as_mut_ptr(),
+            m_slots: Box::leak(slots.into_boxed_slice()).as_mut_ptr(),
+            m_traverse: Some(traverse),
+            m_clear: Some(clear),
+            m_free: None,
+        });
+        Def(Box::leak(def))
+    })
+    .0
+}
+
+fn method(name: &'static CStr, f: *mut c_void, flags: c_int, doc: &'static CStr) -> ffi::PyMethodDef {
+    ffi::PyMethodDef {
+        ml_name: name.as_ptr(),
+        // SAFETY: `f` has the signature `flags` announces (checked by each definition below).
+        ml_meth: unsafe { std::mem::transmute::<*mut c_void, ffi::PyMethodDefPointer>(f) },
+        ml_flags: flags,
+        ml_doc: doc.as_ptr(),
+    }
+}
+
+unsafe extern "C" fn exec(module: *mut ffi::PyObject) -> c_int {
+    // SAFETY: CPython runs the exec slot attached to the importing interpreter.
+    let ty = super::request::create_type(module);
+    if ty.is_null() {
+        return -1;
+    }
+    let state = ffi::PyModule_GetState(module) as *mut ModuleState;
+    (*state).request_type = ty; // the state keeps the new reference
+    ffi::Py_INCREF(ty);
+    if ffi::PyModule_AddObject(module, crate::cstr!("Request").as_ptr(), ty) != 0 {
+        ffi::Py_DECREF(ty);
+        return -1;
+    }
+    0
+}
+
+unsafe extern "C" fn traverse(module: *mut ffi::PyObject, visit: ffi::visitproc, arg: *mut c_void) -> c_int {
+    // SAFETY: GC traversal, attached.
+    let state = ffi::PyModule_GetState(module) as *mut ModuleState;
+    if !state.is_null() && !(*state).request_type.is_null() {
+        return visit((*state).request_type, arg);
+    }
+    0
+}
+
+unsafe extern "C" fn clear(module: *mut ffi::PyObject) -> c_int {
+    // SAFETY: GC clear, attached.
+    let state = ffi::PyModule_GetState(module) as *mut ModuleState;
+    if !state.is_null() && !(*state).request_type.is_null() {
+        let t = (*state).request_type;
+        (*state).request_type = ptr::null_mut();
+        ffi::Py_DECREF(t);
+    }
+    0
+}
+
+/// The `Request` type of the `_native` module imported in the current interpreter.
+///
+/// # Safety
+/// Attached; `module` is this interpreter's `fasterapi._native`.
+pub unsafe fn request_type(module: *mut ffi::PyObject) -> Option<PyObj> {
+    let state = ffi::PyModule_GetState(module) as *mut ModuleState;
+    if state.is_null() || (*state).request_type.is_null() {
+        object::raise(ffi::PyExc_RuntimeError, "fasterapi._native is not initialised");
+        return None;
+    }
+    Some(PyObj::from_borrowed((*state).request_type))
+}
+
+unsafe extern "C" fn json_dumps(_m: *mut ffi::PyObject, obj: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    // SAFETY: METH_O function, attached.
+    let mut out = Vec::with_capacity(128);
+    match json::encode(obj, &mut out) {
+        Ok(()) => object::new_bytes(&out).map_or(ptr::null_mut(), PyObj::into_ptr),
+        Err(e) => {
+            json::raise_encode_error(e);
+            ptr::null_mut()
+        }
+    }
+}
+
+unsafe extern "C" fn json_loads(_m: *mut ffi::PyObject, data: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    // SAFETY: METH_O function, attached. `input` borrows from `data`, alive for the call.
+    let input: &[u8] = if ffi::PyBytes_Check(data) != 0 {
+        object::bytes_data(data)
+    } else if ffi::PyUnicode_Check(data) != 0 {
+        match object::str_utf8(data) {
+            Some(b) => b,
+            None => return ptr::null_mut(),
+        }
+    } else if ffi::PyByteArray_Check(data) != 0 {
+        std::slice::from_raw_parts(ffi::PyByteArray_AsString(data) as *const u8, ffi::PyByteArray_Size(data) as usize)
+    } else {
+        object::raise(ffi::PyExc_TypeError, "json_loads() expects bytes, bytearray or str");
+        return ptr::null_mut();
+    };
+    match json::decode(input) {
+        Ok(v) => v.into_ptr(),
+        Err(Err(())) => ptr::null_mut(),
+        Err(Ok(e)) => {
+            raise_decode_error(&e);
+            ptr::null_mut()
+        }
+    }
+}
+
+/// `ValueError("msg at line L column C")` with `.msg`, `.pos`, `.lineno`, `.colno`, like
+/// `json.JSONDecodeError` (of which it is not a subclass, to stay independent of `json`).
+unsafe fn raise_decode_error(e: &json::DecodeError) {
+    let text = format!("{} at line {} column {}", e.message, e.line, e.column);
+    let Some(msg) = object::new_str(&text) else { return };
+    let exc = ffi::PyObject_CallOneArg(ffi::PyExc_ValueError, msg.as_ptr());
+    let Some(exc) = PyObj::from_owned(exc) else { return };
+    let set = |name: &CStr, value: Option<PyObj>| {
+        if let Some(v) = value {
+            ffi::PyObject_SetAttrString(exc.as_ptr(), name.as_ptr(), v.as_ptr());
+        }
+    };
+    set(crate::cstr!("msg"), object::new_str(&e.message));
+    set(crate::cstr!("pos"), PyObj::from_owned(ffi::PyLong_FromSize_t(e.pos)));
+    set(crate::cstr!("lineno"), PyObj::from_owned(ffi::PyLong_FromSize_t(e.line)));
+    set(crate::cstr!("colno"), PyObj::from_owned(ffi::PyLong_FromSize_t(e.column)));
+    ffi::PyErr_SetObject(ffi::PyExc_ValueError, exc.as_ptr());
+}
+
+unsafe extern "C" fn parse_query(_m: *mut ffi::PyObject, qs: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    // SAFETY: METH_O function, attached.
+    let input: &[u8] = if ffi::PyBytes_Check(qs) != 0 {
+        object::bytes_data(qs)
+    } else if ffi::PyUnicode_Check(qs) != 0 {
+        match object::str_utf8(qs) {
+            Some(b) => b,
+            None => return ptr::null_mut(),
+        }
+    } else {
+        object::raise(ffi::PyExc_TypeError, "parse_query() expects bytes or str");
+        return ptr::null_mut();
+    };
+    match query_list(input) {
+        Some(l) => l.into_ptr(),
+        None => ptr::null_mut(),
+    }
+}
+
+/// # Safety
+/// Attached.
+pub unsafe fn query_list(input: &[u8]) -> Option<PyObj> {
+    let pairs = server::percent::parse_query(input);
+    let list = PyObj::from_owned(ffi::PyList_New(pairs.len() as ffi::Py_ssize_t))?;
+    for (i, (k, v)) in pairs.iter().enumerate() {
+        let t = PyObj::from_owned(ffi::PyTuple_New(2))?;
+        ffi::PyTuple_SET_ITEM(t.as_ptr(), 0, object::new_str(k)?.into_ptr());
+        ffi::PyTuple_SET_ITEM(t.as_ptr(), 1, object::new_str(v)?.into_ptr());
+        ffi::PyList_SET_ITEM(list.as_ptr(), i as ffi::Py_ssize_t, t.into_ptr());
+    }
+    Some(list)
+}
+
+unsafe extern "C" fn core_id(_m: *mut ffi::PyObject, _unused: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    // SAFETY: METH_NOARGS function, attached.
+    ffi::PyLong_FromLongLong(CORE_ID.with(Cell::get))
+}
+
+unsafe extern "C" fn serve(
+    _m: *mut ffi::PyObject,
+    args: *mut ffi::PyObject,
+    kwargs: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
+    // SAFETY: METH_VARARGS|METH_KEYWORDS function, attached to the interpreter that called it.
+    if ffi::PyInterpreterState_Get() != ffi::PyInterpreterState_Main() {
+        object::raise(ffi::PyExc_RuntimeError, "serve() can only be called from the main interpreter");
+        return ptr::null_mut();
+    }
+    if !args.is_null() && ffi::PyTuple_Size(args) > 0 {
+        object::raise(ffi::PyExc_TypeError, "serve() takes keyword arguments only");
+        return ptr::null_mut();
+    }
+    let config = match read_serve_kwargs(kwargs) {
+        Ok(c) => c,
+        Err(()) => return ptr::null_mut(),
+    };
+    match crate::serve::serve(config) {
+        Ok(()) => PyObj::from_borrowed(ffi::Py_None()).into_ptr(),
+        Err(e) => {
+            let (exc, msg) = match e {
+                ServeError::Config(m) => (ffi::PyExc_ValueError, m),
+                ServeError::Os(m) => (ffi::PyExc_OSError, m),
+                ServeError::Runtime(m) => (ffi::PyExc_RuntimeError, m),
+            };
+            object::raise(exc, &msg);
+            ptr::null_mut()
+        }
+    }
+}
+
+/// Reads the keyword arguments of `serve`; unknown names are a `TypeError`.
+unsafe fn read_serve_kwargs(kwargs: *mut ffi::PyObject) -> Result<ServeConfig, ()> {
+    let mut c = ServeConfig::default();
+    if kwargs.is_null() {
+        object::raise(ffi::PyExc_TypeError, "serve() needs at least app=");
+        return Err(());
+    }
+    let mut pos: ffi::Py_ssize_t = 0;
+    let mut key: *mut ffi::PyObject = ptr::null_mut();
+    let mut value: *mut ffi::PyObject = ptr::null_mut();
+    let mut have_app = false;
+    while ffi::PyDict_Next(kwargs, &mut pos, &mut key, &mut value) != 0 {
+        let name = String::from_utf8_lossy(object::str_utf8(key).ok_or(())?).into_owned();
+        let none = value == ffi::Py_None();
+        let bad = |what: &str| {
+            object::raise(ffi::PyExc_TypeError, &format!("serve(): {name} must be {what}"));
+        };
+        match name.as_str() {
+            "app" => {
+                c.app = read_str(value).ok_or_else(|| bad("a str"))?;
+                have_app = true;
+            }
+            "host" if !none => c.host = read_str(value).ok_or_else(|| bad("a str"))?,
+            "port" if !none => {
+                let p = read_f64(value).ok_or_else(|| bad("an int"))?;
+                if !(0.0..=65535.0).contains(&p) || p.fract() != 0.0 {
+                    object::raise(ffi::PyExc_ValueError, &format!("invalid port {p}: must be 0-65535"));
+                    return Err(());
+                }
+                c.port = p as u16;
+            }
+            "cores" => c.cores = if none { None } else { Some(read_str(value).ok_or_else(|| bad("a str or None"))?) },
+            "pin" if !none => c.pin = ffi::PyObject_IsTrue(value) == 1,
+            "io" if !none => c.io = read_str(value).ok_or_else(|| bad("a str"))?,
+            "shared_gil" if !none => c.shared_gil = ffi::PyObject_IsTrue(value) == 1,
+            "grace" if !none => c.grace = read_duration(value).ok_or_else(|| bad("a number of seconds >= 0"))?,
+            "keepalive" if !none => {
+                c.limits.keepalive_timeout = read_duration(value).ok_or_else(|| bad("a number of seconds >= 0"))?
+            }
+            "header_timeout" if !none => {
+                c.limits.header_timeout = read_duration(value).ok_or_else(|| bad("a number of seconds >= 0"))?
+            }
+            "max_header" if !none => c.limits.max_header_bytes = read_size(value).ok_or_else(|| bad("a positive int"))?,
+            "max_body" if !none => c.limits.max_body_bytes = read_size(value).ok_or_else(|| bad("an int >= 0"))?,
+            "host" | "port" | "pin" | "io" | "shared_gil" | "grace" | "keepalive" | "header_timeout" | "max_header"
+            | "max_body" => {}
+            _ => {
+                object::raise(ffi::PyExc_TypeError, &format!("serve() got an unexpected keyword argument '{name}'"));
+                return Err(());
+            }
+        }
+    }
+    if !have_app {
+        object::raise(ffi::PyExc_TypeError, "serve() needs app='module:attribute'");
+        return Err(());
+    }
+    Ok(c)
+}
+
+unsafe fn read_str(v: *mut ffi::PyObject) -> Option<String> {
+    if ffi::PyUnicode_Check(v) == 0 {
+        return None;
+    }
+    object::str_utf8(v).map(|b| String::from_utf8_lossy(b).into_owned())
+}
+
+unsafe fn read_f64(v: *mut ffi::PyObject) -> Option<f64> {
+    if ffi::PyLong_Check(v) == 0 && ffi::PyFloat_Check(v) == 0 {
+        return None;
+    }
+    let f = ffi::PyFloat_AsDouble(v);
+    if f == -1.0 && !ffi::PyErr_Occurred().is_null() {
+        ffi::PyErr_Clear();
+        return None;
+    }
+    Some(f)
+}
+
+unsafe fn read_duration(v: *mut ffi::PyObject) -> Option<Duration> {
+    read_f64(v).filter(|f| f.is_finite() && *f >= 0.0).map(Duration::from_secs_f64)
+}
+
+unsafe fn read_size(v: *mut ffi::PyObject) -> Option<usize> {
+    read_f64(v).filter(|f| *f >= 0.0 && f.fract() == 0.0 && *f < 1e15).map(|f| f as usize)
+}

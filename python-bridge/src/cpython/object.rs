@@ -1,0 +1,164 @@
+//! Owned references and small helpers over the C API.
+
+use pyo3_ffi as ffi;
+use std::ffi::{c_char, CStr};
+use std::ptr::NonNull;
+
+/// A strong reference to a Python object. Dropping it decrements the reference count, so it
+/// must be dropped while attached to the interpreter that owns the object.
+pub struct PyObj(NonNull<ffi::PyObject>);
+
+impl PyObj {
+    /// Takes ownership of a new reference; `None` if the pointer is NULL (a Python error is set).
+    ///
+    /// # Safety
+    /// `ptr` is NULL or a new (owned) reference, and the caller is attached.
+    pub unsafe fn from_owned(ptr: *mut ffi::PyObject) -> Option<PyObj> {
+        NonNull::new(ptr).map(PyObj)
+    }
+
+    /// Takes a new reference to a borrowed object.
+    ///
+    /// # Safety
+    /// `ptr` is a valid object and the caller is attached.
+    pub unsafe fn from_borrowed(ptr: *mut ffi::PyObject) -> PyObj {
+        ffi::Py_INCREF(ptr);
+        PyObj(NonNull::new_unchecked(ptr))
+    }
+
+    pub fn as_ptr(&self) -> *mut ffi::PyObject {
+        self.0.as_ptr()
+    }
+
+    /// Gives up ownership (e.g. to return the reference to CPython).
+    pub fn into_ptr(self) -> *mut ffi::PyObject {
+        let p = self.0.as_ptr();
+        std::mem::forget(self);
+        p
+    }
+}
+
+impl Drop for PyObj {
+    fn drop(&mut self) {
+        // SAFETY: attached (type-level convention above); we own one reference.
+        unsafe { ffi::Py_DECREF(self.0.as_ptr()) }
+    }
+}
+
+/// `CStr` literal helper: `cstr!("name")`.
+#[macro_export]
+macro_rules! cstr {
+    ($s:literal) => {
+        {
+            const C: &std::ffi::CStr = match std::ffi::CStr::from_bytes_with_nul(concat!($s, "\0").as_bytes()) {
+                Ok(c) => c,
+                Err(_) => panic!("interior NUL in cstr! literal"),
+            };
+            C
+        }
+    };
+}
+
+/// A new `str` from UTF-8 (invalid sequences are replaced).
+///
+/// # Safety
+/// Attached.
+pub unsafe fn new_str(s: &str) -> Option<PyObj> {
+    PyObj::from_owned(ffi::PyUnicode_FromStringAndSize(s.as_ptr() as *const c_char, s.len() as ffi::Py_ssize_t))
+}
+
+/// A new `str` decoded as Latin-1 (how HTTP header values are exposed, like Starlette).
+///
+/// # Safety
+/// Attached.
+pub unsafe fn new_latin1(b: &[u8]) -> Option<PyObj> {
+    PyObj::from_owned(ffi::PyUnicode_DecodeLatin1(
+        b.as_ptr() as *const c_char,
+        b.len() as ffi::Py_ssize_t,
+        std::ptr::null(),
+    ))
+}
+
+/// A new `bytes`.
+///
+/// # Safety
+/// Attached.
+pub unsafe fn new_bytes(b: &[u8]) -> Option<PyObj> {
+    PyObj::from_owned(ffi::PyBytes_FromStringAndSize(b.as_ptr() as *const c_char, b.len() as ffi::Py_ssize_t))
+}
+
+/// Borrows the UTF-8 of a `str` (cached inside the object; valid while the object lives).
+///
+/// # Safety
+/// Attached; `obj` is a `str`.
+pub unsafe fn str_utf8<'a>(obj: *mut ffi::PyObject) -> Option<&'a [u8]> {
+    let mut len: ffi::Py_ssize_t = 0;
+    let p = ffi::PyUnicode_AsUTF8AndSize(obj, &mut len);
+    if p.is_null() {
+        None
+    } else {
+        Some(std::slice::from_raw_parts(p as *const u8, len as usize))
+    }
+}
+
+/// Borrows the contents of a `bytes` (valid while the object lives).
+///
+/// # Safety
+/// Attached; `obj` is a `bytes`.
+pub unsafe fn bytes_data<'a>(obj: *mut ffi::PyObject) -> &'a [u8] {
+    let p = ffi::PyBytes_AsString(obj);
+    let n = ffi::PyBytes_Size(obj);
+    std::slice::from_raw_parts(p as *const u8, n as usize)
+}
+
+/// Imports a module.
+///
+/// # Safety
+/// Attached.
+pub unsafe fn import(name: &CStr) -> Option<PyObj> {
+    PyObj::from_owned(ffi::PyImport_ImportModule(name.as_ptr()))
+}
+
+/// `getattr(obj, name)`.
+///
+/// # Safety
+/// Attached.
+pub unsafe fn getattr(obj: *mut ffi::PyObject, name: &CStr) -> Option<PyObj> {
+    PyObj::from_owned(ffi::PyObject_GetAttrString(obj, name.as_ptr()))
+}
+
+/// Takes the pending exception and renders it as `TypeName: message` (one line).
+///
+/// # Safety
+/// Attached; an exception is set (otherwise returns a generic text).
+pub unsafe fn take_error_line() -> String {
+    let exc = ffi::PyErr_GetRaisedException();
+    if exc.is_null() {
+        return "unknown error".into();
+    }
+    let exc = PyObj::from_owned(exc).unwrap();
+    let ty = ffi::Py_TYPE(exc.as_ptr());
+    let name = CStr::from_ptr((*ty).tp_name).to_string_lossy().into_owned();
+    let msg = match PyObj::from_owned(ffi::PyObject_Str(exc.as_ptr())) {
+        Some(s) => str_utf8(s.as_ptr()).map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default(),
+        None => {
+            ffi::PyErr_Clear();
+            String::new()
+        }
+    };
+    let name = name.rsplit('.').next().unwrap_or(&name).to_owned();
+    if msg.is_empty() {
+        name
+    } else {
+        format!("{name}: {}", msg.lines().next().unwrap_or(""))
+    }
+}
+
+/// Raises `exc_type(message)`.
+///
+/// # Safety
+/// Attached.
+pub unsafe fn raise(exc_type: *mut ffi::PyObject, message: &str) {
+    let msg = std::ffi::CString::new(message.replace('\0', " ")).unwrap_or_default();
+    ffi::PyErr_SetString(exc_type, msg.as_ptr());
+}

@@ -1,0 +1,239 @@
+//! `fasterapi._native.Request`: the server's parsed request, seen from Python.
+//!
+//! The object owns the Rust request (whose header section is a shared slice of the
+//! connection's read buffer) and converts a field to a Python object only when Python first
+//! reads it, then caches it. A handler that only looks at `path_params` never pays for
+//! headers, body or query.
+
+use pyo3_ffi as ffi;
+use std::cell::Cell;
+use std::ffi::{c_int, c_void};
+use std::mem::ManuallyDrop;
+use std::ptr;
+
+use super::object::{self, PyObj};
+use server::Request;
+
+/// Attributes, in the order of the cache slots.
+#[derive(Clone, Copy)]
+enum Field {
+    Method,
+    Path,
+    RawPath,
+    QueryString,
+    Headers,
+    Body,
+    PathParams,
+    HttpVersion,
+    Client,
+    Server,
+    Scheme,
+}
+const FIELDS: usize = 11;
+
+#[repr(C)]
+struct RequestObject {
+    ob_base: ffi::PyObject,
+    /// Written once right after allocation, dropped in `dealloc`.
+    data: ManuallyDrop<RequestData>,
+}
+
+struct RequestData {
+    request: Request,
+    cache: [Cell<*mut ffi::PyObject>; FIELDS],
+}
+
+/// Creates a request object of `type_` (this interpreter's `Request` type).
+///
+/// # Safety
+/// Attached; `type_` is the `Request` type created by this interpreter's `_native` module.
+pub unsafe fn new_request_object(type_: *mut ffi::PyTypeObject, request: Request) -> Option<PyObj> {
+    let obj = ffi::PyType_GenericAlloc(type_, 0);
+    if obj.is_null() {
+        return None;
+    }
+    let data = RequestData { request, cache: Default::default() };
+    ptr::write(ptr::addr_of_mut!((*(obj as *mut RequestObject)).data), ManuallyDrop::new(data));
+    PyObj::from_owned(obj)
+}
+
+unsafe extern "C" fn dealloc(obj: *mut ffi::PyObject) {
+    // SAFETY: called by CPython, attached, when the last reference goes; `data` was written
+    // by `new_request_object` (the type cannot be instantiated from Python).
+    let this = &mut *(obj as *mut RequestObject);
+    for slot in this.data.cache.iter() {
+        let p = slot.get();
+        if !p.is_null() {
+            ffi::Py_DECREF(p);
+        }
+    }
+    ManuallyDrop::drop(&mut this.data);
+    let ty = ffi::Py_TYPE(obj);
+    let free = ffi::PyType_GetSlot(ty, ffi::Py_tp_free);
+    let free: ffi::freefunc = std::mem::transmute(free);
+    free(obj as *mut c_void);
+    // Instances of heap types hold a reference to their type.
+    ffi::Py_DECREF(ty as *mut ffi::PyObject);
+}
+
+/// Shared getter: look in the cache, else build and cache.
+unsafe fn get(obj: *mut ffi::PyObject, field: Field) -> *mut ffi::PyObject {
+    let this = &*(obj as *mut RequestObject);
+    let data = &this.data;
+    let slot = &data.cache[field as usize];
+    let cached = slot.get();
+    if !cached.is_null() {
+        ffi::Py_INCREF(cached);
+        return cached;
+    }
+    match build(&data.request, field) {
+        Some(v) => {
+            let p = v.into_ptr();
+            ffi::Py_INCREF(p);
+            slot.set(p);
+            p
+        }
+        None => ptr::null_mut(),
+    }
+}
+
+unsafe fn build(r: &Request, field: Field) -> Option<PyObj> {
+    match field {
+        Field::Method => object::new_str(r.method()),
+        Field::Path => object::new_str(&r.path()),
+        Field::RawPath => object::new_bytes(r.raw_path()),
+        Field::QueryString => object::new_bytes(r.query()),
+        Field::Headers => {
+            let list = PyObj::from_owned(ffi::PyList_New(r.headers().len() as ffi::Py_ssize_t))?;
+            for (i, (name, value)) in r.headers().enumerate() {
+                let lower = name.to_ascii_lowercase();
+                let n = object::new_latin1(&lower)?;
+                let v = object::new_latin1(value)?;
+                let pair = PyObj::from_owned(ffi::PyTuple_New(2))?;
+                ffi::PyTuple_SET_ITEM(pair.as_ptr(), 0, n.into_ptr());
+                ffi::PyTuple_SET_ITEM(pair.as_ptr(), 1, v.into_ptr());
+                ffi::PyList_SET_ITEM(list.as_ptr(), i as ffi::Py_ssize_t, pair.into_ptr());
+            }
+            Some(list)
+        }
+        Field::Body => object::new_bytes(&r.body),
+        Field::PathParams => {
+            let dict = PyObj::from_owned(ffi::PyDict_New())?;
+            for (name, raw) in &r.params {
+                let k = object::new_str(name)?;
+                let v = object::new_str(&server::percent::decode_str(raw.as_bytes(), false))?;
+                if ffi::PyDict_SetItem(dict.as_ptr(), k.as_ptr(), v.as_ptr()) != 0 {
+                    return None;
+                }
+            }
+            Some(dict)
+        }
+        Field::HttpVersion => object::new_str(r.version.as_str()),
+        Field::Client => address(r.peer),
+        Field::Server => address(r.local),
+        Field::Scheme => object::new_str("http"),
+    }
+}
+
+unsafe fn address(addr: Option<std::net::SocketAddr>) -> Option<PyObj> {
+    match addr {
+        None => Some(PyObj::from_borrowed(ffi::Py_None())),
+        Some(a) => {
+            let host = object::new_str(&a.ip().to_string())?;
+            let port = PyObj::from_owned(ffi::PyLong_FromLong(a.port() as _))?;
+            let t = PyObj::from_owned(ffi::PyTuple_New(2))?;
+            ffi::PyTuple_SET_ITEM(t.as_ptr(), 0, host.into_ptr());
+            ffi::PyTuple_SET_ITEM(t.as_ptr(), 1, port.into_ptr());
+            Some(t)
+        }
+    }
+}
+
+macro_rules! getter {
+    ($name:ident, $field:expr) => {
+        unsafe extern "C" fn $name(obj: *mut ffi::PyObject, _closure: *mut c_void) -> *mut ffi::PyObject {
+            // SAFETY: CPython calls getters attached, with `obj` an instance of our type.
+            get(obj, $field)
+        }
+    };
+}
+getter!(get_method, Field::Method);
+getter!(get_path, Field::Path);
+getter!(get_raw_path, Field::RawPath);
+getter!(get_query_string, Field::QueryString);
+getter!(get_headers, Field::Headers);
+getter!(get_body, Field::Body);
+getter!(get_path_params, Field::PathParams);
+getter!(get_http_version, Field::HttpVersion);
+getter!(get_client, Field::Client);
+getter!(get_server, Field::Server);
+getter!(get_scheme, Field::Scheme);
+
+unsafe extern "C" fn repr(obj: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    // SAFETY: attached; `obj` is an instance of our type.
+    let this = &*(obj as *mut RequestObject);
+    let r = &this.data.request;
+    let text = format!("<Request {} {}>", r.method(), r.path());
+    object::new_str(&text).map_or(ptr::null_mut(), PyObj::into_ptr)
+}
+
+/// Creates the `Request` type for the module being executed.
+///
+/// # Safety
+/// Attached; `module` is the `_native` module under construction.
+pub unsafe fn create_type(module: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    // CPython keeps pointers into these tables for the life of the type, in every
+    // interpreter: they are built once and leaked (a few hundred bytes per process).
+    static TABLES: std::sync::OnceLock<(usize, usize)> = std::sync::OnceLock::new();
+    let (getset_ptr, slots_ptr) = *TABLES.get_or_init(|| {
+        let g = |name: &'static std::ffi::CStr, f: ffi::getter, doc: &'static std::ffi::CStr| ffi::PyGetSetDef {
+            name: name.as_ptr(),
+            get: Some(f),
+            set: None,
+            doc: doc.as_ptr(),
+            closure: ptr::null_mut(),
+        };
+        let getset: Vec<ffi::PyGetSetDef> = vec![
+            g(crate::cstr!("method"), get_method, crate::cstr!("HTTP method, e.g. 'GET'.")),
+            g(crate::cstr!("path"), get_path, crate::cstr!("Percent-decoded path, without the query.")),
+            g(crate::cstr!("raw_path"), get_raw_path, crate::cstr!("The path as received (bytes).")),
+            g(crate::cstr!("query_string"), get_query_string, crate::cstr!("Raw query string, without '?' (bytes).")),
+            g(crate::cstr!("headers"), get_headers, crate::cstr!("List of (lower-case name, value) pairs.")),
+            g(crate::cstr!("body"), get_body, crate::cstr!("The whole request body (bytes).")),
+            g(crate::cstr!("path_params"), get_path_params, crate::cstr!("Decoded path parameters by name.")),
+            g(crate::cstr!("http_version"), get_http_version, crate::cstr!("'1.1' or '1.0'.")),
+            g(crate::cstr!("client"), get_client, crate::cstr!("(host, port) of the peer, or None.")),
+            g(crate::cstr!("server"), get_server, crate::cstr!("(host, port) of the local socket, or None.")),
+            g(crate::cstr!("scheme"), get_scheme, crate::cstr!("'http'.")),
+            ffi::PyGetSetDef {
+                name: ptr::null(),
+                get: None,
+                set: None,
+                doc: ptr::null(),
+                closure: ptr::null_mut(),
+            },
+        ];
+        let getset = Box::leak(getset.into_boxed_slice()).as_mut_ptr();
+        let slots = vec![
+            ffi::PyType_Slot { slot: ffi::Py_tp_dealloc, pfunc: dealloc as *mut c_void },
+            ffi::PyType_Slot { slot: ffi::Py_tp_getset, pfunc: getset as *mut c_void },
+            ffi::PyType_Slot { slot: ffi::Py_tp_repr, pfunc: repr as *mut c_void },
+            ffi::PyType_Slot {
+                slot: ffi::Py_tp_doc,
+                pfunc: crate::cstr!("An HTTP request as parsed by the server (read-only).").as_ptr() as *mut c_void,
+            },
+            ffi::PyType_Slot { slot: 0, pfunc: ptr::null_mut() },
+        ];
+        let slots = Box::leak(slots.into_boxed_slice()).as_mut_ptr();
+        (getset as usize, slots as usize)
+    });
+    let _ = getset_ptr;
+    let mut spec = ffi::PyType_Spec {
+        name: crate::cstr!("fasterapi._native.Request").as_ptr(),
+        basicsize: std::mem::size_of::<RequestObject>() as c_int,
+        itemsize: 0,
+        flags: (ffi::Py_TPFLAGS_DEFAULT | ffi::Py_TPFLAGS_DISALLOW_INSTANTIATION | ffi::Py_TPFLAGS_IMMUTABLETYPE) as _,
+        slots: slots_ptr as *mut ffi::PyType_Slot,
+    };
+    ffi::PyType_FromModuleAndSpec(module, &mut spec, ptr::null_mut())
+}

@@ -1,0 +1,123 @@
+//! `fasterapi._native.serve`: bind the shards, start one interpreter per core, serve.
+//!
+//! ```text
+//! main thread (main interpreter, GIL held on entry)
+//!   parse config · bind N SO_REUSEPORT shards · preload decimal/_datetime · read sys.path
+//!   release the main GIL ─▶ runtime::run ─▶ per core, one at a time:
+//!        new own-GIL sub-interpreter · sys.path · load_app(spec) · router · serve_core
+//!   ◀─ all cores stopped (SIGINT/SIGTERM) ─ re-take the main GIL · print summary
+//! ```
+
+use std::net::TcpListener;
+use std::rc::Rc;
+use std::sync::Mutex;
+
+use crate::config::{ServeConfig, ServeError};
+use crate::cpython::app::App;
+use crate::cpython::interpreter::{CoreInterpreter, MainThread};
+use crate::cpython::module::CORE_ID;
+use crate::handler::PythonHandler;
+use runtime::{CoreContext, CoreSet, IoChoice, RuntimeConfig};
+use server::listener;
+
+/// Runs the server until SIGINT/SIGTERM. Must be called attached to the main interpreter.
+pub fn serve(config: ServeConfig) -> Result<(), ServeError> {
+    let cores = CoreSet::parse(config.cores.as_deref()).map_err(|e| ServeError::Config(e.to_string()))?;
+    let io: IoChoice = config.io.parse().map_err(ServeError::Config)?;
+    let addr = listener::resolve(&config.host, config.port).map_err(|e| ServeError::Os(e.to_string()))?;
+    let shards = listener::bind_shards(addr, cores.len()).map_err(|e| ServeError::Os(e.to_string()))?;
+    let addr = shards[0].local_addr().unwrap_or(addr);
+    let shards: Mutex<Vec<Option<TcpListener>>> = Mutex::new(shards.into_iter().map(Some).collect());
+
+    // SAFETY: `serve` is called from the `_native.serve` method, attached to the main interpreter.
+    let sys_path = unsafe {
+        MainThread::preload().map_err(|e| ServeError::Runtime(format!("preparing the main interpreter: {e}")))?;
+        MainThread::sys_path()
+    };
+
+    let mut rt = RuntimeConfig::new(cores);
+    rt.pin = config.pin;
+    rt.io = io;
+    rt.grace = config.grace;
+
+    // SAFETY: attached to the main interpreter (see above); re-attached right after `run`.
+    let main = unsafe { MainThread::detach() };
+    let result = runtime::run(&rt, |ctx| {
+        let listener = shards.lock().unwrap_or_else(|p| p.into_inner())[ctx.index].take();
+        let listener = listener.ok_or_else(|| format!("core {}: no listener shard", ctx.index))?;
+        setup_core(ctx, &config, &sys_path, listener, addr)
+    });
+    main.reattach();
+
+    match result {
+        Ok(report) => {
+            let total: u64 = report.stats.iter().map(|s| s.handled).sum();
+            let per_core: Vec<String> = report.stats.iter().map(|s| s.handled.to_string()).collect();
+            eprintln!(
+                "fasterapi: stopped{}: {total} requests served on {} cores ({})",
+                report.signal.map(|s| format!(" after {s}")).unwrap_or_default(),
+                report.stats.len(),
+                per_core.join(" + ")
+            );
+            Ok(())
+        }
+        Err(e) => Err(ServeError::Runtime(e.to_string())),
+    }
+}
+
+/// Runs on core `ctx.index`'s thread: its interpreter, its app, its router, its server.
+fn setup_core(
+    ctx: CoreContext,
+    config: &ServeConfig,
+    sys_path: &[String],
+    listener: TcpListener,
+    addr: std::net::SocketAddr,
+) -> Result<impl std::future::Future<Output = runtime::CoreStats>, String> {
+    CORE_ID.with(|c| c.set(ctx.index as i64));
+    let interpreter = if config.shared_gil { CoreInterpreter::new_shared_main() } else { CoreInterpreter::new_own_gil() }
+        .map_err(|e| format!("core {}: {e}", ctx.index))?;
+    interpreter.detach_after_setup();
+
+    let loaded = {
+        let attached = interpreter.attach();
+        let path_set = if interpreter.owns_gil() { attached.set_sys_path(sys_path) } else { Ok(()) };
+        path_set.and_then(|_| App::load(&attached, &config.app, ctx.index))
+    };
+    let (app, routes) = match loaded {
+        Ok(x) => x,
+        Err(e) => {
+            interpreter.end();
+            let kind = if config.shared_gil { "the main interpreter" } else { "its sub-interpreter" };
+            return Err(format!("core {}: cannot load {:?} in {kind}: {e}", ctx.index, config.app));
+        }
+    };
+
+    let mut router = server::Router::new();
+    for r in &routes {
+        if let Err(e) = router.insert(&r.method, &r.path, r.index) {
+            interpreter.end();
+            return Err(format!("core {}: {e}", ctx.index));
+        }
+    }
+
+    eprintln!(
+        "fasterapi: core {} on cpu {}{}: {} reactor, interpreter {} ({}), {} routes, serving http://{addr}",
+        ctx.index,
+        ctx.cpu,
+        if ctx.pinned { " (pinned)" } else { "" },
+        ctx.driver,
+        interpreter.id(),
+        if interpreter.owns_gil() { "own GIL" } else { "shared GIL" },
+        router.len(),
+    );
+
+    let interpreter = Rc::new(interpreter);
+    let handler = PythonHandler { interpreter: interpreter.clone(), app };
+    let limits = config.limits.clone();
+    let shutdown = ctx.shutdown.clone();
+    Ok(async move {
+        let stats = server::serve_core(listener, router, handler, limits, shutdown).await;
+        interpreter.end();
+        stats
+    })
+}

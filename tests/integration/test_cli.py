@@ -1,0 +1,176 @@
+"""The `fasterapi` command line: bad specs, bind errors, env vars, signals, startup lines."""
+
+import re
+import signal
+import socket
+import threading
+import time
+
+import pytest
+
+from tests.integration.helpers import fetch
+from tests.integration.rawhttp import Conn
+from tests.integration.server import FASTERAPI, HOST, VENV_PYTHON, Server, free_port, run_cli
+
+HELLO = "examples.hello:app"
+
+
+def _args(app, port=None):
+    return ["run", app, "--host", HOST, "--port", str(port or free_port()), "--cores", "1", "--no-pin"]
+
+
+def _one_line_error(res):
+    err = res.stderr.decode("utf-8", "replace")
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert "Traceback" not in err, err
+    assert len(lines) == 1, f"expected exactly one line on stderr, got {len(lines)}:\n{err}"
+    return lines[0]
+
+
+def test_no_such_module_exit_2_one_line():
+    res = run_cli(_args("nosuchmodule:app"))
+    assert res.returncode == 2, (res.returncode, res.stderr)
+    line = _one_line_error(res)
+    assert "nosuchmodule" in line, line
+
+
+def test_no_such_attribute_exit_2():
+    res = run_cli(_args("examples.hello:nosuch"))
+    assert res.returncode == 2, (res.returncode, res.stderr)
+    line = _one_line_error(res)
+    assert "nosuch" in line, line
+
+
+def test_spec_without_colon_exit_2():
+    res = run_cli(_args("examples.hello"))
+    assert res.returncode == 2, (res.returncode, res.stderr)
+    _one_line_error(res)
+
+
+def test_port_in_use_fails_and_names_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((HOST, 0))
+        s.listen(8)
+        port = s.getsockname()[1]
+        res = run_cli(_args(HELLO, port))
+    assert res.returncode != 0, res
+    err = res.stderr.decode("utf-8", "replace")
+    assert str(port) in err, err
+
+
+def test_python_m_fasterapi_run():
+    srv = Server(HELLO, cores=1, argv=[str(VENV_PYTHON), "-m", "fasterapi"]).start()
+    try:
+        r = fetch(srv, "GET", "/plaintext")
+        assert r.status == 200 and r.body == b"Hello, World!", r
+    finally:
+        srv.stop_and_check()
+
+
+def test_env_port_and_host_honoured():
+    port = free_port()
+    srv = Server.raw([str(FASTERAPI), "run", HELLO, "--cores", "1", "--no-pin"],
+                     env={"FASTERAPI_PORT": str(port), "FASTERAPI_HOST": HOST}, port=port).start()
+    try:
+        r = fetch(srv, "GET", "/json")
+        assert r.status == 200 and r.json() == {"message": "Hello, World!"}, r
+    finally:
+        srv.stop_and_check()
+
+
+def test_flags_override_env():
+    env_port, flag_port = free_port(), free_port()
+    srv = Server.raw(
+        [str(FASTERAPI), "run", HELLO, "--host", HOST, "--port", str(flag_port), "--cores", "1", "--no-pin"],
+        env={"FASTERAPI_PORT": str(env_port), "FASTERAPI_HOST": "127.0.0.2"}, port=flag_port).start()
+    try:
+        assert fetch(srv, "GET", "/plaintext").status == 200
+        for addr in [(HOST, env_port), ("127.0.0.2", flag_port)]:
+            with pytest.raises(OSError):
+                socket.create_connection(addr, timeout=2).close()
+    finally:
+        srv.stop_and_check()
+
+
+def test_env_limits_honoured():
+    srv = Server(HELLO, cores=1, env={"FASTERAPI_MAX_BODY": "100", "FASTERAPI_MAX_HEADER": "2048"}).start()
+    try:
+        with Conn(srv.host, srv.port) as c:
+            c.send(b"POST /items HTTP/1.1\r\nHost: x\r\nContent-Length: 101\r\n\r\n")
+            assert c.read_response().status == 413
+        with Conn(srv.host, srv.port) as c:
+            c.send(b"GET /plaintext HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 3000 + b"\r\n\r\n")
+            assert c.read_response().status == 431
+        body = b'{"name":"x","price":1}'
+        r = fetch(srv, "POST", "/items", body, {"Content-Type": "application/json"})
+        assert r.status == 201, r
+    finally:
+        srv.stop_and_check()
+
+
+@pytest.mark.parametrize("cores", [1, 2])
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_signal_exits_0(sig, cores):
+    srv = Server(HELLO, cores=cores).start()
+    try:
+        assert fetch(srv, "GET", "/plaintext").status == 200
+        rc = srv.stop(sig)
+        assert rc == 0, f"exit {rc} on {sig!r}\n{srv.describe()}"
+    finally:
+        srv.kill()
+
+
+def test_sigterm_with_idle_keepalive_connection_exits_0():
+    srv = Server(HELLO, cores=2, env={"FASTERAPI_GRACE": "2"}).start()
+    c = Conn(srv.host, srv.port)
+    try:
+        assert c.request("GET", "/plaintext").status == 200
+        rc = srv.stop(signal.SIGTERM, timeout=2 + 10)
+        assert rc == 0, f"exit {rc}\n{srv.describe()}"
+    finally:
+        c.close()
+        srv.kill()
+
+
+def test_sigterm_lets_in_flight_request_finish():
+    srv = Server(HELLO, cores=1, env={"FASTERAPI_GRACE": "10"}).start()
+    result = {}
+
+    def client():
+        try:
+            result["resp"] = fetch(srv, "GET", "/sleep?ms=1500", timeout=15)
+        except Exception as e:  # noqa: BLE001
+            result["err"] = e
+
+    t = threading.Thread(target=client)
+    try:
+        t.start()
+        time.sleep(0.5)  # the request is being handled now
+        srv.send_signal(signal.SIGTERM)
+        t.join(20)
+        rc = srv.wait(20)
+        assert "err" not in result, f"in-flight request failed: {result.get('err')!r}\n{srv.describe()}"
+        assert result["resp"].status == 200, result["resp"]
+        assert rc == 0, srv.describe()
+    finally:
+        srv.kill()
+
+
+@pytest.mark.parametrize("cores", [1, 2])
+def test_startup_line_per_core(cores):
+    srv = Server(HELLO, cores=cores).start()
+    try:
+        assert fetch(srv, "GET", "/plaintext").status == 200
+        # give late cores a moment to log, then stop (flushes any buffered output)
+        time.sleep(0.5)
+    finally:
+        srv.stop_and_check()
+    out = srv.stdout + "\n" + srv.stderr
+    lines = [ln for ln in out.splitlines() if re.search(r"(?i)\bcore\b", ln)]
+    ids = set()
+    for ln in lines:
+        m = re.search(r"(?i)\bcore\b\D{0,12}?(\d+)", ln)
+        if m:
+            ids.add(int(m.group(1)))
+    assert len(lines) >= cores, f"expected >= {cores} lines mentioning 'core', got:\n{out}"
+    assert len(ids) == cores, f"expected {cores} distinct core ids in startup lines, got {ids}:\n{out}"

@@ -1,0 +1,99 @@
+"""Helpers for the pure-Python tests.
+
+The real ``fasterapi._native`` is used; only the *request object* is faked,
+because ``_native.Request`` cannot be constructed from Python. Handlers only
+read its attributes, so a plain object with the same attributes will do.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from fasterapi import _native
+
+
+@dataclass
+class FakeRequest:
+    method: str = "GET"
+    path: str = "/"
+    query_string: bytes = b""
+    headers: list = field(default_factory=list)
+    body: bytes = b""
+    path_params: dict = field(default_factory=dict)
+    http_version: str = "1.1"
+    client: Any = ("127.0.0.1", 50000)
+    server: Any = ("127.0.0.1", 8000)
+    scheme: str = "http"
+
+    @property
+    def raw_path(self) -> bytes:
+        return self.path.encode()
+
+
+def _match(template: str, path: str) -> dict | None:
+    pattern = re.sub(r"{(\w+):path}", r"(?P<\1>.*)", template)
+    pattern = re.sub(r"{(\w+)}", r"(?P<\1>[^/]+)", pattern)
+    m = re.fullmatch(pattern, path)
+    return m.groupdict() if m else None
+
+
+class Client:
+    """Routes a fake request through the compiled handlers, like the bridge would."""
+
+    def __init__(self, app: Any) -> None:
+        self.routes = app._compile_routes()
+
+    def request(self, method: str, url: str, *, headers: dict | None = None, body: Any = b"") -> Any:
+        path, _, query = url.partition("?")
+        if not isinstance(body, bytes):
+            body = _native.json_dumps(body)
+        for route_method, template, handler, status_code in self.routes:
+            params = _match(template, path)
+            if params is not None and route_method == method:
+                req = FakeRequest(
+                    method=method,
+                    path=path,
+                    query_string=query.encode(),
+                    headers=[(k.lower(), v) for k, v in (headers or {}).items()],
+                    body=body,
+                    path_params=params,
+                )
+                return Result(handler(req), status_code)
+        raise AssertionError(f"no route for {method} {path}")
+
+    def get(self, url: str, **kw: Any) -> Any:
+        return self.request("GET", url, **kw)
+
+    def post(self, url: str, **kw: Any) -> Any:
+        return self.request("POST", url, **kw)
+
+
+class Result:
+    """The handler's return value, normalised the way the bridge sends it."""
+
+    def __init__(self, value: Any, route_status: int) -> None:
+        from fasterapi.responses import Response
+
+        self.value = value
+        if isinstance(value, Response):
+            self.status_code = value.status_code
+            self.body = value.body
+            self.headers = dict(value.raw_headers)
+        else:
+            self.status_code = route_status
+            self.body = None
+            self.headers = {}
+
+    def json(self) -> Any:
+        if self.body is None:
+            return self.value
+        return _native.json_loads(self.body)
+
+
+@pytest.fixture
+def client_for():
+    return Client
