@@ -62,8 +62,14 @@ PY
 # STARTED_PGID.  Call as a plain command (not in $(...)) so SERVER_PGIDS is kept.
 start_server() {
     local name="$1" logf="$2"; shift 2
-    setsid "$@" >"$logf" 2>&1 </dev/null &
-    STARTED_PGID=$!
+    local pidf="$logf.pid" i
+    rm -f "$pidf"
+    # setsid forks when the caller leads a process group (job control on), so $! is not
+    # reliable: the child records its own pid, which is its session and group id.
+    setsid bash -c 'echo $$ >"$0"; exec "$@"' "$pidf" "$@" >"$logf" 2>&1 </dev/null &
+    for i in $(seq 1 100); do [ -s "$pidf" ] && break; sleep 0.05; done
+    [ -s "$pidf" ] || bdie "could not start $name"
+    STARTED_PGID=$(cat "$pidf")
     SERVER_PGIDS+=("$STARTED_PGID")
     blog "started $name (pid $STARTED_PGID): $*"
 }

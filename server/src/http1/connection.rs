@@ -53,6 +53,8 @@ pub struct Connection<'a, H: Handler> {
     /// When the first byte of the current request's head arrived.
     head_started: Option<Instant>,
     closing: bool,
+    /// The server refused a request: unread input may still be arriving (see `linger`).
+    rejected: bool,
     stats: ConnectionStats,
 }
 
@@ -84,6 +86,7 @@ impl<'a, H: Handler> Connection<'a, H> {
             stage: Stage::ReadingHead,
             head_started: None,
             closing: false,
+            rejected: false,
             stats: ConnectionStats::default(),
         }
     }
@@ -104,7 +107,34 @@ impl<'a, H: Handler> Connection<'a, H> {
             }
         }
         let _ = self.stream.shutdown().await;
+        if self.rejected {
+            self.linger().await;
+        }
         self.stats
+    }
+
+    /// After refusing a request whose body may still be in flight (a 413, say), keep reading
+    /// and discarding for a moment before closing. Closing with unread input makes the kernel
+    /// send a reset, which can destroy our error response before the client reads it.
+    async fn linger(&mut self) {
+        const LINGER_BYTES: usize = 256 * 1024;
+        const LINGER_TIME: std::time::Duration = std::time::Duration::from_secs(1);
+        let until = Instant::now() + LINGER_TIME;
+        let mut discarded = 0;
+        let mut scratch = std::mem::take(&mut self.buf);
+        while discarded < LINGER_BYTES {
+            scratch.clear();
+            scratch.reserve(16 * 1024);
+            let cap = scratch.capacity();
+            let read = self.stream.read(monoio::buf::IoBufMut::slice_mut(scratch, 0..cap));
+            match monoio::time::timeout_at(until.into(), read).await {
+                Ok((Ok(n), back)) if n > 0 => {
+                    discarded += n;
+                    scratch = back.into_inner();
+                }
+                _ => break,
+            }
+        }
     }
 
     /// Handles every request that is complete in the buffer.
@@ -256,6 +286,7 @@ impl<'a, H: Handler> Connection<'a, H> {
     /// of the stream cannot be trusted.
     fn reject(&mut self, reject: Reject) {
         self.closing = true;
+        self.rejected = true;
         write_simple(
             &mut self.out,
             reject.status,
