@@ -2,8 +2,8 @@
 SHELL := /bin/bash
 VENV  := $(CURDIR)/.venv
 VPY   := $(VENV)/bin/python
-HOST  ?= 127.0.0.1
-PORT  ?= 8000
+HOST  ?= $(or $(FASTERAPI_HOST),127.0.0.1)
+PORT  ?= $(or $(FASTERAPI_PORT),8000)
 
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 

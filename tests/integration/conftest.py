@@ -23,9 +23,23 @@ def _server(request, app: str, env: dict | None = None):
     srv.stop_and_check()
 
 
-@pytest.fixture(scope="session", params=CORES, ids=lambda n: f"cores{n}")
+# The hello suite (protocol, bad input, the bench fixture) also runs on the epoll reactor and
+# in the shared-GIL diagnostic mode, so both paths stay correct and not only fast.
+HELLO_MODES = {
+    "cores1": (1, {}),
+    "cores2": (2, {}),
+    "epoll-cores2": (2, {"FASTERAPI_IO": "epoll"}),
+    "sharedgil-cores2": (2, {"FASTERAPI_SHARED_GIL": "1"}),
+}
+
+
+@pytest.fixture(scope="session", params=list(HELLO_MODES))
 def hello_server(request):
-    yield from _server(request, HELLO)
+    cores, env = HELLO_MODES[request.param]
+    srv = Server(HELLO, cores=cores, env=env).start()
+    srv.mode = request.param
+    yield srv
+    srv.stop_and_check()
 
 
 @pytest.fixture(scope="session", params=CORES, ids=lambda n: f"cores{n}")

@@ -119,3 +119,17 @@ def test_common_headers_on_every_kind_of_response(hello_server):
         for method, path, body in cases:
             r = c.request(method, path, body, {"Content-Type": "application/json"} if body else None)
             check_common(r)
+
+
+def test_startup_lines_name_core_driver_and_interpreter(hello_server):
+    """One line per core, saying which reactor and which interpreter serve it."""
+    lines = [l for l in hello_server.stderr.splitlines() if l.startswith("fasterapi: core ")]
+    assert len(lines) == hello_server.cores, hello_server.stderr
+    mode = getattr(hello_server, "mode", "")
+    for i, line in enumerate(sorted(lines)):
+        assert line.startswith(f"fasterapi: core {i} on cpu "), line
+        assert ("epoll reactor" if "epoll" in mode else "io_uring reactor") in line, line
+        if "sharedgil" in mode:
+            assert "interpreter 0 (shared GIL)" in line, line
+        else:
+            assert "(own GIL)" in line and "interpreter 0 " not in line, line
