@@ -5,6 +5,8 @@
 //! * [`serve`] wires the runtime, the server and one interpreter per core together.
 //! * [`handler`] is the server's `Handler` implemented by calling into Python.
 //!
+//! The module's import entry point, `PyInit__native`, is in `cpython::module`.
+//!
 //! The bridge knows nothing of sockets: it gets parsed requests and writes responses through
 //! the server's `ResponseWriter`.
 
@@ -12,12 +14,3 @@ pub mod config;
 pub mod cpython;
 pub mod handler;
 pub mod serve;
-
-/// Entry point CPython looks up when importing `fasterapi._native`.
-///
-/// # Safety
-/// Called by the import machinery with the GIL of the importing interpreter held.
-#[no_mangle]
-pub unsafe extern "C" fn PyInit__native() -> *mut pyo3_ffi::PyObject {
-    cpython::module::init()
-}

@@ -14,14 +14,14 @@ use std::sync::Mutex;
 
 use crate::config::{ServeConfig, ServeError};
 use crate::cpython::app::App;
-use crate::cpython::interpreter::{CoreInterpreter, MainThread};
+use crate::cpython::interpreter::{CoreInterpreter, MainInterpreter};
 use crate::cpython::module::CORE_ID;
 use crate::handler::PythonHandler;
 use runtime::{CoreContext, CoreSet, IoChoice, RuntimeConfig};
 use server::listener;
 
-/// Runs the server until SIGINT/SIGTERM. Must be called attached to the main interpreter.
-pub fn serve(config: ServeConfig) -> Result<(), ServeError> {
+/// Runs the server until SIGINT/SIGTERM.
+pub fn serve(main: &MainInterpreter, config: ServeConfig) -> Result<(), ServeError> {
     let cores = CoreSet::parse(config.cores.as_deref()).map_err(|e| ServeError::Config(e.to_string()))?;
     let io: IoChoice = config.io.parse().map_err(ServeError::Config)?;
     let addr = listener::resolve(&config.host, config.port).map_err(|e| ServeError::Os(e.to_string()))?;
@@ -29,25 +29,21 @@ pub fn serve(config: ServeConfig) -> Result<(), ServeError> {
     let addr = shards[0].local_addr().unwrap_or(addr);
     let shards: Mutex<Vec<Option<TcpListener>>> = Mutex::new(shards.into_iter().map(Some).collect());
 
-    // SAFETY: `serve` is called from the `_native.serve` method, attached to the main interpreter.
-    let sys_path = unsafe {
-        MainThread::preload().map_err(|e| ServeError::Runtime(format!("preparing the main interpreter: {e}")))?;
-        MainThread::sys_path()
-    };
+    main.preload().map_err(|e| ServeError::Runtime(format!("preparing the main interpreter: {e}")))?;
+    let sys_path = main.sys_path();
 
     let mut rt = RuntimeConfig::new(cores);
     rt.pin = config.pin;
     rt.io = io;
     rt.grace = config.grace;
 
-    // SAFETY: attached to the main interpreter (see above); re-attached right after `run`.
-    let main = unsafe { MainThread::detach() };
-    let result = runtime::run(&rt, |ctx| {
-        let listener = shards.lock().unwrap_or_else(|p| p.into_inner())[ctx.index].take();
-        let listener = listener.ok_or_else(|| format!("core {}: no listener shard", ctx.index))?;
-        setup_core(ctx, &config, &sys_path, listener, addr)
+    let result = main.detached(|| {
+        runtime::run(&rt, |ctx| {
+            let listener = shards.lock().unwrap_or_else(|p| p.into_inner())[ctx.index].take();
+            let listener = listener.ok_or_else(|| format!("core {}: no listener shard", ctx.index))?;
+            setup_core(ctx, &config, &sys_path, listener, addr)
+        })
     });
-    main.reattach();
 
     match result {
         Ok(report) => {

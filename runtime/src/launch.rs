@@ -276,26 +276,22 @@ where
     Fut: Future<Output = CoreStats> + 'static,
 {
     let pinned = config.pin && core_affinity::set_for_current(core_affinity::CoreId { id: cpu });
-    let body = CoreBody { config, index, cpu, pinned, driver, endpoint, inbox, ready, setup };
-    let built = match driver {
+    let body = CoreBody { config, index, cpu, pinned, driver, endpoint, inbox, setup };
+    // The two drivers are different runtime types, hence two arms that do the same.
+    let served = match driver {
         IoDriverKind::Uring => RuntimeBuilder::<IoUringDriver>::new()
             .with_entries(URING_ENTRIES)
             .enable_timer()
             .build()
-            .map(|mut rt| rt.block_on(body.run())),
+            .map(|mut rt| rt.block_on(body.run(&ready))),
         IoDriverKind::Epoll => {
-            RuntimeBuilder::<LegacyDriver>::new().enable_timer().build().map(|mut rt| rt.block_on(body.run()))
+            RuntimeBuilder::<LegacyDriver>::new().enable_timer().build().map(|mut rt| rt.block_on(body.run(&ready)))
         }
     };
-    match built {
-        Ok(result) => result,
-        Err(e) => {
-            // `body` was moved into the closure that never ran; report through a fresh channel
-            // is impossible, so the controller sees the thread end during setup.
-            eprintln!("fasterapi: core {index}: cannot create the {driver} reactor: {e}");
-            None
-        }
-    }
+    served.unwrap_or_else(|e| {
+        let _ = ready.send(Err(format!("core {index}: cannot create the {driver} reactor: {e}")));
+        None
+    })
 }
 
 struct CoreBody<'a, S> {
@@ -306,7 +302,6 @@ struct CoreBody<'a, S> {
     driver: IoDriverKind,
     endpoint: MeshEndpoint,
     inbox: Option<Consumer<Control>>,
-    ready: mpsc::Sender<Result<(), String>>,
     setup: &'a S,
 }
 
@@ -315,8 +310,9 @@ where
     S: Fn(CoreContext) -> Result<Fut, String>,
     Fut: Future<Output = CoreStats> + 'static,
 {
-    async fn run(self) -> Option<Vec<CoreStats>> {
-        let CoreBody { config, index, cpu, pinned, driver, mut endpoint, mut inbox, ready, setup } = self;
+    /// Sets the core up, reports the outcome on `ready`, then serves until told to stop.
+    async fn run(self, ready: &mpsc::Sender<Result<(), String>>) -> Option<Vec<CoreStats>> {
+        let CoreBody { config, index, cpu, pinned, driver, mut endpoint, mut inbox, setup } = self;
         let shutdown = Shutdown::new();
         let ctx = CoreContext { index, cpu, pinned, driver, shutdown: shutdown.clone() };
         let work = match setup(ctx) {
@@ -329,7 +325,6 @@ where
                 return None;
             }
         };
-        drop(ready);
 
         // The control task: polls this core's rings and turns Shutdown into the local signal.
         let n = endpoint.peers() + 1;

@@ -8,12 +8,9 @@ from typing import Any
 from fasterapi.datastructures import State
 from fasterapi.exception_handlers import ExceptionDispatcher
 from fasterapi.responses import Response
-from fasterapi.routing import APIRoute, APIRouter, RouteTuple, compile_routes
+from fasterapi.routing import APIRoute, APIRouter, Decorator, MethodShortcuts, RouteTuple, compile_routes
 
-Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
-
-
-class FasterAPI:
+class FasterAPI(MethodShortcuts):
     """An application: routes plus exception handlers, served by ``fasterapi run`` or ``app.run()``.
 
     The object is only a registry. When the server starts, every interpreter
@@ -57,27 +54,6 @@ class FasterAPI:
         **options: Any,
     ) -> Decorator:
         return self.router.api_route(path, methods=methods, status_code=status_code, response_class=response_class, **options)
-
-    def get(self, path: str, **options: Any) -> Decorator:
-        return self.router.get(path, **options)
-
-    def post(self, path: str, **options: Any) -> Decorator:
-        return self.router.post(path, **options)
-
-    def put(self, path: str, **options: Any) -> Decorator:
-        return self.router.put(path, **options)
-
-    def patch(self, path: str, **options: Any) -> Decorator:
-        return self.router.patch(path, **options)
-
-    def delete(self, path: str, **options: Any) -> Decorator:
-        return self.router.delete(path, **options)
-
-    def head(self, path: str, **options: Any) -> Decorator:
-        return self.router.head(path, **options)
-
-    def options(self, path: str, **options: Any) -> Decorator:
-        return self.router.options(path, **options)
 
     def include_router(self, router: APIRouter, *, prefix: str = "", tags: list[str] | None = None) -> None:
         self.router.include_router(router, prefix=prefix, tags=tags)

@@ -259,7 +259,38 @@ class APIRoute:
         return invoke_with_class
 
 
-class APIRouter:
+Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
+
+
+class MethodShortcuts:
+    """``get``/``post``/... as ``api_route(path, methods=[...])``: shared by APIRouter and FasterAPI."""
+
+    def api_route(self, path: str, *, methods: Sequence[str] | None = None, **options: Any) -> Decorator:
+        raise NotImplementedError
+
+    def get(self, path: str, **options: Any) -> Decorator:
+        return self.api_route(path, methods=["GET"], **options)
+
+    def post(self, path: str, **options: Any) -> Decorator:
+        return self.api_route(path, methods=["POST"], **options)
+
+    def put(self, path: str, **options: Any) -> Decorator:
+        return self.api_route(path, methods=["PUT"], **options)
+
+    def patch(self, path: str, **options: Any) -> Decorator:
+        return self.api_route(path, methods=["PATCH"], **options)
+
+    def delete(self, path: str, **options: Any) -> Decorator:
+        return self.api_route(path, methods=["DELETE"], **options)
+
+    def head(self, path: str, **options: Any) -> Decorator:
+        return self.api_route(path, methods=["HEAD"], **options)
+
+    def options(self, path: str, **options: Any) -> Decorator:
+        return self.api_route(path, methods=["OPTIONS"], **options)
+
+
+class APIRouter(MethodShortcuts):
     """A group of routes, mounted on an app (or another router) with ``include_router``."""
 
     def __init__(self, *, prefix: str = "", tags: list[str] | None = None) -> None:
@@ -289,27 +320,6 @@ class APIRouter:
             return endpoint
 
         return decorator
-
-    def get(self, path: str, **options: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-        return self.api_route(path, methods=["GET"], **options)
-
-    def post(self, path: str, **options: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-        return self.api_route(path, methods=["POST"], **options)
-
-    def put(self, path: str, **options: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-        return self.api_route(path, methods=["PUT"], **options)
-
-    def patch(self, path: str, **options: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-        return self.api_route(path, methods=["PATCH"], **options)
-
-    def delete(self, path: str, **options: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-        return self.api_route(path, methods=["DELETE"], **options)
-
-    def head(self, path: str, **options: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-        return self.api_route(path, methods=["HEAD"], **options)
-
-    def options(self, path: str, **options: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-        return self.api_route(path, methods=["OPTIONS"], **options)
 
     def include_router(self, router: "APIRouter", *, prefix: str = "", tags: list[str] | None = None) -> None:
         """Copy ``router``'s routes here, under ``prefix`` (like FastAPI, at include time)."""

@@ -169,57 +169,69 @@ impl Attached<'_> {
     }
 }
 
-/// The main interpreter, from the thread that called `serve` (attached on entry).
-pub struct MainThread {
-    saved: *mut ffi::PyThreadState,
+/// Proof that the calling thread is attached to the main interpreter (the thread that
+/// called `_native.serve`). Not `Send`: the proof is only good on that thread.
+pub struct MainInterpreter {
+    _on_this_thread: std::marker::PhantomData<*mut ()>,
 }
 
-impl MainThread {
+impl MainInterpreter {
+    /// # Safety
+    /// The calling thread is attached to the main interpreter, and stays so while the value
+    /// lives (except inside `detached`).
+    pub unsafe fn assume_attached() -> MainInterpreter {
+        MainInterpreter { _on_this_thread: std::marker::PhantomData }
+    }
+
     /// Imports modules the sub-interpreters would otherwise initialise concurrently for the
     /// first time (their static state is shared process-wide in CPython 3.12/3.13).
-    ///
-    /// # Safety
-    /// Attached to the main interpreter.
-    pub unsafe fn preload() -> Result<(), String> {
-        for name in [crate::cstr!("decimal"), crate::cstr!("_datetime"), crate::cstr!("asyncio")] {
-            if object::import(name).is_none() {
-                return Err(object::take_error_line());
+    pub fn preload(&self) -> Result<(), String> {
+        // SAFETY: attached to the main interpreter (self).
+        unsafe {
+            for name in [crate::cstr!("decimal"), crate::cstr!("_datetime"), crate::cstr!("asyncio")] {
+                if object::import(name).is_none() {
+                    return Err(object::take_error_line());
+                }
             }
         }
         Ok(())
     }
 
-    /// Reads the main interpreter's `sys.path`.
-    ///
-    /// # Safety
-    /// Attached to the main interpreter.
-    pub unsafe fn sys_path() -> Vec<String> {
-        let list = ffi::PySys_GetObject(crate::cstr!("path").as_ptr()); // borrowed
-        if list.is_null() || ffi::PyList_Check(list) == 0 {
-            return Vec::new();
+    /// The main interpreter's `sys.path`.
+    pub fn sys_path(&self) -> Vec<String> {
+        // SAFETY: attached to the main interpreter (self); `list` and its items are borrowed
+        // references that stay alive while we hold the GIL and call nothing that runs Python.
+        unsafe {
+            let list = ffi::PySys_GetObject(crate::cstr!("path").as_ptr());
+            if list.is_null() || ffi::PyList_Check(list) == 0 {
+                return Vec::new();
+            }
+            (0..ffi::PyList_Size(list))
+                .filter_map(|i| {
+                    let item = ffi::PyList_GetItem(list, i);
+                    if ffi::PyUnicode_Check(item) != 0 {
+                        object::str_utf8(item).map(|b| String::from_utf8_lossy(b).into_owned())
+                    } else {
+                        None
+                    }
+                })
+                .collect()
         }
-        (0..ffi::PyList_Size(list))
-            .filter_map(|i| {
-                let item = ffi::PyList_GetItem(list, i);
-                if ffi::PyUnicode_Check(item) != 0 {
-                    object::str_utf8(item).map(|b| String::from_utf8_lossy(b).into_owned())
-                } else {
-                    None
-                }
-            })
-            .collect()
     }
 
-    /// Releases the main GIL so the core threads can create their interpreters.
-    ///
-    /// # Safety
-    /// Attached to the main interpreter; call `reattach` on the same thread afterwards.
-    pub unsafe fn detach() -> MainThread {
-        MainThread { saved: ffi::PyEval_SaveThread() }
-    }
-
-    pub fn reattach(self) {
-        // SAFETY: `saved` came from PyEval_SaveThread on this thread.
-        unsafe { ffi::PyEval_RestoreThread(self.saved) }
+    /// Runs `f` with the main GIL released, so the core threads can create their
+    /// interpreters (and, in shared-GIL mode, take turns on it).
+    pub fn detached<R>(&self, f: impl FnOnce() -> R) -> R {
+        // SAFETY: attached (self); the thread state saved here is restored on this same
+        // thread before returning, even if `f` panics.
+        struct Reattach(*mut ffi::PyThreadState);
+        impl Drop for Reattach {
+            fn drop(&mut self) {
+                // SAFETY: `self.0` came from PyEval_SaveThread on this thread.
+                unsafe { ffi::PyEval_RestoreThread(self.0) }
+            }
+        }
+        let _reattach = Reattach(unsafe { ffi::PyEval_SaveThread() });
+        f()
     }
 }

@@ -25,9 +25,12 @@ thread_local! {
     pub static CORE_ID: Cell<i64> = const { Cell::new(-1) };
 }
 
+/// Entry point CPython looks up when importing `fasterapi._native`.
+///
 /// # Safety
-/// Called by `PyInit__native` (attached).
-pub unsafe fn init() -> *mut ffi::PyObject {
+/// Called by the import machinery, attached to the importing interpreter.
+#[no_mangle]
+pub unsafe extern "C" fn PyInit__native() -> *mut ffi::PyObject {
     ffi::PyModuleDef_Init(module_def())
 }
 
@@ -246,7 +249,8 @@ unsafe extern "C" fn serve(
         Ok(c) => c,
         Err(()) => return ptr::null_mut(),
     };
-    match crate::serve::serve(config) {
+    let main = super::interpreter::MainInterpreter::assume_attached();
+    match crate::serve::serve(&main, config) {
         Ok(()) => PyObj::from_borrowed(ffi::Py_None()).into_ptr(),
         Err(e) => {
             let (exc, msg) = match e {
