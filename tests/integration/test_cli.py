@@ -174,3 +174,19 @@ def test_startup_line_per_core(cores):
             ids.add(int(m.group(1)))
     assert len(lines) >= cores, f"expected >= {cores} lines mentioning 'core', got:\n{out}"
     assert len(ids) == cores, f"expected {cores} distinct core ids in startup lines, got {ids}:\n{out}"
+
+
+def test_app_run_from_a_script():
+    """`app.run()` under `if __name__ == "__main__"` serves like `fasterapi run`."""
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "apps" / "run_script.py"
+    port = free_port()
+    srv = Server.raw([str(VENV_PYTHON), str(script)], env={"FASTERAPI_PORT": str(port)}, port=port).start()
+    try:
+        r = fetch(srv, "GET", "/ping")
+        assert r.status == 200 and r.json() == {"pong": True}, r
+        lines = [l for l in srv.stderr.splitlines() if l.startswith("fasterapi: core ")]
+        assert len(lines) == 1, srv.stderr
+    finally:
+        srv.stop_and_check()
