@@ -50,9 +50,10 @@ pub fn serve(main: &MainInterpreter, config: ServeConfig) -> Result<(), ServeErr
             let total: u64 = report.stats.iter().map(|s| s.handled).sum();
             let per_core: Vec<String> = report.stats.iter().map(|s| s.handled.to_string()).collect();
             eprintln!(
-                "fasterapi: stopped{}: {total} requests served on {} cores ({})",
+                "fasterapi: stopped{}: {total} requests served on {} core{} ({})",
                 report.signal.map(|s| format!(" after {s}")).unwrap_or_default(),
                 report.stats.len(),
+                if report.stats.len() == 1 { "" } else { "s" },
                 per_core.join(" + ")
             );
             Ok(())
