@@ -22,7 +22,7 @@ struct PathEntry<T> {
 pub enum Lookup<'r, T> {
     Found {
         target: &'r T,
-        /// Raw (still percent-encoded) values, in template order.
+        /// Values as they appear in the looked-up path, in template order.
         params: Vec<(&'r str, String)>,
     },
     MethodNotAllowed {

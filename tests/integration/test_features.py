@@ -54,6 +54,12 @@ def test_path_str_percent_decoded(features_server):
     assert _get_json(features_server, "/path/str/hello%20w%C3%B6rld") == {"v": "hello wörld"}
 
 
+def test_path_params_are_decoded_exactly_once(features_server):
+    # Like Starlette: the path is decoded once, then matched; "%2520" is a literal "%20".
+    assert _get_json(features_server, "/path/str/a%2520b") == {"v": "a%20b"}
+    assert _get_json(features_server, "/path/int/%34%32") == {"v": 42}
+
+
 @pytest.mark.parametrize("raw,value", [("true", True), ("1", True), ("yes", True),
                                        ("false", False), ("0", False), ("off", False)])
 def test_path_bool(features_server, raw, value):

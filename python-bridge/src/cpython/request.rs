@@ -119,9 +119,10 @@ unsafe fn build(r: &Request, field: Field) -> Option<PyObj> {
         Field::Body => object::new_bytes(&r.body),
         Field::PathParams => {
             let dict = PyObj::from_owned(ffi::PyDict_New())?;
-            for (name, raw) in &r.params {
+            // Values come from the path the router matched, which is already decoded.
+            for (name, value) in &r.params {
                 let k = object::new_str(name)?;
-                let v = object::new_str(&server::percent::decode_str(raw.as_bytes(), false))?;
+                let v = object::new_str(value)?;
                 if ffi::PyDict_SetItem(dict.as_ptr(), k.as_ptr(), v.as_ptr()) != 0 {
                     return None;
                 }

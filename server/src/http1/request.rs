@@ -33,7 +33,8 @@ pub struct Request {
     pub(crate) headers: Vec<(Span, Span)>,
     pub version: Version,
     pub body: Bytes,
-    /// Route parameters: template name and raw value, in template order.
+    /// Route parameters: template name and value, in template order. Values are slices of
+    /// the routed path, which is percent-decoded once (like Starlette), so they are decoded.
     pub params: Vec<(Box<str>, String)>,
     /// The path used for routing: percent-decoded when the raw one has escapes.
     pub(crate) decoded_path: Option<String>,
@@ -74,21 +75,6 @@ impl Request {
 
     pub fn header(&self, name: &str) -> Option<&[u8]> {
         self.headers().find(|(n, _)| n.eq_ignore_ascii_case(name.as_bytes())).map(|(_, v)| v)
-    }
-
-    /// A request built from parts, for tests of code that consumes requests.
-    pub fn for_test(method: &str, target: &str, headers: &[(&str, &str)], body: &[u8]) -> Request {
-        let mut head = Vec::new();
-        head.extend_from_slice(format!("{method} {target} HTTP/1.1\r\n").as_bytes());
-        for (n, v) in headers {
-            head.extend_from_slice(format!("{n}: {v}\r\n").as_bytes());
-        }
-        head.extend_from_slice(b"\r\n");
-        let mut parsed = crate::http1::head::parse(&head, &crate::Limits::default()).unwrap().unwrap();
-        parsed.request.body = Bytes::copy_from_slice(body);
-        let mut r = parsed.request;
-        r.head = Bytes::from(head);
-        r
     }
 
     pub(crate) fn span_of(base: *const u8, part: &[u8]) -> Range<u32> {

@@ -1,0 +1,127 @@
+//! The server on its own, with a Rust handler: no Python anywhere in this test binary.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+use runtime::{monoio, CoreStats, Shutdown};
+use server::{listener, Handler, Limits, Request, ResponseWriter, Router};
+
+/// Answers `METHOD path params body-length` as text.
+struct Echo;
+
+impl Handler for Echo {
+    type Route = &'static str;
+
+    fn handle(&self, route: &&'static str, request: Request, response: &mut ResponseWriter<'_>) {
+        let params: Vec<String> = request.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let body = format!("{route} {} {} [{}] {}", request.method(), request.path(), params.join(","), request.body.len());
+        response.send(200, &[(b"content-type", b"text/plain")], body.as_bytes());
+    }
+}
+
+/// Serves `Echo` on a fresh port in a thread of its own; returns the port, a way to stop it,
+/// and the thread (which yields the core's stats).
+fn start() -> (u16, std::sync::mpsc::Sender<()>, std::thread::JoinHandle<CoreStats>) {
+    let shard = listener::bind_shards("127.0.0.1:0".parse().unwrap(), 1).unwrap().pop().unwrap();
+    let port = shard.local_addr().unwrap().port();
+    let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
+    let thread = std::thread::spawn(move || {
+        let mut rt = monoio::RuntimeBuilder::<monoio::LegacyDriver>::new().enable_timer().build().unwrap();
+        rt.block_on(async move {
+            let mut router = Router::new();
+            router.insert("GET", "/users/{id}", "user").unwrap();
+            router.insert("POST", "/items", "items").unwrap();
+            let shutdown = Shutdown::new();
+            let trigger = shutdown.clone();
+            monoio::spawn(async move {
+                loop {
+                    if stop_rx.try_recv().is_ok() {
+                        trigger.trigger(Duration::from_secs(1));
+                        return;
+                    }
+                    monoio::time::sleep(Duration::from_millis(10)).await;
+                }
+            });
+            let limits = Limits { keepalive_timeout: Duration::from_secs(2), ..Limits::default() };
+            server::serve_core(shard, router, Echo, limits, shutdown).await
+        })
+    });
+    (port, stop_tx, thread)
+}
+
+fn read_until_closed(s: &mut TcpStream) -> String {
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[test]
+fn pipelined_requests_are_answered_in_order_and_errors_never_reach_the_handler() {
+    let (port, stop, thread) = start();
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.write_all(
+        b"GET /users/1 HTTP/1.1\r\nHost: x\r\n\r\n\
+          POST /items HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc\
+          POST /items HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\r\n0\r\n\r\n\
+          DELETE /items HTTP/1.1\r\n\r\n\
+          GET /nowhere HTTP/1.1\r\n\r\n\
+          HEAD /users/%32 HTTP/1.1\r\nConnection: close\r\n\r\n",
+    )
+    .unwrap();
+    let all = read_until_closed(&mut s);
+    // Bodies have no trailing newline, so status lines are found by their prefix.
+    let statuses: Vec<&str> = all.match_indices("HTTP/1.1 ").map(|(at, _)| &all[at + 9..at + 12]).collect();
+    assert_eq!(statuses, ["200", "200", "200", "405", "404", "200"], "{all}");
+    assert!(all.contains("user GET /users/1 [id=1] 0"), "{all}");
+    assert!(all.contains("items POST /items [] 3"), "{all}");
+    assert!(all.contains("items POST /items [] 2"), "{all}");
+    assert!(all.contains("allow: POST\r\n"), "{all}");
+    assert!(all.contains("{\"detail\":\"Not Found\"}"), "{all}");
+    // HEAD: routed to GET with the decoded path, length announced, no body, then closed.
+    let head = &all[all.rfind("HTTP/1.1 200 OK").unwrap()..];
+    assert!(head.contains("Content-Length: 27\r\nConnection: close\r\n"), "{head}");
+    assert!(head.ends_with("\r\n\r\n"), "{head}");
+
+    stop.send(()).unwrap();
+    let stats = thread.join().unwrap();
+    assert_eq!(stats.accepted, 1);
+    assert_eq!(stats.handled, 6);
+}
+
+#[test]
+fn a_refused_request_gets_its_status_and_the_connection_closes() {
+    let (port, stop, thread) = start();
+    for (raw, status) in [
+        (&b"BROKEN\r\n\r\n"[..], "400"),
+        (b"POST /items HTTP/1.1\r\nContent-Length: 99999999\r\n\r\n", "413"),
+        (b"POST /items HTTP/1.1\r\nTransfer-Encoding: br\r\n\r\n", "501"),
+        (b"POST /items HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "400"),
+    ] {
+        let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        s.write_all(raw).unwrap();
+        let all = read_until_closed(&mut s);
+        assert!(all.starts_with(&format!("HTTP/1.1 {status} ")), "{all}");
+        assert!(all.contains("Connection: close\r\n"), "{all}");
+    }
+    stop.send(()).unwrap();
+    thread.join().unwrap();
+}
+
+#[test]
+fn shutdown_closes_idle_keepalive_connections_at_once() {
+    let (port, stop, thread) = start();
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.write_all(b"GET /users/7 HTTP/1.1\r\n\r\n").unwrap();
+    let mut buf = [0u8; 512];
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let n = s.read(&mut buf).unwrap();
+    assert!(String::from_utf8_lossy(&buf[..n]).contains("[id=7]"));
+    let started = std::time::Instant::now();
+    stop.send(()).unwrap();
+    let rest = read_until_closed(&mut s);
+    assert_eq!(rest, "", "an idle connection gets no further bytes, just the close");
+    thread.join().unwrap();
+    assert!(started.elapsed() < Duration::from_secs(1), "took {:?}", started.elapsed());
+}
