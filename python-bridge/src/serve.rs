@@ -85,7 +85,13 @@ fn setup_core(
         Err(e) => {
             interpreter.end();
             let kind = if config.shared_gil { "the main interpreter" } else { "its sub-interpreter" };
-            return Err(format!("core {}: cannot load {:?} in {kind}: {e}", ctx.index, config.app));
+            let hint = if e.contains("does not support loading in subinterpreters") {
+                " (that extension module cannot run in an own-GIL sub-interpreter; FASTERAPI_SHARED_GIL=1 \
+                 serves such apps from the main interpreter, without per-core scaling)"
+            } else {
+                ""
+            };
+            return Err(format!("core {}: cannot load {:?} in {kind}: {e}{hint}", ctx.index, config.app));
         }
     };
 

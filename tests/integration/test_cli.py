@@ -166,12 +166,9 @@ def test_startup_line_per_core(cores):
     finally:
         srv.stop_and_check()
     out = srv.stdout + "\n" + srv.stderr
-    lines = [ln for ln in out.splitlines() if re.search(r"(?i)\bcore\b", ln)]
-    ids = set()
-    for ln in lines:
-        m = re.search(r"(?i)\bcore\b\D{0,12}?(\d+)", ln)
-        if m:
-            ids.add(int(m.group(1)))
+    # "fasterapi: core 0 on cpu 0: io_uring reactor, interpreter 1 (own GIL), ..."
+    lines = [ln for ln in out.splitlines() if re.match(r"fasterapi: core \d+ on cpu \d+", ln)]
+    ids = {int(re.match(r"fasterapi: core (\d+)", ln).group(1)) for ln in lines}
     assert len(lines) >= cores, f"expected >= {cores} lines mentioning 'core', got:\n{out}"
     assert len(ids) == cores, f"expected {cores} distinct core ids in startup lines, got {ids}:\n{out}"
 
@@ -188,5 +185,23 @@ def test_app_run_from_a_script():
         assert r.status == 200 and r.json() == {"pong": True}, r
         lines = [l for l in srv.stderr.splitlines() if l.startswith("fasterapi: core ")]
         assert len(lines) == 1, srv.stderr
+    finally:
+        srv.stop_and_check()
+
+
+def test_import_failing_only_in_a_sub_interpreter_is_one_line_and_nonzero():
+    """`readline` imports in the main interpreter but refuses sub-interpreters."""
+    res = run_cli(["run", "tests.apps.subinterp_refusing:app", "--host", HOST, "--port", str(free_port()),
+                   "--cores", "2", "--no-pin"])
+    assert res.returncode == 1, res
+    line = _one_line_error(res)
+    assert "core 0" in line and "readline" in line and "sub-interpreter" in line, line
+    assert "FASTERAPI_SHARED_GIL=1" in line, line
+
+
+def test_shared_gil_mode_serves_an_app_that_refuses_sub_interpreters():
+    srv = Server("tests.apps.subinterp_refusing:app", cores=2, env={"FASTERAPI_SHARED_GIL": "1"}).start()
+    try:
+        assert fetch(srv, "GET", "/").json() == {}
     finally:
         srv.stop_and_check()
