@@ -14,6 +14,10 @@ impl Handler for Echo {
     type Route = &'static str;
 
     fn handle(&self, route: &&'static str, request: Request, response: &mut ResponseWriter<'_>) {
+        if *route == "big" {
+            // Larger than a write batch after a few responses: exercises batch flushing.
+            return response.send(200, &[(b"content-type", b"text/plain")], &[b'x'; 100_000]);
+        }
         let params: Vec<String> = request.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
         let body = format!("{route} {} {} [{}] {}", request.method(), request.path(), params.join(","), request.body.len());
         response.send(200, &[(b"content-type", b"text/plain")], body.as_bytes());
@@ -32,6 +36,7 @@ fn start() -> (u16, std::sync::mpsc::Sender<()>, std::thread::JoinHandle<CoreSta
             let mut router = Router::new();
             router.insert("GET", "/users/{id}", "user").unwrap();
             router.insert("POST", "/items", "items").unwrap();
+            router.insert("GET", "/big", "big").unwrap();
             let shutdown = Shutdown::new();
             let trigger = shutdown.clone();
             monoio::spawn(async move {
@@ -124,4 +129,24 @@ fn shutdown_closes_idle_keepalive_connections_at_once() {
     assert_eq!(rest, "", "an idle connection gets no further bytes, just the close");
     thread.join().unwrap();
     assert!(started.elapsed() < Duration::from_secs(1), "took {:?}", started.elapsed());
+}
+
+#[test]
+fn a_pipeline_whose_answers_exceed_one_write_batch_is_answered_completely() {
+    let (port, stop, thread) = start();
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    // 10 x 100 kB of answers: several write batches, while the client sends nothing more.
+    let mut pipeline = Vec::new();
+    for _ in 0..9 {
+        pipeline.extend_from_slice(b"GET /big HTTP/1.1\r\n\r\n");
+    }
+    pipeline.extend_from_slice(b"GET /big HTTP/1.1\r\nConnection: close\r\n\r\n");
+    s.write_all(&pipeline).unwrap();
+    let started = std::time::Instant::now();
+    let all = read_until_closed(&mut s);
+    assert_eq!(all.matches("HTTP/1.1 200 OK").count(), 10);
+    assert!(all.len() > 1_000_000);
+    assert!(started.elapsed() < Duration::from_secs(2), "stalled for {:?}", started.elapsed());
+    stop.send(()).unwrap();
+    thread.join().unwrap();
 }

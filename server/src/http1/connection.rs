@@ -94,12 +94,17 @@ impl<'a, H: Handler> Connection<'a, H> {
     pub async fn run(mut self) -> ConnectionStats {
         loop {
             date::refresh();
-            self.process_buffer();
+            let batch_full = self.process_buffer();
             if !self.out.is_empty() && self.flush().await.is_err() {
                 break;
             }
             if self.closing {
                 break;
+            }
+            if batch_full {
+                // More complete requests may be waiting in the buffer: answer them before
+                // reading (the client may send nothing more until it has its responses).
+                continue;
             }
             match self.read_more().await {
                 ReadOutcome::Data => {}
@@ -137,18 +142,23 @@ impl<'a, H: Handler> Connection<'a, H> {
         }
     }
 
-    /// Handles every request that is complete in the buffer.
-    fn process_buffer(&mut self) {
+    /// Handles the requests that are complete in the buffer, until the output batch is full.
+    /// Returns `true` if it stopped because the batch is full (more may be waiting).
+    fn process_buffer(&mut self) -> bool {
         while !self.closing {
             let progressed = match std::mem::replace(&mut self.stage, Stage::ReadingHead) {
                 Stage::ReadingHead => self.try_head(),
                 Stage::ReadingBody { head, remaining } => self.try_body(head, remaining),
                 Stage::ReadingChunked { head, decoder, body } => self.try_chunked(head, decoder, body),
             };
-            if !progressed || self.out.len() >= self.limits.write_batch_bytes {
-                break;
+            if !progressed {
+                return false;
+            }
+            if self.out.len() >= self.limits.write_batch_bytes {
+                return true;
             }
         }
+        false
     }
 
     fn try_head(&mut self) -> bool {
