@@ -17,6 +17,9 @@ pub struct Limits {
     /// How long a client may take to send a complete header section, and at most between
     /// two reads of a body, `FASTERAPI_HEADER_TIMEOUT`. Slow clients cannot hold a core.
     pub header_timeout: Duration,
+    /// How long one batch of responses may take to be written. A client that stops reading
+    /// its responses is disconnected after this instead of holding its connection forever.
+    pub write_timeout: Duration,
     /// Responses of pipelined requests are written in batches up to this size.
     pub write_batch_bytes: usize,
     /// Initial read buffer per connection.
@@ -32,6 +35,7 @@ impl Default for Limits {
             max_body_bytes: 1024 * 1024,
             keepalive_timeout: Duration::from_secs(5),
             header_timeout: Duration::from_secs(10),
+            write_timeout: Duration::from_secs(30),
             write_batch_bytes: 256 * 1024,
             read_buffer_bytes: 8 * 1024,
         }

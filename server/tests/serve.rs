@@ -27,6 +27,10 @@ impl Handler for Echo {
 /// Serves `Echo` on a fresh port in a thread of its own; returns the port, a way to stop it,
 /// and the thread (which yields the core's stats).
 fn start() -> (u16, std::sync::mpsc::Sender<()>, std::thread::JoinHandle<CoreStats>) {
+    start_with(Limits { keepalive_timeout: Duration::from_secs(2), ..Limits::default() })
+}
+
+fn start_with(limits: Limits) -> (u16, std::sync::mpsc::Sender<()>, std::thread::JoinHandle<CoreStats>) {
     let shard = listener::bind_shards("127.0.0.1:0".parse().unwrap(), 1).unwrap().pop().unwrap();
     let port = shard.local_addr().unwrap().port();
     let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
@@ -48,7 +52,6 @@ fn start() -> (u16, std::sync::mpsc::Sender<()>, std::thread::JoinHandle<CoreSta
                     monoio::time::sleep(Duration::from_millis(10)).await;
                 }
             });
-            let limits = Limits { keepalive_timeout: Duration::from_secs(2), ..Limits::default() };
             server::serve_core(shard, router, Echo, limits, shutdown).await
         })
     });
@@ -147,6 +150,31 @@ fn a_pipeline_whose_answers_exceed_one_write_batch_is_answered_completely() {
     assert_eq!(all.matches("HTTP/1.1 200 OK").count(), 10);
     assert!(all.len() > 1_000_000);
     assert!(started.elapsed() < Duration::from_secs(2), "stalled for {:?}", started.elapsed());
+    stop.send(()).unwrap();
+    thread.join().unwrap();
+}
+
+#[test]
+fn a_client_that_stops_reading_is_disconnected_after_the_write_timeout() {
+    let limits = Limits { write_timeout: Duration::from_millis(300), ..Limits::default() };
+    let (port, stop, thread) = start_with(limits);
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    // 20 MB of answers, far more than the socket buffers hold, and nobody reading them.
+    let pipeline: Vec<u8> = b"GET /big HTTP/1.1\r\n\r\n".repeat(200);
+    s.write_all(&pipeline).unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let mut got = Vec::new();
+    // Ends with EOF or a reset once the server gave up; a read timeout means it did not.
+    match s.read_to_end(&mut got) {
+        Ok(_) => {}
+        Err(e) => assert_eq!(e.kind(), std::io::ErrorKind::ConnectionReset, "{e}"),
+    }
+    assert!(got.len() < 200 * 100_000, "the server wrote everything ({} bytes)", got.len());
+    // The core itself is fine.
+    let mut fresh = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    fresh.write_all(b"GET /users/1 HTTP/1.1\r\nConnection: close\r\n\r\n").unwrap();
+    assert!(read_until_closed(&mut fresh).contains("[id=1]"));
     stop.send(()).unwrap();
     thread.join().unwrap();
 }

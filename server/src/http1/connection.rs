@@ -310,10 +310,16 @@ impl<'a, H: Handler> Connection<'a, H> {
 
     async fn flush(&mut self) -> std::io::Result<()> {
         let out = std::mem::take(&mut self.out);
-        let (res, mut out) = self.stream.write_all(out).await;
-        out.clear();
-        self.out = out;
-        res.map(|_| ())
+        let write = self.stream.write_all(out);
+        match monoio::time::timeout(self.limits.write_timeout, write).await {
+            Ok((res, mut out)) => {
+                out.clear();
+                self.out = out;
+                res.map(|_| ())
+            }
+            // The buffer went with the cancelled write; the connection is closed anyway.
+            Err(_) => Err(std::io::ErrorKind::TimedOut.into()),
+        }
     }
 
     /// Reads more bytes, bounded by the timeout that applies now.
