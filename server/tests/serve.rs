@@ -178,3 +178,45 @@ fn a_client_that_stops_reading_is_disconnected_after_the_write_timeout() {
     stop.send(()).unwrap();
     thread.join().unwrap();
 }
+
+#[test]
+fn a_pipeline_written_in_random_pieces_is_answered_in_order() {
+    let (port, stop, thread) = start();
+    let mut pipeline = Vec::new();
+    for i in 0..30 {
+        match i % 3 {
+            0 => pipeline.extend_from_slice(format!("GET /users/{i} HTTP/1.1\r\n\r\n").as_bytes()),
+            1 => pipeline.extend_from_slice(b"POST /items HTTP/1.1\r\nContent-Length: 4\r\n\r\nabcd"),
+            _ => pipeline.extend_from_slice(b"POST /items HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"),
+        }
+    }
+    pipeline.extend_from_slice(b"GET /users/end HTTP/1.1\r\nConnection: close\r\n\r\n");
+    let mut x: u64 = 88172645463325252;
+    for _round in 0..5 {
+        let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        s.set_nodelay(true).unwrap();
+        let mut pos = 0;
+        while pos < pipeline.len() {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let take = (1 + (x % 40) as usize).min(pipeline.len() - pos);
+            s.write_all(&pipeline[pos..pos + take]).unwrap();
+            pos += take;
+        }
+        let all = read_until_closed(&mut s);
+        let bodies: Vec<&str> = all.split("\r\n\r\n").skip(1).map(|b| b.split("HTTP/1.1").next().unwrap()).collect();
+        assert_eq!(bodies.len(), 31, "{all}");
+        for (i, body) in bodies.iter().take(30).enumerate() {
+            let expected = match i % 3 {
+                0 => format!("user GET /users/{i} [id={i}] 0"),
+                1 => "items POST /items [] 4".to_string(),
+                _ => "items POST /items [] 3".to_string(),
+            };
+            assert_eq!(*body, expected);
+        }
+        assert_eq!(bodies[30], "user GET /users/end [id=end] 0");
+    }
+    stop.send(()).unwrap();
+    thread.join().unwrap();
+}

@@ -191,4 +191,37 @@ mod tests {
         assert_eq!(decode_all(b"400\r\n", 1000), Err(ChunkError::TooLarge));
         assert_eq!(decode_all(b"3\r\nabc\r\n3e6\r\n", 1000), Err(ChunkError::TooLarge));
     }
+
+    #[test]
+    fn any_split_of_the_input_decodes_the_same_and_mutations_never_panic() {
+        let raw: &[u8] = b"5;a=b\r\nhello\r\n1\r\n \r\n6\r\nworld!\r\n0\r\nT: v\r\n\r\nNEXT";
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for _ in 0..2_000 {
+            let mut d = ChunkedDecoder::new();
+            let (mut inp, mut out, mut done) = (BytesMut::new(), BytesMut::new(), false);
+            let mut pos = 0;
+            while pos < raw.len() && !done {
+                let take = (1 + next() as usize % 7).min(raw.len() - pos);
+                inp.extend_from_slice(&raw[pos..pos + take]);
+                pos += take;
+                done = d.decode(&mut inp, &mut out, 1024).unwrap();
+            }
+            assert!(done);
+            assert_eq!(&out[..], b"hello world!");
+            let rest = [&inp[..], &raw[pos..]].concat();
+            assert_eq!(rest, b"NEXT");
+
+            let mut bad = raw.to_vec();
+            let at = next() as usize % bad.len();
+            bad[at] = (next() % 256) as u8;
+            let mut d = ChunkedDecoder::new();
+            let _ = d.decode(&mut BytesMut::from(&bad[..]), &mut BytesMut::new(), 1024);
+        }
+    }
 }

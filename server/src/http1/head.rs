@@ -300,4 +300,41 @@ mod tests {
         assert_eq!(r.query(), b"x=1");
         parse_ok("OPTIONS * HTTP/1.1\r\n\r\n");
     }
+
+    /// xorshift64: a tiny deterministic generator, so failures reproduce.
+    fn rng(seed: u64) -> impl FnMut() -> u64 {
+        let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+        move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        }
+    }
+
+    #[test]
+    fn mutated_requests_never_panic_and_are_refused_with_a_client_or_server_error() {
+        let base: &[u8] = b"POST /users/1?q=a HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\
+                            Transfer-Encoding: chunked\r\nConnection: keep-alive\r\n\r\n";
+        let alphabet = b" :\r\n\t\0\x7f\xff%?/-,;0123456789abcdefABCDEF";
+        for seed in 1..20_000u64 {
+            let mut next = rng(seed);
+            let mut raw = base.to_vec();
+            for _ in 0..(next() % 4 + 1) {
+                let at = (next() as usize) % raw.len();
+                let byte = alphabet[(next() as usize) % alphabet.len()];
+                match next() % 3 {
+                    0 => raw[at] = byte,
+                    1 => raw.insert(at, byte),
+                    _ => {
+                        raw.remove(at);
+                    }
+                }
+            }
+            match parse(&raw, &Limits::default()) {
+                Ok(_) => {}
+                Err(r) => assert!((400..=599).contains(&r.status), "seed {seed}: {r:?}"),
+            }
+        }
+    }
 }
