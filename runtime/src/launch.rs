@@ -143,7 +143,11 @@ where
 {
     let n = config.cores.len();
     let driver = resolve_driver(config.io)?;
-    let signals = BlockedSignals::block();
+    // Every connection is a descriptor; the usual soft limit of 1024 is far below what one
+    // core can serve. Raise it to the hard limit (best effort: keep going if we cannot).
+    let _ = rlimit::increase_nofile_limit(u64::MAX);
+    let signals = BlockedSignals::block()
+        .map_err(|e| RunError::Reactor(format!("cannot take over SIGINT/SIGTERM: {e}")))?;
     let mut mesh = Mesh::new(n);
     // The controller's line to the leader; the only ring that is not core-to-core.
     let (mut to_leader, leader_inbox) = RingBuffer::<Control>::new(8);

@@ -1,15 +1,20 @@
 //! SIGINT/SIGTERM without signal handlers.
 //!
 //! The controller blocks both signals in its own mask before it starts the core threads (which
-//! inherit the mask), then takes them synchronously with `sigtimedwait`. No handler runs
-//! on a core, nothing async-signal-unsafe can happen, and an embedding interpreter's own
-//! handlers (Python's KeyboardInterrupt) never see the signal.
+//! inherit the mask), then reads them from a signalfd. No handler runs on a core, nothing
+//! async-signal-unsafe can happen, and an embedding interpreter's own handlers (Python's
+//! KeyboardInterrupt) never see the signal.
 
 use std::time::Duration;
 
+use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+use nix::sys::signal::{SigSet, SigmaskHow, Signal as NixSignal};
+use nix::sys::signalfd::{SfdFlags, SignalFd};
+use std::os::fd::AsFd;
+
 pub struct BlockedSignals {
-    set: libc::sigset_t,
-    previous: libc::sigset_t,
+    fd: SignalFd,
+    previous: SigSet,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,31 +25,26 @@ pub enum Signal {
 
 impl BlockedSignals {
     /// Blocks SIGINT and SIGTERM for the calling thread and the threads it starts from now on.
-    pub fn block() -> BlockedSignals {
-        // SAFETY: sigset_t is plain data initialised by sigemptyset; pthread_sigmask only
-        // changes the calling thread's mask.
-        unsafe {
-            let mut set: libc::sigset_t = std::mem::zeroed();
-            let mut previous: libc::sigset_t = std::mem::zeroed();
-            libc::sigemptyset(&mut set);
-            libc::sigaddset(&mut set, libc::SIGINT);
-            libc::sigaddset(&mut set, libc::SIGTERM);
-            libc::pthread_sigmask(libc::SIG_BLOCK, &set, &mut previous);
-            BlockedSignals { set, previous }
-        }
+    pub fn block() -> std::io::Result<BlockedSignals> {
+        let mut set = SigSet::empty();
+        set.add(NixSignal::SIGINT);
+        set.add(NixSignal::SIGTERM);
+        let mut previous = SigSet::empty();
+        nix::sys::signal::pthread_sigmask(SigmaskHow::SIG_BLOCK, Some(&set), Some(&mut previous))?;
+        let fd = SignalFd::with_flags(&set, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC)?;
+        Ok(BlockedSignals { fd, previous })
     }
 
     /// Waits up to `timeout` for one of the blocked signals.
     pub fn wait(&self, timeout: Duration) -> Option<Signal> {
-        let ts = libc::timespec {
-            tv_sec: timeout.as_secs() as libc::time_t,
-            tv_nsec: timeout.subsec_nanos() as libc::c_long,
-        };
-        // SAFETY: `set` is a valid signal set; a null siginfo pointer is allowed.
-        let sig = unsafe { libc::sigtimedwait(&self.set, std::ptr::null_mut(), &ts) };
-        match sig {
-            libc::SIGINT => Some(Signal::Interrupt),
-            libc::SIGTERM => Some(Signal::Terminate),
+        let millis = u16::try_from(timeout.as_millis()).unwrap_or(u16::MAX);
+        let mut fds = [PollFd::new(self.fd.as_fd(), PollFlags::POLLIN)];
+        if !matches!(poll(&mut fds, PollTimeout::from(millis)), Ok(n) if n > 0) {
+            return None;
+        }
+        match self.fd.read_signal() {
+            Ok(Some(info)) if info.ssi_signo == NixSignal::SIGINT as u32 => Some(Signal::Interrupt),
+            Ok(Some(info)) if info.ssi_signo == NixSignal::SIGTERM as u32 => Some(Signal::Terminate),
             _ => None,
         }
     }
@@ -55,9 +55,6 @@ impl Drop for BlockedSignals {
         // Consume signals that arrived after the last wait, so unblocking does not deliver
         // them to whatever handler the process had before (they were meant for us).
         while self.wait(Duration::ZERO).is_some() {}
-        // SAFETY: restores the mask saved in `block` for this same thread.
-        unsafe {
-            libc::pthread_sigmask(libc::SIG_SETMASK, &self.previous, std::ptr::null_mut());
-        }
+        let _ = nix::sys::signal::pthread_sigmask(SigmaskHow::SIG_SETMASK, Some(&self.previous), None);
     }
 }

@@ -65,16 +65,14 @@ fn a_failing_setup_stops_the_started_cores_and_says_why() {
 #[test]
 fn a_signal_to_the_controller_drains_every_core() {
     let cfg = config(2, IoChoice::Auto);
-    // SAFETY: pthread_self is always valid for the calling thread.
-    let controller = unsafe { libc::pthread_self() } as usize;
+    let controller = nix::sys::pthread::pthread_self();
     let report = run(&cfg, move |ctx| {
         let shutdown = ctx.shutdown.clone();
         if ctx.index == 0 {
             std::thread::spawn(move || {
                 std::thread::sleep(Duration::from_millis(100));
                 // Aimed at the controller thread, which has SIGTERM blocked and waits for it.
-                // SAFETY: the controller thread outlives this (it waits for the cores).
-                unsafe { libc::pthread_kill(controller as libc::pthread_t, libc::SIGTERM) };
+                nix::sys::pthread::pthread_kill(controller, nix::sys::signal::Signal::SIGTERM).unwrap();
             });
         }
         Ok(async move {
