@@ -339,23 +339,27 @@ impl<'de> Visitor<'de> for PyValueVisitor {
     }
 
     fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<PyObj, E> {
-        // SAFETY (all visitor methods): attached, as `decode` requires.
+        // SAFETY: attached, as `decode` requires; objects are new references we own.
         unsafe { Ok(PyObj::from_borrowed(if v { ffi::Py_True() } else { ffi::Py_False() })) }
     }
 
     fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<PyObj, E> {
+        // SAFETY: attached, as `decode` requires; objects are new references we own.
         unsafe { py_result(PyObj::from_owned(ffi::PyLong_FromLongLong(v))) }
     }
 
     fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<PyObj, E> {
+        // SAFETY: attached, as `decode` requires; objects are new references we own.
         unsafe { py_result(PyObj::from_owned(ffi::PyLong_FromUnsignedLongLong(v))) }
     }
 
     fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<PyObj, E> {
+        // SAFETY: attached, as `decode` requires; objects are new references we own.
         unsafe { py_result(PyObj::from_owned(ffi::PyFloat_FromDouble(v))) }
     }
 
     fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<PyObj, E> {
+        // SAFETY: attached, as `decode` requires; objects are new references we own.
         unsafe {
             py_result(PyObj::from_owned(ffi::PyUnicode_FromStringAndSize(
                 v.as_ptr() as *const c_char,
@@ -365,6 +369,7 @@ impl<'de> Visitor<'de> for PyValueVisitor {
     }
 
     fn visit_unit<E: serde::de::Error>(self) -> Result<PyObj, E> {
+        // SAFETY: attached, as `decode` requires; objects are new references we own.
         unsafe { Ok(PyObj::from_borrowed(ffi::Py_None())) }
     }
 
@@ -373,6 +378,7 @@ impl<'de> Visitor<'de> for PyValueVisitor {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<PyObj, A::Error> {
+        // SAFETY: attached, as `decode` requires; objects are new references we own.
         unsafe {
             let list = py_result::<A::Error>(PyObj::from_owned(ffi::PyList_New(0)))?;
             while let Some(item) = seq.next_element_seed(PyValueSeed)? {
@@ -385,6 +391,7 @@ impl<'de> Visitor<'de> for PyValueVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<PyObj, A::Error> {
+        // SAFETY: attached, as `decode` requires; objects are new references we own.
         unsafe {
             let dict = py_result::<A::Error>(PyObj::from_owned(ffi::PyDict_New()))?;
             while let Some(key) = map.next_key_seed(PyValueSeed)? {
