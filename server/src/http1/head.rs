@@ -46,10 +46,12 @@ const HEADER_SLOTS: usize = 128;
 
 /// Parses a header section from the start of `buf`. `Ok(None)` means "not complete yet".
 pub fn parse(buf: &[u8], limits: &Limits) -> Result<Option<ParsedHead>, Reject> {
-    let mut slots = [httparse::EMPTY_HEADER; HEADER_SLOTS];
+    // Uninitialised slots: httparse fills only as many as the request has, so we do not pay
+    // for clearing 128 of them on every request.
+    let mut slots = [const { std::mem::MaybeUninit::<httparse::Header>::uninit() }; HEADER_SLOTS];
     let max_headers = limits.max_headers.min(HEADER_SLOTS);
-    let mut req = httparse::Request::new(&mut slots[..max_headers]);
-    let len = match req.parse(buf) {
+    let mut req = httparse::Request::new(&mut []);
+    let len = match req.parse_with_uninit_headers(buf, &mut slots[..max_headers]) {
         Ok(httparse::Status::Complete(n)) => n,
         Ok(httparse::Status::Partial) => {
             check_partial(buf, limits)?;
