@@ -309,3 +309,23 @@ def verbs_options():
 @app.head("/verbs")
 def verbs_head():
     return Response(headers={"X-Head": "explicit"})
+
+
+# --- native parameter extraction vs Python -------------------------------------------------
+# The same parameters twice: the first route qualifies for the bridge's native plan, the
+# second does not (a Request parameter keeps it in Python). Answers must be identical.
+@app.get("/twin/native/{i}")
+def twin_native(i: int, f: float = 0.5, s: str = "d", o: int | None = None, r: float | None = None):
+    return {"i": i, "f": f, "s": s, "o": o, "r": r}
+
+
+@app.get("/twin/python/{i}")
+def twin_python(request: Request, i: int, f: float = 0.5, s: str = "d", o: int | None = None, r: float | None = None):
+    return {"i": i, "f": f, "s": s, "o": o, "r": r}
+
+
+@app.get("/twin/native-raises/{i}")
+def twin_native_raises(i: int):
+    if i == 404:
+        raise HTTPException(404, "no such twin", headers={"X-Twin": "native"})
+    return {"i": i}

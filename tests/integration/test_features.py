@@ -418,3 +418,25 @@ def test_verbs(features_server, method):
     r = fetch(features_server, method, "/verbs")
     assert r.status == 200, r
     assert r.json() == {"method": method}
+
+
+TWIN_CASES = [
+    "/7", "/-3", "/007", "/+5", "/%207", "/1.0", "/1.5", "/abc", "/99999999999999999999",
+    "/7?f=2", "/7?f=-2.25", "/7?f=1e3", "/7?f=.5", "/7?f=inf", "/7?f=nan", "/7?f=x", "/7?f=",
+    "/7?s=", "/7?s=a%20b", "/7?s=x&s=y", "/7?o=1&o=2", "/7?o=", "/7?o=abc", "/7?o=12",
+    "/7?r=0.1", "/7?r=3", "/7?unknown=1", "/7?f=1_0", "/7?o=%2B3",
+]
+
+
+@pytest.mark.parametrize("case", TWIN_CASES)
+def test_native_parameter_plan_answers_exactly_like_python(features_server, case):
+    native = fetch(features_server, "GET", "/twin/native" + case)
+    python = fetch(features_server, "GET", "/twin/python" + case)
+    assert (native.status, native.body) == (python.status, python.body), case
+
+
+def test_native_plan_keeps_exception_handling(features_server):
+    r = fetch(features_server, "GET", "/twin/native-raises/404")
+    assert r.status == 404 and r.json() == {"detail": "no such twin"}, r
+    assert r.header("x-twin") == "native", r
+    assert fetch(features_server, "GET", "/twin/native-raises/5").json() == {"i": 5}

@@ -51,7 +51,7 @@ class Client:
         path, _, query = url.partition("?")
         if not isinstance(body, bytes):
             body = _native.json_dumps(body)
-        for route_method, template, handler, status_code in self.routes:
+        for route_method, template, handler, status_code, _native_plan in self.routes:
             params = _match(template, path)
             if params is not None and route_method == method:
                 req = FakeRequest(

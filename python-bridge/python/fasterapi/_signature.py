@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fasterapi import params
+from fasterapi._fastpath import scalar_kind
 from fasterapi._validators import (
     Constraints,
     Validator,
@@ -66,6 +67,7 @@ class ParamSpec:
     copy_default: bool  # mutable default: hand each call its own copy
     many: bool = False  # list-valued query/header parameter (repeated keys)
     embed: bool = False  # body parameter read from a key of the JSON object
+    native_kind: int | None = None  # path/query value the bridge may convert (see _fastpath)
 
     @property
     def required(self) -> bool:
@@ -142,11 +144,13 @@ def analyze(endpoint: Any, path: str) -> list[ParamSpec]:
         alias = marker.alias if marker is not None and marker.alias else None
 
         if source == "path":
-            specs.append(ParamSpec(name, "path", name, ("path", name), _string_validator(annotation, marker), Undefined, False))
+            specs.append(ParamSpec(name, "path", name, ("path", name), _string_validator(annotation, marker), Undefined, False,
+                                   native_kind=scalar_kind(annotation, marker)))
         elif source in ("query", "cookie"):
             key = alias or name
             many = is_sequence_annotation(annotation)
-            specs.append(ParamSpec(name, source, key, (source, key), _string_validator(annotation, marker), default, copy_default, many))
+            specs.append(ParamSpec(name, source, key, (source, key), _string_validator(annotation, marker), default, copy_default, many,
+                                   native_kind=scalar_kind(annotation, marker) if source == "query" else None))
         elif source == "header":
             key = alias or (name.replace("_", "-") if getattr(marker, "convert_underscores", True) else name)
             many = is_sequence_annotation(annotation)

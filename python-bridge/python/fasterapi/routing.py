@@ -17,6 +17,7 @@ from typing import Any
 
 from fasterapi import _native
 from fasterapi._async import run_coroutine
+from fasterapi._fastpath import NativePlan, native_plan
 from fasterapi._signature import ParamSpec, analyze, is_async_callable, path_param_names
 from fasterapi._validators import missing_error
 from fasterapi.exception_handlers import ExceptionDispatcher
@@ -29,7 +30,7 @@ _json_loads = _native.json_loads
 _parse_query = _native.parse_query
 
 #: Route tuple of the bridge contract: (method, path_template, handler, status_code).
-RouteTuple = tuple[str, str, Callable[[Any], Any], int]
+RouteTuple = tuple[str, str, Callable[[Any], Any], int, Any]
 
 _MISSING: Any = object()
 
@@ -233,6 +234,12 @@ class APIRoute:
 
         return handler
 
+    def build_native_plan(self, on_error: ExceptionDispatcher) -> NativePlan | None:
+        """The bridge's native plan for this route (see ``fasterapi._fastpath``), or None."""
+        specs = analyze(self.endpoint, self.path)
+        invoke = self._make_invoke(is_async_callable(self.endpoint))
+        return native_plan(specs, invoke, on_error, on_error.handled)
+
     def _make_invoke(self, is_async: bool) -> Callable[..., Any]:
         """The endpoint call plus what must follow it (drive a coroutine, apply response_class)."""
         endpoint = self.endpoint
@@ -350,6 +357,7 @@ def compile_routes(routes: Sequence[APIRoute], on_error: ExceptionDispatcher) ->
     for route in routes:
         try:
             handler = route.build_handler(on_error)
+            plan = route.build_native_plan(on_error)
         except (TypeError, ValueError) as exc:
             # One line naming the route: load_app's errors are printed as is.
             raise TypeError(f"route {'/'.join(route.methods)} {route.path} ({route.name}): {exc}") from exc
@@ -360,5 +368,5 @@ def compile_routes(routes: Sequence[APIRoute], on_error: ExceptionDispatcher) ->
                 # hold both should say so instead.
                 raise ValueError(f"duplicate route {method} {route.path} ({seen[key].name} and {route.name})")
             seen[key] = route
-            compiled.append((method, route.path, handler, route.status_code or 200))
+            compiled.append((method, route.path, handler, route.status_code or 200, plan))
     return compiled
