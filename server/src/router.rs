@@ -98,6 +98,18 @@ impl<T> Router<T> {
         }
     }
 
+    /// For a path that matches nothing: the same path with its trailing slash removed, or
+    /// added, if that one matches a route (the target of a 307, as FastAPI answers).
+    pub fn slash_redirect(&self, path: &str) -> Option<String> {
+        let other = match path.strip_suffix('/') {
+            Some("") => return None,
+            Some(without) => without.to_owned(),
+            None => format!("{path}/"),
+        };
+        let matches = self.paths.at(&other).is_ok();
+        matches.then_some(other)
+    }
+
     pub fn len(&self) -> usize {
         self.entries.iter().map(|e| e.methods.len()).sum()
     }
@@ -218,6 +230,16 @@ mod tests {
         }
         assert!(matches!(r.lookup("GET", "/nope"), Lookup::NotFound));
         assert!(matches!(r.lookup("GET", "/users/1/x"), Lookup::NotFound));
+    }
+
+    #[test]
+    fn trailing_slash_redirect_targets() {
+        let mut r = router();
+        r.insert("GET", "/dir/", 9).unwrap();
+        assert_eq!(r.slash_redirect("/items/").as_deref(), Some("/items"));
+        assert_eq!(r.slash_redirect("/dir").as_deref(), Some("/dir/"));
+        assert_eq!(r.slash_redirect("/nope/"), None);
+        assert_eq!(r.slash_redirect("/"), None);
     }
 
     #[test]

@@ -101,3 +101,12 @@ def test_explicit_head_route_wins(features_server):
     assert head.status == 200, head
     assert head.header("x-head") == "explicit", head
     assert nxt.status == 200 and nxt.text == "héllo wörld", nxt
+
+
+def test_trailing_slash_redirects_like_fastapi(hello_server):
+    r = fetch(hello_server, "GET", "/users/123/?q=x")
+    assert r.status == 307, r
+    assert r.header("location") == "/users/123?q=x", r
+    assert fetch(hello_server, "GET", "/json/").header("location") == "/json"
+    # No route either way: still a 404.
+    assert fetch(hello_server, "GET", "/nothing/here/").status == 404

@@ -280,15 +280,33 @@ impl<'a, H: Handler> Connection<'a, H> {
                 connection,
                 head_only,
             ),
-            Err(None) => write_simple(
-                &mut self.out,
-                404,
-                b"application/json",
-                None,
-                br#"{"detail":"Not Found"}"#,
-                connection,
-                head_only,
-            ),
+            Err(None) => match router.slash_redirect(&request.path()) {
+                // Like Starlette's redirect_slashes: /items/ -> /items (and back), keeping the query.
+                Some(mut location) => {
+                    if !request.query().is_empty() {
+                        location.push('?');
+                        location.push_str(&String::from_utf8_lossy(request.query()));
+                    }
+                    write_simple(
+                        &mut self.out,
+                        307,
+                        b"text/plain; charset=utf-8",
+                        Some((b"location", location.as_bytes())),
+                        b"",
+                        connection,
+                        head_only,
+                    )
+                }
+                None => write_simple(
+                    &mut self.out,
+                    404,
+                    b"application/json",
+                    None,
+                    br#"{"detail":"Not Found"}"#,
+                    connection,
+                    head_only,
+                ),
+            },
         }
     }
 
