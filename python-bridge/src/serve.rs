@@ -50,8 +50,9 @@ pub fn serve(main: &MainInterpreter, config: ServeConfig) -> Result<(), ServeErr
             let total: u64 = report.stats.iter().map(|s| s.handled).sum();
             let per_core: Vec<String> = report.stats.iter().map(|s| s.handled.to_string()).collect();
             eprintln!(
-                "fasterapi: stopped{}: {total} requests served on {} core{} ({})",
+                "fasterapi: stopped{}: {total} request{} served on {} core{} ({})",
                 report.signal.map(|s| format!(" after {s}")).unwrap_or_default(),
+                if total == 1 { "" } else { "s" },
                 report.stats.len(),
                 if report.stats.len() == 1 { "" } else { "s" },
                 per_core.join(" + ")
