@@ -360,8 +360,14 @@ impl<'a, H: Handler> Connection<'a, H> {
             _ => deadline,
         };
 
-        if self.buf.capacity() - self.buf.len() < 1024 {
-            self.buf.reserve(self.limits.read_buffer_bytes);
+        // A body of known length gets its room at once (it is bounded by max_body_bytes);
+        // otherwise grow by the read-buffer size when nearly full.
+        let want = match &self.stage {
+            Stage::ReadingBody { remaining, .. } => remaining.saturating_sub(self.buf.len()).max(1024),
+            _ => 1024,
+        };
+        if self.buf.capacity() - self.buf.len() < want {
+            self.buf.reserve(want.max(self.limits.read_buffer_bytes));
         }
         let buf = std::mem::take(&mut self.buf);
         let len = buf.len();
