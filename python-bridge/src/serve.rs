@@ -13,7 +13,7 @@ use std::rc::Rc;
 use std::sync::Mutex;
 
 use crate::config::{ServeConfig, ServeError};
-use crate::cpython::app::App;
+use crate::cpython::app::{self, App};
 use crate::cpython::interpreter::{CoreInterpreter, MainInterpreter};
 use crate::cpython::module::CORE_ID;
 use crate::handler::PythonHandler;
@@ -119,8 +119,13 @@ fn setup_core(
     let handler = PythonHandler { interpreter: interpreter.clone(), app };
     let limits = config.limits.clone();
     let shutdown = ctx.shutdown.clone();
+    let index = ctx.index;
     Ok(async move {
         let stats = server::serve_core(listener, router, handler, limits, shutdown).await;
+        let hook = app::run_shutdown_hook(&interpreter.attach());
+        if let Err(e) = hook {
+            eprintln!("fasterapi: core {index}: fasterapi._server.shutdown() failed: {e}");
+        }
         interpreter.end();
         stats
     })

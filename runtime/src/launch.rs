@@ -20,7 +20,7 @@ use rtrb::{Consumer, RingBuffer};
 use crate::cores::CoreSet;
 use crate::mesh::{Control, Mesh, MeshEndpoint};
 use crate::shutdown::Shutdown;
-use crate::signals::{BlockedSignals, Signal};
+use crate::signals::{self, Signal, SignalWatch};
 
 /// Which reactor to use: `FASTERAPI_IO` / `--io`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -146,8 +146,8 @@ where
     // Every connection is a descriptor; the usual soft limit of 1024 is far below what one
     // core can serve. Raise it to the hard limit (best effort: keep going if we cannot).
     let _ = rlimit::increase_nofile_limit(u64::MAX);
-    let signals = BlockedSignals::block()
-        .map_err(|e| RunError::Reactor(format!("cannot take over SIGINT/SIGTERM: {e}")))?;
+    let mut signals =
+        SignalWatch::install().map_err(|e| RunError::Reactor(format!("cannot catch SIGINT/SIGTERM: {e}")))?;
     let mut mesh = Mesh::new(n);
     // The controller's line to the leader; the only ring that is not core-to-core.
     let (mut to_leader, leader_inbox) = RingBuffer::<Control>::new(8);
@@ -205,10 +205,17 @@ where
             // A core stuck past its grace period (a handler that never returns cannot be
             // interrupted) must not keep the process alive forever.
             if ordered_at.is_some_and(|t| t.elapsed() > config.grace + STATS_WAIT + Duration::from_secs(1)) {
-                eprintln!("fasterapi: cores did not stop within the grace period; exiting");
+                eprintln!(
+                    "fasterapi: cores did not stop within the grace period (a request still running, \
+                     or threads of the app that do not end); exiting"
+                );
                 std::process::exit(1);
             }
-            if let Some(sig) = signals.wait(Duration::from_millis(100)) {
+            let signal = signals.poll();
+            if signal.is_none() {
+                std::thread::sleep(CONTROLLER_TICK);
+            }
+            if let Some(sig) = signal {
                 signalled += 1;
                 signal_name.get_or_insert(match sig {
                     Signal::Interrupt => "SIGINT",
@@ -257,6 +264,9 @@ fn resolve_driver(io: IoChoice) -> Result<IoDriverKind, RunError> {
     }
 }
 
+/// How often the controller looks for signals and for cores that stopped.
+const CONTROLLER_TICK: Duration = Duration::from_millis(50);
+
 /// How long past the grace deadline the leader waits for the other cores' reports.
 const STATS_WAIT: Duration = Duration::from_secs(2);
 
@@ -279,6 +289,8 @@ where
     S: Fn(CoreContext) -> Result<Fut, String>,
     Fut: Future<Output = CoreStats> + 'static,
 {
+    // Signals are the controller's business; a reactor should never be interrupted by one.
+    signals::block_in_this_thread();
     let pinned = config.pin && core_affinity::set_for_current(core_affinity::CoreId { id: cpu });
     let body = CoreBody { config, index, cpu, pinned, driver, endpoint, inbox, setup };
     // The two drivers are different runtime types, hence two arms that do the same.

@@ -1,21 +1,16 @@
-//! SIGINT/SIGTERM without signal handlers.
+//! SIGINT/SIGTERM, wherever they land.
 //!
-//! The controller blocks both signals in its own mask before it starts the core threads (which
-//! inherit the mask), then reads them from a signalfd. No handler runs on a core, nothing
-//! async-signal-unsafe can happen, and an embedding interpreter's own handlers (Python's
-//! KeyboardInterrupt) never see the signal.
+//! The kernel delivers a process-directed signal to any thread that does not block it. Core
+//! threads block both (so a signal never interrupts a reactor), but threads that existed
+//! before the server started — an app's own threads, started when the CLI imported it —
+//! cannot be made to block them. So the controller installs real handlers (signal-hook's
+//! async-signal-safe self-pipe) and polls them: whichever thread the handler runs on, the
+//! controller sees the signal. A handler that was installed before (Python's
+//! KeyboardInterrupt trigger for SIGINT) is still called after ours.
 
-use std::time::Duration;
-
-use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use nix::sys::signal::{SigSet, SigmaskHow, Signal as NixSignal};
-use nix::sys::signalfd::{SfdFlags, SignalFd};
-use std::os::fd::AsFd;
-
-pub struct BlockedSignals {
-    fd: SignalFd,
-    previous: SigSet,
-}
+use signal_hook::consts::{SIGINT, SIGTERM};
+use signal_hook::iterator::Signals;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Signal {
@@ -23,38 +18,31 @@ pub enum Signal {
     Terminate,
 }
 
-impl BlockedSignals {
-    /// Blocks SIGINT and SIGTERM for the calling thread and the threads it starts from now on.
-    pub fn block() -> std::io::Result<BlockedSignals> {
-        let mut set = SigSet::empty();
-        set.add(NixSignal::SIGINT);
-        set.add(NixSignal::SIGTERM);
-        let mut previous = SigSet::empty();
-        nix::sys::signal::pthread_sigmask(SigmaskHow::SIG_BLOCK, Some(&set), Some(&mut previous))?;
-        let fd = SignalFd::with_flags(&set, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC)?;
-        Ok(BlockedSignals { fd, previous })
+pub struct SignalWatch {
+    signals: Signals,
+}
+
+impl SignalWatch {
+    /// Starts catching SIGINT and SIGTERM (until dropped).
+    pub fn install() -> std::io::Result<SignalWatch> {
+        Ok(SignalWatch { signals: Signals::new([SIGINT, SIGTERM])? })
     }
 
-    /// Waits up to `timeout` for one of the blocked signals.
-    pub fn wait(&self, timeout: Duration) -> Option<Signal> {
-        let millis = u16::try_from(timeout.as_millis()).unwrap_or(u16::MAX);
-        let mut fds = [PollFd::new(self.fd.as_fd(), PollFlags::POLLIN)];
-        if !matches!(poll(&mut fds, PollTimeout::from(millis)), Ok(n) if n > 0) {
-            return None;
-        }
-        match self.fd.read_signal() {
-            Ok(Some(info)) if info.ssi_signo == NixSignal::SIGINT as u32 => Some(Signal::Interrupt),
-            Ok(Some(info)) if info.ssi_signo == NixSignal::SIGTERM as u32 => Some(Signal::Terminate),
+    /// A signal that arrived since the last call, if any. Never blocks.
+    pub fn poll(&mut self) -> Option<Signal> {
+        self.signals.pending().find_map(|sig| match sig {
+            SIGINT => Some(Signal::Interrupt),
+            SIGTERM => Some(Signal::Terminate),
             _ => None,
-        }
+        })
     }
 }
 
-impl Drop for BlockedSignals {
-    fn drop(&mut self) {
-        // Consume signals that arrived after the last wait, so unblocking does not deliver
-        // them to whatever handler the process had before (they were meant for us).
-        while self.wait(Duration::ZERO).is_some() {}
-        let _ = nix::sys::signal::pthread_sigmask(SigmaskHow::SIG_SETMASK, Some(&self.previous), None);
-    }
+/// Blocks SIGINT and SIGTERM in the calling thread (and the threads it starts later).
+pub fn block_in_this_thread() {
+    let mut set = SigSet::empty();
+    set.add(NixSignal::SIGINT);
+    set.add(NixSignal::SIGTERM);
+    // Only fails for an invalid `how`; nothing to do about it but serve on.
+    let _ = nix::sys::signal::pthread_sigmask(SigmaskHow::SIG_BLOCK, Some(&set), None);
 }

@@ -205,3 +205,17 @@ def test_shared_gil_mode_serves_an_app_that_refuses_sub_interpreters():
         assert fetch(srv, "GET", "/").json() == {}
     finally:
         srv.stop_and_check()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_shutdown_signal_is_handled_even_when_an_app_thread_receives_it(sig):
+    srv = Server("tests.apps.thread_at_import:app", cores=1).start()
+    try:
+        assert fetch(srv, "GET", "/").status == 200
+        srv.send_signal(sig)
+        code = srv.wait(timeout=20)
+    finally:
+        srv.kill()
+    assert code == 0, f"exit {code}\n{srv.stderr}"
+    assert "stopped after" in srv.stderr, srv.stderr
+    assert "Traceback" not in srv.stderr, srv.stderr

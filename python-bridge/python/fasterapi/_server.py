@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -57,3 +58,24 @@ def load_app(spec: str) -> tuple[list, type[Response], Callable[[Any], bytes]]:
     if not isinstance(app, FasterAPI):
         raise TypeError(f"{spec!r} is not a FasterAPI application")
     return app._compile_routes(), Response, encode_fallback
+
+
+def shutdown() -> None:
+    """What the bridge calls on each core just before that core's interpreter ends.
+
+    Today it only tidies up after the core thread itself (below); app shutdown events
+    belong here too once they exist.
+    """
+    _forget_core_thread()
+
+
+def _forget_core_thread() -> None:
+    # A core thread was not started by ``threading``, so the first ``current_thread()`` on
+    # it (``Thread.start`` calls it) registers a ``_DummyThread``, which CPython 3.13 removes
+    # from a ``__del__`` run when the thread state is cleared. When the interpreter ends,
+    # that happens after ``threading``'s globals are gone and prints "Exception ignored in
+    # _DeleteDummyThreadOnDel.__del__". Dropping the reference now, while the module is
+    # alive, runs that clean-up normally.
+    info = getattr(threading, "_thread_local_info", None)
+    if info is not None and hasattr(info, "_track_dummy_thread_ref"):
+        del info._track_dummy_thread_ref

@@ -10,7 +10,9 @@ server cannot run (address in use, an interpreter failing to load the app).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -177,7 +179,8 @@ def serve(spec: str, overrides: Mapping[str, Any], *, app_dir: str, app: Any = N
     from fasterapi import _native
 
     try:
-        _native.serve(app=spec, **settings)
+        with _server_owns_sigint():
+            _native.serve(app=spec, **settings)
     except ValueError as exc:
         return _fail(_one_line(exc), EXIT_USAGE)
     except (OSError, RuntimeError) as exc:
@@ -185,6 +188,22 @@ def serve(spec: str, overrides: Mapping[str, Any], *, app_dir: str, app: Any = N
     except KeyboardInterrupt:
         return 130
     return 0
+
+
+@contextlib.contextmanager
+def _server_owns_sigint() -> Any:
+    """While the server runs, Ctrl+C means "shut down gracefully" (handled natively), not
+    KeyboardInterrupt: the server calls the handler that was installed before its own, so
+    Python's must be out of the way or a graceful stop would end in a traceback."""
+    try:
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread: Python's handler is not involved there
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _locate(app: Any) -> tuple[str, str]:

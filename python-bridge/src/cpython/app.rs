@@ -301,6 +301,17 @@ impl App {
     }
 }
 
+/// Runs `fasterapi._server.shutdown()` in the attached interpreter, before it ends.
+pub fn run_shutdown_hook(_attached: &Attached<'_>) -> Result<(), String> {
+    // SAFETY: attached (proof in `_attached`); the objects made here are dropped before return.
+    unsafe {
+        let module = object::import(crate::cstr!("fasterapi._server")).ok_or_else(|| object::take_error_line())?;
+        let hook = object::getattr(module.as_ptr(), crate::cstr!("shutdown")).ok_or_else(|| object::take_error_line())?;
+        PyObj::from_owned(ffi::PyObject_CallNoArgs(hook.as_ptr())).ok_or_else(|| object::take_error_line())?;
+        Ok(())
+    }
+}
+
 /// Reads `(call, ((key, in_query, kind, required, default), ...))` or `None`.
 unsafe fn read_native_plan(obj: *mut ffi::PyObject) -> Result<Option<NativePlan>, String> {
     if obj == ffi::Py_None() {
