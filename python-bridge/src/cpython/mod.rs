@@ -9,5 +9,6 @@ pub mod app;
 pub mod interpreter;
 pub mod json;
 pub mod module;
+pub mod native_plan;
 pub mod object;
 pub mod request;
