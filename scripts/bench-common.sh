@@ -88,10 +88,13 @@ wait_ready() {
     return 1
 }
 
-# run_wrk OUTFILE WRK-ARGS...: runs wrk, keeps its output in OUTFILE.
+# run_wrk OUTFILE WRK-ARGS...: runs wrk (pinned to $WRK_CPU when the caller sets it),
+# keeps its output in OUTFILE.
 run_wrk() {
     local out="$1"; shift
-    wrk "$@" >"$out" 2>&1 || { blog "wrk failed:"; cat "$out" >&2; return 1; }
+    local pin=()
+    [ -z "${WRK_CPU:-}" ] || pin=(taskset -c "$WRK_CPU")
+    "${pin[@]}" wrk "$@" >"$out" 2>&1 || { blog "wrk failed:"; cat "$out" >&2; return 1; }
 }
 
 # wrk_rps FILE / wrk_p99 FILE / wrk_errors FILE
