@@ -7,11 +7,10 @@ from fasterapi import _native, cli
 
 @pytest.fixture(autouse=True)
 def isolated(monkeypatch):
-    # cli.serve() puts the app directory on sys.path and in the environment.
+    # cli.serve() puts the app directory on sys.path.
     import sys
 
     monkeypatch.setattr(sys, "path", list(sys.path))
-    monkeypatch.setenv("FASTERAPI_APP_DIR", "")
 
 
 def test_defaults():

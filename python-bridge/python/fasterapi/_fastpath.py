@@ -24,6 +24,7 @@ import typing
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from fasterapi._validators import Constraints
 from fasterapi.params import Param, Undefined
 
 if typing.TYPE_CHECKING:
@@ -40,10 +41,7 @@ NativePlan = tuple[Callable[..., Any], tuple[tuple[str, bool, int, bool, Any], .
 def scalar_kind(annotation: Any, marker: Param | None) -> int | None:
     """The native kind of a path/query parameter annotated ``int``/``float``/``str``
     (or ``X | None``) without constraints; ``None`` when the bridge must not convert it."""
-    if marker is not None and any(
-        getattr(marker, attr, None) is not None
-        for attr in ("gt", "ge", "lt", "le", "min_length", "max_length", "pattern", "multiple_of")
-    ):
+    if Constraints.from_param(marker) is not None:
         return None
     if annotation is inspect.Parameter.empty:
         return KIND_STR

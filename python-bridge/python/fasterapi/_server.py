@@ -7,8 +7,6 @@ message, which the bridge (or the CLI) prints as is.
 from __future__ import annotations
 
 import importlib
-import os
-import sys
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -16,21 +14,10 @@ from typing import Any
 from fasterapi.encoders import encode_fallback
 from fasterapi.responses import Response
 
-#: Set by the CLI to the directory the app is imported from. Sub-interpreters
-#: get a fresh ``sys.path`` without the main interpreter's additions (the
-#: current directory, a script's directory), but they do see the process
-#: environment, so the directory travels this way.
-APP_DIR_ENV = "FASTERAPI_APP_DIR"
-
-
 def import_from_string(spec: str) -> Any:
     module_name, sep, attr_path = spec.partition(":")
     if not sep or not module_name or not attr_path:
         raise ValueError(f"app must be given as MODULE:ATTRIBUTE, got {spec!r}")
-
-    app_dir = os.environ.get(APP_DIR_ENV)
-    if app_dir and app_dir not in sys.path:
-        sys.path.insert(0, app_dir)
 
     try:
         module = importlib.import_module(module_name)

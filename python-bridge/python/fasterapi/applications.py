@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 from fasterapi.datastructures import State
 from fasterapi.exception_handlers import ExceptionDispatcher
-from fasterapi.responses import Response
 from fasterapi.routing import APIRoute, APIRouter, Decorator, MethodShortcuts, RouteTuple, compile_routes
 
 class FasterAPI(MethodShortcuts):
@@ -44,16 +43,9 @@ class FasterAPI(MethodShortcuts):
     def add_api_route(self, path: str, endpoint: Callable[..., Any], **options: Any) -> APIRoute:
         return self.router.add_api_route(path, endpoint, **options)
 
-    def api_route(
-        self,
-        path: str,
-        *,
-        methods: Sequence[str] | None = None,
-        status_code: int | None = None,
-        response_class: type[Response] | None = None,
-        **options: Any,
-    ) -> Decorator:
-        return self.router.api_route(path, methods=methods, status_code=status_code, response_class=response_class, **options)
+    def api_route(self, path: str, **options: Any) -> Decorator:
+        """``@app.api_route(path, methods=[...], status_code=..., response_class=...)``."""
+        return self.router.api_route(path, **options)
 
     def include_router(self, router: APIRouter, *, prefix: str = "", tags: list[str] | None = None) -> None:
         self.router.include_router(router, prefix=prefix, tags=tags)

@@ -151,11 +151,11 @@ def _fail(message: str, code: int) -> int:
 
 
 def _use_app_dir(app_dir: str) -> None:
-    """Make ``app_dir`` importable here and in every sub-interpreter (see ``_server.APP_DIR_ENV``)."""
+    """Make ``app_dir`` importable here; the bridge gives every sub-interpreter this
+    interpreter's ``sys.path`` (docs/bridge-contract.md, section 2)."""
     app_dir = os.path.abspath(app_dir)
     if not sys.path or sys.path[0] != app_dir:
         sys.path.insert(0, app_dir)  # first, like uvicorn: the app shadows installed modules
-    os.environ[_server.APP_DIR_ENV] = app_dir
 
 
 def serve(spec: str, overrides: Mapping[str, Any], *, app_dir: str, app: Any = None) -> int:

@@ -1,6 +1,6 @@
 """Routes, routers, and the per-route request handlers handed to the bridge.
 
-Everything that can be decided once is decided in ``APIRoute.build_handler``
+Everything that can be decided once is decided in ``APIRoute.compile``
 when the app is loaded (in each interpreter): the endpoint's signature is
 analysed, validators are compiled, and a closure specialised for the route is
 returned. The closure is what the bridge calls for every request, so it only
@@ -153,12 +153,20 @@ class APIRoute:
     def __repr__(self) -> str:
         return f"APIRoute(path={self.path!r}, name={self.name!r}, methods={self.methods!r})"
 
-    def build_handler(self, on_error: ExceptionDispatcher) -> Callable[[Any], Any]:
-        """Compile this route into the ``handler(native_request)`` the bridge calls."""
+    def compile(self, on_error: ExceptionDispatcher) -> tuple[Callable[[Any], Any], NativePlan | None]:
+        """The ``handler(native_request)`` the bridge calls, and the route's native plan
+        (``fasterapi._fastpath``), from one analysis of the endpoint's signature."""
+        specs = analyze(self.endpoint, self.path)
+        is_async = is_async_callable(self.endpoint)
+        invoke = self._make_invoke(is_async)
+        handler = self._build_handler(specs, is_async, invoke, on_error)
+        return handler, native_plan(specs, invoke, on_error, on_error.handled)
+
+    def _build_handler(
+        self, specs: list[ParamSpec], is_async: bool, invoke: Callable[..., Any], on_error: ExceptionDispatcher
+    ) -> Callable[[Any], Any]:
         endpoint = self.endpoint
         handled = on_error.handled
-        specs = analyze(endpoint, self.path)
-        is_async = is_async_callable(endpoint)
 
         # Fast paths: no parameters and no response class to apply.
         if not specs and self.response_class is None:
@@ -180,7 +188,6 @@ class APIRoute:
 
             return handler
 
-        invoke = self._make_invoke(is_async)
         if not specs:
 
             def handler(req: Any) -> Any:
@@ -233,12 +240,6 @@ class APIRoute:
                 return on_error(req, exc)
 
         return handler
-
-    def build_native_plan(self, on_error: ExceptionDispatcher) -> NativePlan | None:
-        """The bridge's native plan for this route (see ``fasterapi._fastpath``), or None."""
-        specs = analyze(self.endpoint, self.path)
-        invoke = self._make_invoke(is_async_callable(self.endpoint))
-        return native_plan(specs, invoke, on_error, on_error.handled)
 
     def _make_invoke(self, is_async: bool) -> Callable[..., Any]:
         """The endpoint call plus what must follow it (drive a coroutine, apply response_class)."""
@@ -356,8 +357,7 @@ def compile_routes(routes: Sequence[APIRoute], on_error: ExceptionDispatcher) ->
     seen: dict[tuple[str, str], APIRoute] = {}
     for route in routes:
         try:
-            handler = route.build_handler(on_error)
-            plan = route.build_native_plan(on_error)
+            handler, plan = route.compile(on_error)
         except (TypeError, ValueError) as exc:
             # One line naming the route: load_app's errors are printed as is.
             raise TypeError(f"route {'/'.join(route.methods)} {route.path} ({route.name}): {exc}") from exc
