@@ -72,8 +72,9 @@ fn setup_core(
     addr: std::net::SocketAddr,
 ) -> Result<impl std::future::Future<Output = runtime::CoreStats>, String> {
     CORE_ID.with(|c| c.set(ctx.index as i64));
-    let interpreter = if config.shared_gil { CoreInterpreter::new_shared_main() } else { CoreInterpreter::new_own_gil() }
-        .map_err(|e| format!("core {}: {e}", ctx.index))?;
+    let interpreter =
+        if config.shared_gil { CoreInterpreter::new_shared_main() } else { CoreInterpreter::new_own_gil() }
+            .map_err(|e| format!("core {}: {e}", ctx.index))?;
     interpreter.detach_after_setup();
 
     let loaded = {

@@ -24,11 +24,7 @@ impl std::error::Error for CoreSpecError {}
 impl CoreSet {
     /// Every core the process may run on (its affinity mask).
     pub fn available() -> CoreSet {
-        let mut ids: Vec<usize> = core_affinity::get_core_ids()
-            .unwrap_or_default()
-            .into_iter()
-            .map(|c| c.id)
-            .collect();
+        let mut ids: Vec<usize> = core_affinity::get_core_ids().unwrap_or_default().into_iter().map(|c| c.id).collect();
         if ids.is_empty() {
             // No affinity information (unusual container setups): fall back to a count.
             let n = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
@@ -140,8 +136,10 @@ mod tests {
         assert_eq!(CoreSet::parse_within(Some("0-3,6"), &avail).unwrap().ids(), &[0, 1, 2, 3, 6]);
         assert_eq!(CoreSet::parse_within(Some("1,1,0-1"), &avail).unwrap().ids(), &[1, 0]);
         assert_eq!(CoreSet::parse_within(Some("0-0"), &avail).unwrap().ids(), &[0]);
-        assert_eq!(CoreSet::parse_within(Some("3,"), &avail).unwrap_err().to_string(),
-                   "invalid core spec \"3,\": empty item in the list");
+        assert_eq!(
+            CoreSet::parse_within(Some("3,"), &avail).unwrap_err().to_string(),
+            "invalid core spec \"3,\": empty item in the list"
+        );
     }
 
     #[test]

@@ -163,9 +163,7 @@ where
             let setup = &setup;
             let handle = std::thread::Builder::new()
                 .name(format!("fasterapi-core-{index}"))
-                .spawn_scoped(scope, move || {
-                    core_main(config, index, cpu, driver, endpoint, inbox, ready_tx, setup)
-                })
+                .spawn_scoped(scope, move || core_main(config, index, cpu, driver, endpoint, inbox, ready_tx, setup))
                 .map_err(|e| RunError::CoreDied(format!("cannot start a thread for core {index}: {e}")));
             let handle = match handle {
                 Ok(h) => h,
@@ -370,9 +368,7 @@ where
                     let done = if index == 0 {
                         // The leader waits for every core's report, but not for a dead core.
                         let all = collected.borrow().iter().all(Option::is_some);
-                        let overdue = shutdown
-                            .deadline()
-                            .is_some_and(|d| std::time::Instant::now() > d + STATS_WAIT);
+                        let overdue = shutdown.deadline().is_some_and(|d| std::time::Instant::now() > d + STATS_WAIT);
                         all || overdue
                     } else {
                         // A follower sends its own report once its work has ended (below).
@@ -409,4 +405,3 @@ where
         None
     }
 }
-

@@ -38,8 +38,7 @@ impl Mesh {
     pub fn new(n: usize) -> Mesh {
         let mut outbound: Vec<Vec<Option<Producer<Control>>>> =
             (0..n).map(|_| (0..n).map(|_| None).collect()).collect();
-        let mut inbound: Vec<Vec<Option<Consumer<Control>>>> =
-            (0..n).map(|_| (0..n).map(|_| None).collect()).collect();
+        let mut inbound: Vec<Vec<Option<Consumer<Control>>>> = (0..n).map(|_| (0..n).map(|_| None).collect()).collect();
         for from in 0..n {
             for to in 0..n {
                 if from != to {

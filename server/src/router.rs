@@ -84,11 +84,13 @@ impl<T> Router<T> {
             return Lookup::NotFound;
         };
         let entry = &self.entries[*m.value];
-        let found = entry
-            .methods
-            .iter()
-            .find(|(mm, _)| mm == method)
-            .or_else(|| if method == "HEAD" { entry.methods.iter().find(|(mm, _)| mm == "GET") } else { None });
+        let found = entry.methods.iter().find(|(mm, _)| mm == method).or_else(|| {
+            if method == "HEAD" {
+                entry.methods.iter().find(|(mm, _)| mm == "GET")
+            } else {
+                None
+            }
+        });
         match found {
             Some((_, target)) => Lookup::Found {
                 target,
@@ -193,9 +195,7 @@ mod tests {
 
     fn found(l: Lookup<'_, u32>) -> (u32, Vec<(String, String)>) {
         match l {
-            Lookup::Found { target, params } => {
-                (*target, params.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
-            }
+            Lookup::Found { target, params } => (*target, params.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()),
             Lookup::MethodNotAllowed { allow } => panic!("405 {allow}"),
             Lookup::NotFound => panic!("404"),
         }

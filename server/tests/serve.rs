@@ -19,7 +19,8 @@ impl Handler for Echo {
             return response.send(200, &[(b"content-type", b"text/plain")], &[b'x'; 100_000]);
         }
         let params: Vec<String> = request.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        let body = format!("{route} {} {} [{}] {}", request.method(), request.path(), params.join(","), request.body.len());
+        let body =
+            format!("{route} {} {} [{}] {}", request.method(), request.path(), params.join(","), request.body.len());
         response.send(200, &[(b"content-type", b"text/plain")], body.as_bytes());
     }
 }
@@ -187,7 +188,8 @@ fn a_pipeline_written_in_random_pieces_is_answered_in_order() {
         match i % 3 {
             0 => pipeline.extend_from_slice(format!("GET /users/{i} HTTP/1.1\r\n\r\n").as_bytes()),
             1 => pipeline.extend_from_slice(b"POST /items HTTP/1.1\r\nContent-Length: 4\r\n\r\nabcd"),
-            _ => pipeline.extend_from_slice(b"POST /items HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"),
+            _ => pipeline
+                .extend_from_slice(b"POST /items HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"),
         }
     }
     pipeline.extend_from_slice(b"GET /users/end HTTP/1.1\r\nConnection: close\r\n\r\n");

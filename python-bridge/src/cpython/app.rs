@@ -6,8 +6,8 @@ use std::cell::RefCell;
 
 use super::interpreter::Attached;
 use super::json::{self, EncodeError};
-use super::object::{self, PyObj};
 use super::native_plan::{native_values, read_native_plan, NativePlan};
+use super::object::{self, PyObj};
 use super::request::new_request_object;
 use server::{Request, ResponseWriter};
 
@@ -27,8 +27,6 @@ struct Endpoint {
     /// Parameters the bridge extracts itself (see `fasterapi/_fastpath.py`).
     native: Option<NativePlan>,
 }
-
-
 
 /// Everything one interpreter needs to answer requests. Lives on its core, used attached.
 pub struct App {
@@ -55,14 +53,18 @@ impl App {
         // interpreter and is kept in the `App`, which is only used attached on this core.
         unsafe {
             let fail = |what: &str| format!("{what}: {}", object::take_error_line());
-            let native = object::import(crate::cstr!("fasterapi._native")).ok_or_else(|| fail("importing fasterapi._native"))?;
+            let native =
+                object::import(crate::cstr!("fasterapi._native")).ok_or_else(|| fail("importing fasterapi._native"))?;
             let request_type = super::module::request_type(native.as_ptr()).ok_or_else(|| fail("fasterapi._native"))?;
-            let server_mod = object::import(crate::cstr!("fasterapi._server")).ok_or_else(|| fail("importing fasterapi._server"))?;
-            let load_app = object::getattr(server_mod.as_ptr(), crate::cstr!("load_app")).ok_or_else(|| fail("fasterapi._server"))?;
+            let server_mod =
+                object::import(crate::cstr!("fasterapi._server")).ok_or_else(|| fail("importing fasterapi._server"))?;
+            let load_app = object::getattr(server_mod.as_ptr(), crate::cstr!("load_app"))
+                .ok_or_else(|| fail("fasterapi._server"))?;
             let spec_obj = object::new_str(spec).ok_or_else(|| fail("app spec"))?;
             let loaded = PyObj::from_owned(ffi::PyObject_CallOneArg(load_app.as_ptr(), spec_obj.as_ptr()))
                 .ok_or_else(|| object::take_error_line())?;
-            let bad_shape = || "fasterapi._server.load_app() must return (routes, response_type, encode_fallback)".to_owned();
+            let bad_shape =
+                || "fasterapi._server.load_app() must return (routes, response_type, encode_fallback)".to_owned();
             if ffi::PyTuple_Check(loaded.as_ptr()) == 0 || ffi::PyTuple_Size(loaded.as_ptr()) != 3 {
                 return Err(bad_shape());
             }
@@ -75,7 +77,8 @@ impl App {
             let mut specs = Vec::new();
             for i in 0..ffi::PyList_Size(routes.as_ptr()) {
                 let item = ffi::PyList_GetItem(routes.as_ptr(), i);
-                let bad = || format!("route #{i} must be (method: str, path: str, handler, status_code: int[, native_plan])");
+                let bad =
+                    || format!("route #{i} must be (method: str, path: str, handler, status_code: int[, native_plan])");
                 if ffi::PyTuple_Check(item) == 0 || !(4..=5).contains(&ffi::PyTuple_Size(item)) {
                     return Err(bad());
                 }
@@ -88,7 +91,10 @@ impl App {
                 let path = ffi::PyTuple_GetItem(item, 1);
                 let handler = ffi::PyTuple_GetItem(item, 2);
                 let status = ffi::PyTuple_GetItem(item, 3);
-                if ffi::PyUnicode_Check(method) == 0 || ffi::PyUnicode_Check(path) == 0 || ffi::PyLong_Check(status) == 0 {
+                if ffi::PyUnicode_Check(method) == 0
+                    || ffi::PyUnicode_Check(path) == 0
+                    || ffi::PyLong_Check(status) == 0
+                {
                     return Err(bad());
                 }
                 let method = String::from_utf8_lossy(object::str_utf8(method).ok_or_else(bad)?).to_uppercase();
@@ -182,7 +188,13 @@ impl App {
     }
 
     /// A plain value as JSON; values the native encoder refuses go through `encode_fallback`.
-    unsafe fn write_json(&self, endpoint: &Endpoint, obj: *mut ffi::PyObject, status: u16, writer: &mut ResponseWriter<'_>) {
+    unsafe fn write_json(
+        &self,
+        endpoint: &Endpoint,
+        obj: *mut ffi::PyObject,
+        status: u16,
+        writer: &mut ResponseWriter<'_>,
+    ) {
         let mut out = self.scratch.borrow_mut();
         out.clear();
         match json::encode(obj, &mut out) {
@@ -210,7 +222,12 @@ impl App {
     }
 
     /// A `fasterapi.responses.Response`: status, raw headers and body as they are.
-    unsafe fn write_response_object(&self, endpoint: &Endpoint, obj: *mut ffi::PyObject, writer: &mut ResponseWriter<'_>) {
+    unsafe fn write_response_object(
+        &self,
+        endpoint: &Endpoint,
+        obj: *mut ffi::PyObject,
+        writer: &mut ResponseWriter<'_>,
+    ) {
         let get = |name: &PyObj| PyObj::from_owned(ffi::PyObject_GetAttr(obj, name.as_ptr()));
         let (Some(status), Some(headers), Some(body)) =
             (get(&self.attr_status_code), get(&self.attr_raw_headers), get(&self.attr_body))
@@ -285,7 +302,8 @@ pub fn run_shutdown_hook(_attached: &Attached<'_>) -> Result<(), String> {
     // SAFETY: attached (proof in `_attached`); the objects made here are dropped before return.
     unsafe {
         let module = object::import(crate::cstr!("fasterapi._server")).ok_or_else(|| object::take_error_line())?;
-        let hook = object::getattr(module.as_ptr(), crate::cstr!("shutdown")).ok_or_else(|| object::take_error_line())?;
+        let hook =
+            object::getattr(module.as_ptr(), crate::cstr!("shutdown")).ok_or_else(|| object::take_error_line())?;
         PyObj::from_owned(ffi::PyObject_CallNoArgs(hook.as_ptr())).ok_or_else(|| object::take_error_line())?;
         Ok(())
     }

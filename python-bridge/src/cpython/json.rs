@@ -243,7 +243,9 @@ unsafe fn encode_tuple(obj: *mut ffi::PyObject, out: &mut Vec<u8>, depth: usize)
 /// Attached.
 pub unsafe fn raise_encode_error(e: EncodeError) {
     match e {
-        EncodeError::Type(name) => object::raise(ffi::PyExc_TypeError, &format!("Object of type {name} is not JSON serializable")),
+        EncodeError::Type(name) => {
+            object::raise(ffi::PyExc_TypeError, &format!("Object of type {name} is not JSON serializable"))
+        }
         EncodeError::Value(msg) => object::raise(ffi::PyExc_ValueError, &msg),
         EncodeError::Python => {}
     }

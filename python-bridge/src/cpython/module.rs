@@ -306,7 +306,9 @@ unsafe fn read_serve_kwargs(kwargs: *mut ffi::PyObject) -> Result<ServeConfig, (
             "header_timeout" if !none => {
                 c.limits.header_timeout = read_duration(value).ok_or_else(|| bad("a number of seconds >= 0"))?
             }
-            "max_header" if !none => c.limits.max_header_bytes = read_size(value).ok_or_else(|| bad("a positive int"))?,
+            "max_header" if !none => {
+                c.limits.max_header_bytes = read_size(value).ok_or_else(|| bad("a positive int"))?
+            }
             "max_body" if !none => c.limits.max_body_bytes = read_size(value).ok_or_else(|| bad("an int >= 0"))?,
             "host" | "port" | "pin" | "io" | "shared_gil" | "grace" | "keepalive" | "header_timeout" | "max_header"
             | "max_body" => {}

@@ -48,15 +48,13 @@ impl Drop for PyObj {
 /// `CStr` literal helper: `cstr!("name")`.
 #[macro_export]
 macro_rules! cstr {
-    ($s:literal) => {
-        {
-            const C: &std::ffi::CStr = match std::ffi::CStr::from_bytes_with_nul(concat!($s, "\0").as_bytes()) {
-                Ok(c) => c,
-                Err(_) => panic!("interior NUL in cstr! literal"),
-            };
-            C
-        }
-    };
+    ($s:literal) => {{
+        const C: &std::ffi::CStr = match std::ffi::CStr::from_bytes_with_nul(concat!($s, "\0").as_bytes()) {
+            Ok(c) => c,
+            Err(_) => panic!("interior NUL in cstr! literal"),
+        };
+        C
+    }};
 }
 
 /// A new `str` from UTF-8 (invalid sequences are replaced).

@@ -206,13 +206,7 @@ pub unsafe fn create_type(module: *mut ffi::PyObject) -> *mut ffi::PyObject {
             g(crate::cstr!("client"), get_client, crate::cstr!("(host, port) of the peer, or None.")),
             g(crate::cstr!("server"), get_server, crate::cstr!("(host, port) of the local socket, or None.")),
             g(crate::cstr!("scheme"), get_scheme, crate::cstr!("'http'.")),
-            ffi::PyGetSetDef {
-                name: ptr::null(),
-                get: None,
-                set: None,
-                doc: ptr::null(),
-                closure: ptr::null_mut(),
-            },
+            ffi::PyGetSetDef { name: ptr::null(), get: None, set: None, doc: ptr::null(), closure: ptr::null_mut() },
         ];
         let getset = Box::leak(getset.into_boxed_slice()).as_mut_ptr();
         let slots = vec![

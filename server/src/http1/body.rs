@@ -180,8 +180,14 @@ mod tests {
 
     #[test]
     fn refuses_bad_framing() {
-        for bad in [&b"zz\r\n"[..], b"\r\n", b"3\r\nabcXY", b"3 x\r\n", b"-1\r\n", b"3\nabc\r\n", b"0\r\nbad trailer\r\n\r\n"] {
-            assert!(matches!(decode_all(bad, 1024), Err(ChunkError::Malformed(_))), "{:?}", String::from_utf8_lossy(bad));
+        for bad in
+            [&b"zz\r\n"[..], b"\r\n", b"3\r\nabcXY", b"3 x\r\n", b"-1\r\n", b"3\nabc\r\n", b"0\r\nbad trailer\r\n\r\n"]
+        {
+            assert!(
+                matches!(decode_all(bad, 1024), Err(ChunkError::Malformed(_))),
+                "{:?}",
+                String::from_utf8_lossy(bad)
+            );
         }
         assert!(matches!(decode_all(b"ffffffffffffffffffff\r\n", 1024), Err(ChunkError::Malformed(_))));
     }

@@ -197,7 +197,8 @@ impl<'a, H: Handler> Connection<'a, H> {
                 if parsed.expect_continue && self.buf.is_empty() {
                     self.out.extend_from_slice(b"HTTP/1.1 100 Continue\r\n\r\n");
                 }
-                self.stage = Stage::ReadingChunked { head: parsed, decoder: ChunkedDecoder::new(), body: BytesMut::new() };
+                self.stage =
+                    Stage::ReadingChunked { head: parsed, decoder: ChunkedDecoder::new(), body: BytesMut::new() };
                 true
             }
         }

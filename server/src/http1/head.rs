@@ -95,8 +95,7 @@ pub fn parse(buf: &[u8], limits: &Limits) -> Result<Option<ParsedHead>, Reject> 
         let value = trim(h.value);
         headers.push((Request::span_of(base, name), Request::span_of(base, value)));
         if name.eq_ignore_ascii_case(b"content-length") {
-            let n = parse_content_length(value)
-                .ok_or(Reject::new(400, "Bad Request: invalid Content-Length"))?;
+            let n = parse_content_length(value).ok_or(Reject::new(400, "Bad Request: invalid Content-Length"))?;
             if content_length.is_some_and(|prev| prev != n) {
                 return Err(Reject::new(400, "Bad Request: conflicting Content-Length headers"));
             }
@@ -124,9 +123,7 @@ pub fn parse(buf: &[u8], limits: &Limits) -> Result<Option<ParsedHead>, Reject> 
     }
 
     let framing = match (transfer_encoding, content_length) {
-        (true, Some(_)) => {
-            return Err(Reject::new(400, "Bad Request: both Content-Length and Transfer-Encoding"))
-        }
+        (true, Some(_)) => return Err(Reject::new(400, "Bad Request: both Content-Length and Transfer-Encoding")),
         (true, None) if !chunked => return Err(Reject::new(400, "Bad Request: empty Transfer-Encoding")),
         (true, None) => Framing::Chunked,
         (false, Some(0)) | (false, None) => Framing::None,
@@ -138,11 +135,7 @@ pub fn parse(buf: &[u8], limits: &Limits) -> Result<Option<ParsedHead>, Reject> 
     };
 
     let (path, query) = split_target(target).ok_or(Reject::new(400, "Bad Request: invalid request target"))?;
-    let decoded_path = if path.contains(&b'%') {
-        Some(percent::decode_str(path, false))
-    } else {
-        None
-    };
+    let decoded_path = if path.contains(&b'%') { Some(percent::decode_str(path, false)) } else { None };
     let method = req.method.unwrap_or("").as_bytes();
     let request = Request {
         head: Bytes::new(),

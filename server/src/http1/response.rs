@@ -141,7 +141,10 @@ mod tests {
         write_head(&mut out, 201, &[(b"content-type", b"application/json")], 7, ConnectionHeader::Close);
         let s = String::from_utf8(out).unwrap();
         assert!(s.starts_with("HTTP/1.1 201 Created\r\nServer: fasterapi\r\nDate: "), "{s}");
-        assert!(s.contains("\r\nContent-Length: 7\r\nConnection: close\r\ncontent-type: application/json\r\n\r\n"), "{s}");
+        assert!(
+            s.contains("\r\nContent-Length: 7\r\nConnection: close\r\ncontent-type: application/json\r\n\r\n"),
+            "{s}"
+        );
     }
 
     #[test]
