@@ -1,20 +1,27 @@
 //! The HTTP server of one core: listener shard, HTTP/1.1 connections, router, limits.
 //!
 //! Knows nothing of Python. The application plugs in through [`Handler`]: the server parses
-//! and routes a request, calls the handler on the core that accepted the connection, and
-//! writes what the handler answered. See `docs/architecture.md` for the whole request path.
+//! a request, the dispatch layer routes it, the handler answers it (eventually) with a
+//! [`Response`] on the core that accepted the connection, and the protocol writes it. See `docs/architecture.md` for the whole request path.
 
 pub mod config;
 pub mod date;
+pub mod dispatch;
 pub mod http1;
 pub mod listener;
 pub mod percent;
+pub mod range;
+pub mod response;
 pub mod router;
 pub mod serve;
 pub mod service;
+mod sys;
+pub mod upgrade;
 
 pub use config::Limits;
 pub use http1::request::{Request, Version};
 pub use router::{Lookup, Router, RouterError};
 pub use serve::serve_core;
-pub use service::{Handler, ResponseWriter};
+pub use response::{Body, ChunkStream, FileBody, Header, Response, StreamFailed};
+pub use service::{Handler, Miss, Target};
+pub use upgrade::{OnUpgrade, Upgraded};

@@ -8,6 +8,7 @@ use std::time::Duration;
 use monoio::net::TcpListener;
 
 use crate::config::Limits;
+use crate::dispatch::Dispatch;
 use crate::http1::connection::Connection;
 use crate::router::Router;
 use crate::service::Handler;
@@ -34,8 +35,7 @@ where
     };
     // Leaked once per core for the life of the server: connection tasks borrow these
     // without reference counting on the request path.
-    let router: &'static Router<H::Route> = Box::leak(Box::new(router));
-    let handler: &'static H = Box::leak(Box::new(handler));
+    let dispatch: &'static Dispatch<H> = Box::leak(Box::new(Dispatch::new(router, handler)));
     let limits: &'static Limits = Box::leak(Box::new(limits));
 
     let open = Rc::new(Cell::new(0usize));
@@ -62,7 +62,7 @@ where
         let (open_c, handled_c, stop) = (open.clone(), handled.clone(), shutdown.clone());
         open.set(open.get() + 1);
         monoio::spawn(async move {
-            let stats = Connection::new(stream, Some(peer), router, handler, limits, stop).run().await;
+            let stats = Connection::new(stream, Some(peer), dispatch, limits, stop).run().await;
             handled_c.set(handled_c.get() + stats.requests);
             open_c.set(open_c.get() - 1);
         });

@@ -15,16 +15,23 @@
 use bytes::{Bytes, BytesMut};
 use monoio::io::{AsyncReadRent, AsyncWriteRent, AsyncWriteRentExt};
 use monoio::net::TcpStream;
+use std::future::Future;
 use std::net::SocketAddr;
+use std::task::Poll;
 use std::time::Instant;
 
 use super::body::{ChunkError, ChunkedDecoder};
+use super::file;
 use super::head::{self, Framing, ParsedHead, Reject};
-use super::response::{write_simple, ConnectionHeader};
+use super::request::{Request, Version};
+use super::response::{forbids_body, write_head, write_simple, BodyFraming, ConnectionHeader};
 use crate::config::Limits;
 use crate::date;
-use crate::router::{Lookup, Router};
-use crate::service::{Handler, ResponseWriter};
+use crate::dispatch::Dispatch;
+use crate::range::{self, RangeOutcome};
+use crate::response::{valid_header, Body, ChunkStream, Header, Response, StreamFailed};
+use crate::service::Handler;
+use crate::upgrade::{OnUpgrade, Upgraded};
 use runtime::Shutdown;
 
 enum Stage {
@@ -43,8 +50,7 @@ pub struct Connection<'a, H: Handler> {
     stream: TcpStream,
     peer: Option<SocketAddr>,
     local: Option<SocketAddr>,
-    router: &'a Router<H::Route>,
-    handler: &'a H,
+    dispatch: &'a Dispatch<H>,
     limits: &'a Limits,
     shutdown: Shutdown,
     buf: BytesMut,
@@ -55,6 +61,8 @@ pub struct Connection<'a, H: Handler> {
     closing: bool,
     /// The server refused a request: unread input may still be arriving (see `linger`).
     rejected: bool,
+    /// The client closed while its request was being handled: nothing more to write.
+    peer_left: bool,
     stats: ConnectionStats,
 }
 
@@ -63,12 +71,82 @@ enum ReadOutcome {
     Closed,
 }
 
+/// How one response is to be written.
+#[derive(Clone, Copy)]
+struct Keep {
+    head_only: bool,
+    version: Version,
+    connection: ConnectionHeader,
+}
+
+/// The request headers a file body's `Range` handling needs, copied before the request
+/// goes to the handler (only when present: most requests have neither).
+#[derive(Default)]
+struct RangeHeaders {
+    range: Option<Bytes>,
+    if_range: Option<Bytes>,
+}
+
+impl RangeHeaders {
+    fn of(request: &Request) -> RangeHeaders {
+        if request.method() != "GET" && request.method() != "HEAD" {
+            return RangeHeaders::default();
+        }
+        let copy = |name| request.header(name).map(Bytes::copy_from_slice);
+        RangeHeaders { range: copy("range"), if_range: copy("if-range") }
+    }
+
+    fn resolve(&self, response: &Response, len: u64) -> RangeOutcome {
+        range::resolve(
+            self.range.as_deref(),
+            self.if_range.as_deref(),
+            response.header("etag"),
+            response.header("last-modified"),
+            len,
+        )
+    }
+}
+
+fn connection_header(keep_alive: bool, version: Version) -> ConnectionHeader {
+    match (keep_alive, version) {
+        (false, _) => ConnectionHeader::Close,
+        (true, Version::Http10) => ConnectionHeader::KeepAlive,
+        (true, Version::Http11) => ConnectionHeader::Omit,
+    }
+}
+
+fn pairs(headers: &[Header]) -> impl Iterator<Item = (&[u8], &[u8])> {
+    headers.iter().map(|(n, v)| (&n[..], &v[..]))
+}
+
+/// Lower-case hex digits of `n` into `out`; returns how many.
+fn hex_len(mut n: usize, out: &mut [u8; 16]) -> usize {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut tmp = [0u8; 16];
+    let mut i = 0;
+    loop {
+        tmp[i] = DIGITS[n & 15];
+        i += 1;
+        n >>= 4;
+        if n == 0 {
+            break;
+        }
+    }
+    for j in 0..i {
+        out[j] = tmp[i - 1 - j];
+    }
+    i
+}
+
+fn tracing_error(message: &str) {
+    eprintln!("fasterapi: {message}");
+}
+
 impl<'a, H: Handler> Connection<'a, H> {
     pub fn new(
         stream: TcpStream,
         peer: Option<SocketAddr>,
-        router: &'a Router<H::Route>,
-        handler: &'a H,
+        dispatch: &'a Dispatch<H>,
         limits: &'a Limits,
         shutdown: Shutdown,
     ) -> Self {
@@ -77,8 +155,7 @@ impl<'a, H: Handler> Connection<'a, H> {
             stream,
             peer,
             local,
-            router,
-            handler,
+            dispatch,
             limits,
             shutdown,
             buf: BytesMut::with_capacity(limits.read_buffer_bytes),
@@ -87,6 +164,7 @@ impl<'a, H: Handler> Connection<'a, H> {
             head_started: None,
             closing: false,
             rejected: false,
+            peer_left: false,
             stats: ConnectionStats::default(),
         }
     }
@@ -94,28 +172,48 @@ impl<'a, H: Handler> Connection<'a, H> {
     pub async fn run(mut self) -> ConnectionStats {
         loop {
             date::refresh();
-            let batch_full = self.process_buffer();
+            if let Some((head, body)) = self.next_request() {
+                if let Some((upgrade, _response)) = self.serve(head, body).await {
+                    return self.upgrade(upgrade).await;
+                }
+                if self.peer_left {
+                    break;
+                }
+                // Pipelined requests: answer what is buffered, writing in batches.
+                if self.out.len() >= self.limits.write_batch_bytes && self.flush().await.is_err() {
+                    break;
+                }
+                continue;
+            }
             if !self.out.is_empty() && self.flush().await.is_err() {
                 break;
             }
             if self.closing {
                 break;
             }
-            if batch_full {
-                // More complete requests may be waiting in the buffer: answer them before
-                // reading (the client may send nothing more until it has its responses).
-                continue;
-            }
             match self.read_more().await {
                 ReadOutcome::Data => {}
                 ReadOutcome::Closed => break,
             }
         }
-        let _ = self.stream.shutdown().await;
+        if !self.peer_left {
+            let _ = self.stream.shutdown().await;
+        }
         if self.rejected {
             self.linger().await;
         }
         self.stats
+    }
+
+    /// Writes the `101` head and hands the socket and the unread bytes to the new protocol.
+    async fn upgrade(mut self, upgrade: OnUpgrade) -> ConnectionStats {
+        if self.flush().await.is_err() {
+            return self.stats;
+        }
+        let buffered = std::mem::take(&mut self.buf).freeze();
+        let stats = self.stats;
+        upgrade(Upgraded { stream: self.stream, buffered, peer: self.peer }).await;
+        stats
     }
 
     /// After refusing a request whose body may still be in flight (a 413, say), keep reading
@@ -142,31 +240,48 @@ impl<'a, H: Handler> Connection<'a, H> {
         }
     }
 
-    /// Handles the requests that are complete in the buffer, until the output batch is full.
-    /// Returns `true` if it stopped because the batch is full (more may be waiting).
-    fn process_buffer(&mut self) -> bool {
+    /// Advances the reading state machine over the buffered bytes until a request is
+    /// complete (returned), more input is needed, or the request was refused (`closing`).
+    fn next_request(&mut self) -> Option<(ParsedHead, Bytes)> {
         while !self.closing {
-            let progressed = match std::mem::replace(&mut self.stage, Stage::ReadingHead) {
-                Stage::ReadingHead => self.try_head(),
-                Stage::ReadingBody { head, remaining } => self.try_body(head, remaining),
-                Stage::ReadingChunked { head, decoder, body } => self.try_chunked(head, decoder, body),
-            };
-            if !progressed {
-                return false;
-            }
-            if self.out.len() >= self.limits.write_batch_bytes {
-                return true;
+            match std::mem::replace(&mut self.stage, Stage::ReadingHead) {
+                Stage::ReadingHead => {
+                    if !self.try_head() {
+                        return None;
+                    }
+                }
+                Stage::ReadingBody { head, remaining } => {
+                    if self.buf.len() < remaining {
+                        self.stage = Stage::ReadingBody { head, remaining };
+                        return None;
+                    }
+                    let body = self.buf.split_to(remaining).freeze();
+                    return Some((head, body));
+                }
+                Stage::ReadingChunked { head, mut decoder, mut body } => {
+                    match decoder.decode(&mut self.buf, &mut body, self.limits.max_body_bytes) {
+                        Ok(true) => return Some((head, body.freeze())),
+                        Ok(false) => {
+                            self.stage = Stage::ReadingChunked { head, decoder, body };
+                            return None;
+                        }
+                        Err(ChunkError::TooLarge) => self.reject(Reject { status: 413, message: "Content Too Large" }),
+                        Err(ChunkError::Malformed(why)) => self.reject(Reject { status: 400, message: why }),
+                    }
+                }
             }
         }
-        false
+        None
     }
 
+    /// Parses a head if one is complete; moves to the body stage (a request without a body
+    /// goes straight to `ReadingBody` with nothing remaining). `false`: need more input.
     fn try_head(&mut self) -> bool {
         if self.buf.is_empty() {
             return false;
         }
         self.head_started.get_or_insert_with(Instant::now);
-        let parsed = match head::parse(&self.buf, self.limits) {
+        let mut parsed = match head::parse(&self.buf, self.limits) {
             Ok(Some(p)) => p,
             Ok(None) => return false,
             Err(reject) => {
@@ -174,12 +289,11 @@ impl<'a, H: Handler> Connection<'a, H> {
                 return false;
             }
         };
-        let mut parsed = parsed;
         self.head_started = None;
         parsed.request.head = self.buf.split_to(parsed.len).freeze();
         match parsed.framing {
             Framing::None => {
-                self.dispatch(parsed, Bytes::new());
+                self.stage = Stage::ReadingBody { head: parsed, remaining: 0 };
                 true
             }
             Framing::Length(n) if n > self.limits.max_body_bytes => {
@@ -204,110 +318,176 @@ impl<'a, H: Handler> Connection<'a, H> {
         }
     }
 
-    fn try_body(&mut self, head: ParsedHead, remaining: usize) -> bool {
-        if self.buf.len() < remaining {
-            self.stage = Stage::ReadingBody { head, remaining };
-            return false;
-        }
-        let body = self.buf.split_to(remaining).freeze();
-        self.dispatch(head, body);
-        true
-    }
-
-    fn try_chunked(&mut self, head: ParsedHead, mut decoder: ChunkedDecoder, mut body: BytesMut) -> bool {
-        match decoder.decode(&mut self.buf, &mut body, self.limits.max_body_bytes) {
-            Ok(true) => {
-                self.dispatch(head, body.freeze());
-                true
-            }
-            Ok(false) => {
-                self.stage = Stage::ReadingChunked { head, decoder, body };
-                false
-            }
-            Err(ChunkError::TooLarge) => {
-                self.reject(Reject { status: 413, message: "Content Too Large" });
-                false
-            }
-            Err(ChunkError::Malformed(why)) => {
-                self.reject(Reject { status: 400, message: why });
-                false
-            }
-        }
-    }
-
-    /// Routes a complete request and lets the handler answer it.
-    fn dispatch(&mut self, parsed: ParsedHead, body: Bytes) {
+    /// Lets the application answer one complete request and writes the answer, in order.
+    /// Returns the upgrade to run when the answer switches protocols.
+    async fn serve(&mut self, parsed: ParsedHead, body: Bytes) -> Option<(OnUpgrade, Response)> {
         let ParsedHead { mut request, keep_alive, .. } = parsed;
         self.stats.requests += 1;
         let keep_alive = keep_alive && !self.shutdown.is_triggered();
         if !keep_alive {
             self.closing = true;
         }
-        let connection = match (keep_alive, request.version) {
-            (false, _) => ConnectionHeader::Close,
-            (true, crate::Version::Http10) => ConnectionHeader::KeepAlive,
-            (true, crate::Version::Http11) => ConnectionHeader::Omit,
-        };
+        let version = request.version;
         request.body = body;
         request.peer = self.peer;
         request.local = self.local;
         let head_only = request.method() == "HEAD";
-        let router = self.router;
-        let found = {
-            let path = request.path();
-            match router.lookup(request.method(), &path) {
-                Lookup::Found { target, params } => {
-                    Ok((target, params.into_iter().map(|(k, v)| (Box::from(k), v)).collect()))
+        let range = RangeHeaders::of(&request);
+
+        let response = {
+            let future = self.dispatch.call(request);
+            let mut future = std::pin::pin!(future);
+            // The common case (an answer ready at once) costs one poll and no I/O.
+            match std::future::poll_fn(|cx| Poll::Ready(future.as_mut().poll(cx))).await {
+                Poll::Ready(response) => response,
+                Poll::Pending => {
+                    // While the handler waits, watch the client: if it leaves, dropping the
+                    // future cancels the handler's work.
+                    let gone = monoio::select! {
+                        response = &mut future => Ok(response),
+                        gone = file::peer_gone(&self.stream) => Err(gone),
+                    };
+                    match gone {
+                        Ok(response) => response,
+                        Err(false) => future.await,
+                        Err(true) => {
+                            self.closing = true;
+                            self.peer_left = true;
+                            return None;
+                        }
+                    }
                 }
-                Lookup::MethodNotAllowed { allow } => Err(Some(allow)),
-                Lookup::NotFound => Err(None),
             }
         };
-        match found {
-            Ok((target, params)) => {
-                request.params = params;
-                let mut writer = ResponseWriter::new(&mut self.out, head_only, connection);
-                self.handler.handle(target, request, &mut writer);
-                if !writer.is_sent() {
-                    writer.internal_error();
+        let keep = Keep { head_only, version, connection: connection_header(keep_alive, version) };
+        self.write_response(response, keep, range).await
+    }
+
+    /// Writes `response` after the ones already buffered: a full body joins the batch; a
+    /// stream or a file is written out now.
+    async fn write_response(
+        &mut self,
+        mut response: Response,
+        keep: Keep,
+        range: RangeHeaders,
+    ) -> Option<(OnUpgrade, Response)> {
+        if !(100..=999).contains(&response.status) {
+            tracing_error(&format!("the application answered with invalid status {}; sending 500", response.status));
+            response = Response::internal_error();
+        } else if let Some((name, _)) = response.headers.iter().find(|(n, v)| !valid_header(n, v)) {
+            tracing_error(&format!(
+                "the application sent an invalid header {:?}; sending 500",
+                String::from_utf8_lossy(name)
+            ));
+            response = Response::internal_error();
+        }
+        if response.status == 101 {
+            if let Some(upgrade) = response.upgrade.take() {
+                write_head(&mut self.out, 101, pairs(&response.headers), BodyFraming::Length(0), ConnectionHeader::Omit);
+                self.closing = true;
+                return Some((upgrade, response));
+            }
+        }
+        let status = response.status;
+        let no_body = keep.head_only || forbids_body(status);
+        let body = std::mem::replace(&mut response.body, Body::Full(Bytes::new()));
+        match body {
+            Body::Full(bytes) => {
+                let framing = BodyFraming::Length(bytes.len() as u64);
+                write_head(&mut self.out, status, pairs(&response.headers), framing, keep.connection);
+                if !no_body {
+                    self.out.extend_from_slice(&bytes);
                 }
             }
-            Err(Some(allow)) => write_simple(
-                &mut self.out,
-                405,
-                b"application/json",
-                Some((b"allow", allow.as_bytes())),
-                br#"{"detail":"Method Not Allowed"}"#,
-                connection,
-                head_only,
-            ),
-            Err(None) => match router.slash_redirect(&request.path()) {
-                // Like Starlette's redirect_slashes: /items/ -> /items (and back), keeping the query.
-                Some(mut location) => {
-                    if !request.query().is_empty() {
-                        location.push('?');
-                        location.push_str(&String::from_utf8_lossy(request.query()));
+            Body::Stream(mut stream) => {
+                let framing = match keep.version {
+                    Version::Http11 => BodyFraming::Chunked,
+                    Version::Http10 => {
+                        self.closing = true;
+                        BodyFraming::CloseDelimited
                     }
-                    write_simple(
-                        &mut self.out,
-                        307,
-                        b"text/plain; charset=utf-8",
-                        Some((b"location", location.as_bytes())),
-                        b"",
-                        connection,
-                        head_only,
-                    )
+                };
+                let connection = if self.closing { ConnectionHeader::Close } else { keep.connection };
+                write_head(&mut self.out, status, pairs(&response.headers), framing, connection);
+                if !no_body {
+                    self.write_stream(&mut *stream, framing).await;
                 }
-                None => write_simple(
-                    &mut self.out,
-                    404,
-                    b"application/json",
-                    None,
-                    br#"{"detail":"Not Found"}"#,
-                    connection,
-                    head_only,
-                ),
-            },
+            }
+            Body::File(file) => {
+                let part = if status == 200 {
+                    range.resolve(&response, file.len)
+                } else {
+                    RangeOutcome::Whole
+                };
+                let (status, start, len) = match part {
+                    RangeOutcome::Whole => (status, 0, file.len),
+                    RangeOutcome::Part { start, end } => {
+                        let value = format!("bytes {start}-{end}/{}", file.len);
+                        response.headers.push((Bytes::from_static(b"content-range"), Bytes::from(value)));
+                        (206, start, end - start + 1)
+                    }
+                    RangeOutcome::Unsatisfiable => {
+                        let value = format!("bytes */{}", file.len);
+                        response.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(b"content-type"));
+                        response.headers.push((Bytes::from_static(b"content-range"), Bytes::from(value)));
+                        (416, 0, 0)
+                    }
+                };
+                if status == 200 && file.len > 0 {
+                    response.headers.push((Bytes::from_static(b"accept-ranges"), Bytes::from_static(b"bytes")));
+                }
+                write_head(&mut self.out, status, pairs(&response.headers), BodyFraming::Length(len), keep.connection);
+                if !no_body && len > 0 {
+                    let sent = match self.flush().await {
+                        Ok(()) => file::send_file(&self.stream, &file.file, start, len, self.limits.write_timeout).await,
+                        Err(e) => Err(e),
+                    };
+                    if sent.is_err() {
+                        // Part of the body may be out: the connection cannot carry another response.
+                        self.closing = true;
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    /// Sends a streamed body, one chunk per write: the producer is asked for the next chunk
+    /// only once the previous one is written (backpressure). A failing producer or client
+    /// ends the connection without the final chunk, so a cut body never looks complete.
+    async fn write_stream(&mut self, stream: &mut dyn ChunkStream, framing: BodyFraming) {
+        loop {
+            let next = std::future::poll_fn(|cx| stream.poll_chunk(cx));
+            // A client that leaves while the producer is idle is noticed by the next write.
+            match next.await {
+                Some(Ok(chunk)) if chunk.is_empty() => continue,
+                Some(Ok(chunk)) => {
+                    if framing == BodyFraming::Chunked {
+                        let mut size = [0u8; 16];
+                        let n = hex_len(chunk.len(), &mut size);
+                        self.out.extend_from_slice(&size[..n]);
+                        self.out.extend_from_slice(b"\r\n");
+                        self.out.extend_from_slice(&chunk);
+                        self.out.extend_from_slice(b"\r\n");
+                    } else {
+                        self.out.extend_from_slice(&chunk);
+                    }
+                    if self.flush().await.is_err() {
+                        self.closing = true;
+                        return;
+                    }
+                }
+                Some(Err(StreamFailed)) => {
+                    self.closing = true;
+                    return;
+                }
+                None => {
+                    if framing == BodyFraming::Chunked {
+                        self.out.extend_from_slice(b"0\r\n\r\n");
+                    }
+                    return;
+                }
+            }
         }
     }
 

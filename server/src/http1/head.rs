@@ -89,6 +89,7 @@ pub fn parse(buf: &[u8], limits: &Limits) -> Result<Option<ParsedHead>, Reject> 
     let mut close = false;
     let mut keep_alive_token = false;
     let mut expect_continue = false;
+    let mut hosts = 0usize;
     let mut headers = Vec::with_capacity(req.headers.len());
     for h in req.headers.iter() {
         let name = h.name.as_bytes();
@@ -119,7 +120,23 @@ pub fn parse(buf: &[u8], limits: &Limits) -> Result<Option<ParsedHead>, Reject> 
             }
         } else if name.eq_ignore_ascii_case(b"expect") {
             expect_continue = value.eq_ignore_ascii_case(b"100-continue");
+        } else if name.eq_ignore_ascii_case(b"host") {
+            hosts += 1;
+            if !valid_host(value) {
+                return Err(Reject::new(400, "Bad Request: invalid Host header"));
+            }
         }
+    }
+    // RFC 9112 §3.2: an HTTP/1.1 request carries exactly one Host.
+    if version == Version::Http11 && hosts != 1 {
+        return Err(Reject::new(
+            400,
+            if hosts == 0 { "Bad Request: missing Host header" } else { "Bad Request: more than one Host header" },
+        ));
+    }
+    // RFC 9112 §6.1: HTTP/1.0 has no Transfer-Encoding; its framing cannot be trusted.
+    if version == Version::Http10 && transfer_encoding {
+        return Err(Reject::new(400, "Bad Request: Transfer-Encoding in an HTTP/1.0 request"));
     }
 
     let framing = match (transfer_encoding, content_length) {
@@ -151,6 +168,33 @@ pub fn parse(buf: &[u8], limits: &Limits) -> Result<Option<ParsedHead>, Reject> 
         local: None,
     };
     Ok(Some(ParsedHead { request, len, framing, keep_alive, expect_continue }))
+}
+
+/// A Host value is `host[:port]` (RFC 9110 §7.2 / RFC 3986 authority without userinfo):
+/// reg-name characters, an IP literal in brackets, and digits after the colon. Empty is
+/// allowed (RFC 9112 §3.2, for targets without an authority).
+fn valid_host(value: &[u8]) -> bool {
+    let (host, port) = if value.first() == Some(&b'[') {
+        match memchr::memchr(b']', value) {
+            Some(end) => {
+                let literal = &value[1..end];
+                if literal.is_empty() || !literal.iter().all(|&b| b.is_ascii_hexdigit() || b":.vV".contains(&b)) {
+                    return false;
+                }
+                (&value[..=end], &value[end + 1..])
+            }
+            None => return false,
+        }
+    } else {
+        match memchr::memrchr(b':', value) {
+            Some(i) => (&value[..i], &value[i..]),
+            None => (value, &value[value.len()..]),
+        }
+    };
+    let host_ok = host.first() == Some(&b'[')
+        || host.iter().all(|&b| b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=%".contains(&b));
+    let port_ok = port.is_empty() || (port[0] == b':' && port[1..].iter().all(u8::is_ascii_digit) && port.len() <= 6);
+    host_ok && port_ok
 }
 
 /// An incomplete head already past a limit is refused now rather than read to the end.
@@ -219,6 +263,22 @@ mod tests {
     }
 
     #[test]
+    fn host_rules() {
+        assert_eq!(reject(b"GET / HTTP/1.1\r\n\r\n"), 400);
+        assert_eq!(reject(b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"), 400);
+        assert_eq!(reject(b"GET / HTTP/1.1\r\nHost: a b\r\n\r\n"), 400);
+        assert_eq!(reject(b"GET / HTTP/1.1\r\nHost: a:8x\r\n\r\n"), 400);
+        assert_eq!(reject(b"GET / HTTP/1.1\r\nHost: [::1\r\n\r\n"), 400);
+        for ok in ["a", "a.b-c:8000", "[::1]:80", "127.0.0.1", ""] {
+            let text = format!("GET / HTTP/1.1\r\nHost: {ok}\r\n\r\n");
+            assert!(parse(text.as_bytes(), &Limits::default()).unwrap().is_some(), "{ok}");
+        }
+        // HTTP/1.0 needs no Host, but may not use Transfer-Encoding.
+        assert!(parse(b"GET / HTTP/1.0\r\n\r\n", &Limits::default()).unwrap().is_some());
+        assert_eq!(reject(b"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n"), 400);
+    }
+
+    #[test]
     fn parses_a_simple_get() {
         let h = parse_ok("GET /users/1?q=a%20b HTTP/1.1\r\nHost: x\r\nX-A: 1\r\n\r\n");
         let mut r = h.request;
@@ -242,58 +302,58 @@ mod tests {
     fn keep_alive_rules() {
         assert!(!parse_ok("GET / HTTP/1.0\r\n\r\n").keep_alive);
         assert!(parse_ok("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n").keep_alive);
-        assert!(!parse_ok("GET / HTTP/1.1\r\nConnection: close\r\n\r\n").keep_alive);
-        assert!(parse_ok("GET / HTTP/1.1\r\n\r\n").keep_alive);
+        assert!(!parse_ok("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").keep_alive);
+        assert!(parse_ok("GET / HTTP/1.1\r\nHost: x\r\n\r\n").keep_alive);
     }
 
     #[test]
     fn framing() {
-        assert_eq!(parse_ok("POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\n").framing, Framing::Length(5));
+        assert_eq!(parse_ok("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n").framing, Framing::Length(5));
         assert_eq!(
-            parse_ok("POST / HTTP/1.1\r\nContent-Length: 5\r\ncontent-length: 5\r\n\r\n").framing,
+            parse_ok("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\ncontent-length: 5\r\n\r\n").framing,
             Framing::Length(5)
         );
-        assert_eq!(parse_ok("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n").framing, Framing::Chunked);
-        assert!(parse_ok("POST / HTTP/1.1\r\nExpect: 100-continue\r\n\r\n").expect_continue);
+        assert_eq!(parse_ok("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n").framing, Framing::Chunked);
+        assert!(parse_ok("POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n\r\n").expect_continue);
     }
 
     #[test]
     fn smuggling_material_is_refused() {
-        assert_eq!(reject(b"POST / HTTP/1.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n"), 400);
-        assert_eq!(reject(b"POST / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n"), 400);
-        assert_eq!(reject(b"POST / HTTP/1.1\r\nContent-Length: +5\r\n\r\n"), 400);
-        assert_eq!(reject(b"POST / HTTP/1.1\r\nContent-Length: 5, 5\r\n\r\n"), 400);
-        assert_eq!(reject(b"POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n"), 501);
-        assert_eq!(reject(b"POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"), 501);
-        assert_eq!(reject(b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked, chunked\r\n\r\n"), 400);
+        assert_eq!(reject(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n"), 400);
+        assert_eq!(reject(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n"), 400);
+        assert_eq!(reject(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: +5\r\n\r\n"), 400);
+        assert_eq!(reject(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5, 5\r\n\r\n"), 400);
+        assert_eq!(reject(b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n"), 501);
+        assert_eq!(reject(b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"), 501);
+        assert_eq!(reject(b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, chunked\r\n\r\n"), 400);
     }
 
     #[test]
     fn malformed_and_oversized() {
         assert_eq!(reject(b"GARBAGE\r\n\r\n"), 400);
-        assert_eq!(reject(b"GET / HTTP/1.1\r\nNoColonHere\r\n\r\n"), 400);
+        assert_eq!(reject(b"GET / HTTP/1.1\r\nHost: x\r\nNoColonHere\r\n\r\n"), 400);
         assert_eq!(reject(b"GET / HTTP/9.9\r\n\r\n"), 400);
-        assert_eq!(reject(b"GET nopath HTTP/1.1\r\n\r\n"), 400);
-        let long_uri = format!("GET /{} HTTP/1.1\r\n\r\n", "a".repeat(9000));
+        assert_eq!(reject(b"GET nopath HTTP/1.1\r\nHost: x\r\n\r\n"), 400);
+        let long_uri = format!("GET /{} HTTP/1.1\r\nHost: x\r\n\r\n", "a".repeat(9000));
         assert_eq!(reject(long_uri.as_bytes()), 414);
         let long_partial = format!("GET /{}", "a".repeat(9000));
         assert_eq!(reject(long_partial.as_bytes()), 414);
-        let big = format!("GET / HTTP/1.1\r\nX-Big: {}\r\n\r\n", "b".repeat(17000));
+        let big = format!("GET / HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n", "b".repeat(17000));
         assert_eq!(reject(big.as_bytes()), 431);
-        let big_partial = format!("GET / HTTP/1.1\r\nX-Big: {}", "b".repeat(17000));
+        let big_partial = format!("GET / HTTP/1.1\r\nHost: x\r\nX-Big: {}", "b".repeat(17000));
         assert_eq!(reject(big_partial.as_bytes()), 431);
         let many: String = (0..200).map(|i| format!("X-{i}: v\r\n")).collect();
-        assert_eq!(reject(format!("GET / HTTP/1.1\r\n{many}\r\n").as_bytes()), 431);
+        assert_eq!(reject(format!("GET / HTTP/1.1\r\nHost: x\r\n{many}\r\n").as_bytes()), 431);
     }
 
     #[test]
     fn absolute_form_and_star() {
-        let h = parse_ok("GET http://example.com/a/b?x=1 HTTP/1.1\r\n\r\n");
+        let h = parse_ok("GET http://example.com/a/b?x=1 HTTP/1.1\r\nHost: x\r\n\r\n");
         let mut r = h.request;
-        r.head = Bytes::from_static(b"GET http://example.com/a/b?x=1 HTTP/1.1\r\n\r\n");
+        r.head = Bytes::from_static(b"GET http://example.com/a/b?x=1 HTTP/1.1\r\nHost: x\r\n\r\n");
         assert_eq!(r.raw_path(), b"/a/b");
         assert_eq!(r.query(), b"x=1");
-        parse_ok("OPTIONS * HTTP/1.1\r\n\r\n");
+        parse_ok("OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n");
     }
 
     /// xorshift64: a tiny deterministic generator, so failures reproduce.

@@ -3,6 +3,7 @@
 
 pub mod body;
 pub mod connection;
+pub mod file;
 pub mod head;
 pub mod request;
 pub mod response;

@@ -72,13 +72,23 @@ pub fn forbids_body(status: u16) -> bool {
     status < 200 || status == 204 || status == 304
 }
 
+/// How a response's body is delimited on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyFraming {
+    Length(u64),
+    /// `Transfer-Encoding: chunked` (HTTP/1.1 streams of unknown length).
+    Chunked,
+    /// Until the connection closes (HTTP/1.0 streams of unknown length).
+    CloseDelimited,
+}
+
 /// Appends a status line and the headers the server always sends, then `headers`, then the
-/// blank line. `headers` must already be validated (see `service::valid_header`).
-pub fn write_head(
+/// blank line. `headers` must already be validated (see `response::valid_header`).
+pub fn write_head<'h>(
     out: &mut Vec<u8>,
     status: u16,
-    headers: &[(&[u8], &[u8])],
-    content_length: usize,
+    headers: impl IntoIterator<Item = (&'h [u8], &'h [u8])>,
+    framing: BodyFraming,
     connection: ConnectionHeader,
 ) {
     out.extend_from_slice(b"HTTP/1.1 ");
@@ -89,9 +99,15 @@ pub fn write_head(
     out.extend_from_slice(b"\r\nServer: fasterapi\r\nDate: ");
     date::append(out);
     if !forbids_body(status) {
-        out.extend_from_slice(b"\r\nContent-Length: ");
-        let mut len = itoa::Buffer::new();
-        out.extend_from_slice(len.format(content_length).as_bytes());
+        match framing {
+            BodyFraming::Length(n) => {
+                out.extend_from_slice(b"\r\nContent-Length: ");
+                let mut len = itoa::Buffer::new();
+                out.extend_from_slice(len.format(n).as_bytes());
+            }
+            BodyFraming::Chunked => out.extend_from_slice(b"\r\nTransfer-Encoding: chunked"),
+            BodyFraming::CloseDelimited => {}
+        }
     }
     out.extend_from_slice(match connection {
         ConnectionHeader::Omit => &b"\r\n"[..],
@@ -125,7 +141,7 @@ pub fn write_simple(
         }
         None => 1,
     };
-    write_head(out, status, &headers[..n], body.len(), connection);
+    write_head(out, status, headers[..n].iter().copied(), BodyFraming::Length(body.len() as u64), connection);
     if !head_only && !forbids_body(status) {
         out.extend_from_slice(body);
     }
@@ -138,7 +154,8 @@ mod tests {
     #[test]
     fn head_has_server_date_length_and_connection() {
         let mut out = Vec::new();
-        write_head(&mut out, 201, &[(b"content-type", b"application/json")], 7, ConnectionHeader::Close);
+        let headers: [(&[u8], &[u8]); 1] = [(b"content-type", b"application/json")];
+        write_head(&mut out, 201, headers, BodyFraming::Length(7), ConnectionHeader::Close);
         let s = String::from_utf8(out).unwrap();
         assert!(s.starts_with("HTTP/1.1 201 Created\r\nServer: fasterapi\r\nDate: "), "{s}");
         assert!(
