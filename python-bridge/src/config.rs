@@ -17,6 +17,9 @@ pub struct ServeConfig {
     /// Diagnostic: every core runs the main interpreter under its one GIL.
     pub shared_gil: bool,
     pub grace: Duration,
+    /// Threads per core for blocking `def` handlers and `run_in_executor`, started lazily
+    /// (`FASTERAPI_BLOCKING_THREADS`; 40 like anyio's default limiter).
+    pub blocking_threads: usize,
     pub limits: server::Limits,
 }
 
@@ -31,6 +34,7 @@ impl Default for ServeConfig {
             io: "auto".into(),
             shared_gil: false,
             grace: Duration::from_secs(10),
+            blocking_threads: 40,
             limits: server::Limits::default(),
         }
     }

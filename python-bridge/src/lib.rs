@@ -12,5 +12,6 @@
 
 pub mod config;
 pub mod cpython;
+pub mod event_loop;
 pub mod handler;
 pub mod serve;

@@ -14,8 +14,10 @@ use std::sync::Mutex;
 
 use crate::config::{ServeConfig, ServeError};
 use crate::cpython::app::{self, App};
+use crate::cpython::core::{self, Core, CoreLoop};
 use crate::cpython::interpreter::{CoreInterpreter, MainInterpreter};
 use crate::cpython::module::CORE_ID;
+use crate::event_loop::{self, LoopPoller, Stop};
 use crate::handler::PythonHandler;
 use runtime::{CoreContext, CoreSet, IoChoice, RuntimeConfig};
 use server::listener;
@@ -77,11 +79,10 @@ fn setup_core(
             .map_err(|e| format!("core {}: {e}", ctx.index))?;
     interpreter.detach_after_setup();
 
-    let loaded = {
-        let attached = interpreter.attach();
+    let loaded = interpreter.with(|attached| {
         let path_set = if interpreter.owns_gil() { attached.set_sys_path(sys_path) } else { Ok(()) };
-        path_set.and_then(|_| App::load(&attached, &config.app, ctx.index))
-    };
+        path_set.and_then(|_| App::load(attached, &config.app, ctx.index))
+    });
     let (app, routes) = match loaded {
         Ok(x) => x,
         Err(e) => {
@@ -105,6 +106,24 @@ fn setup_core(
         }
     }
 
+    // The core's asyncio loop, over an epoll instance the reactor watches.
+    let (poller, epoll_fd) = match LoopPoller::new() {
+        Ok(p) => p,
+        Err(e) => {
+            interpreter.end();
+            return Err(format!("core {}: cannot create the event loop's poller: {e}", ctx.index));
+        }
+    };
+    let event_loop =
+        interpreter.with(|attached| CoreLoop::new(attached, &app.new_loop, epoll_fd, config.blocking_threads));
+    let event_loop = match event_loop {
+        Ok(l) => l,
+        Err(e) => {
+            interpreter.end();
+            return Err(format!("core {}: {e}", ctx.index));
+        }
+    };
+
     eprintln!(
         "fasterapi: core {} on cpu {}{}: {} reactor, interpreter {} ({}), {} routes, serving http://{addr}",
         ctx.index,
@@ -117,17 +136,31 @@ fn setup_core(
     );
 
     let interpreter = Rc::new(interpreter);
-    let handler = PythonHandler { interpreter: interpreter.clone(), app };
+    let core = core::install(Core { interpreter: interpreter.clone(), app: Rc::new(app), event_loop });
+    // The handler is leaked with the server (serve_core keeps it for the life of the core):
+    // its reference keeps the app's Python objects from being released after the
+    // interpreter ends.
+    let handler = PythonHandler { core: core.clone() };
     let limits = config.limits.clone();
     let shutdown = ctx.shutdown.clone();
     let index = ctx.index;
     Ok(async move {
+        let stop = Rc::new(Stop::default());
+        let driver = monoio::spawn(event_loop::drive(core.clone(), poller, stop.clone()));
         let stats = server::serve_core(listener, router, handler, limits, shutdown).await;
-        let hook = app::run_shutdown_hook(&interpreter.attach());
-        if let Err(e) = hook {
-            eprintln!("fasterapi: core {index}: fasterapi._server.shutdown() failed: {e}");
+        stop.stop(&core);
+        driver.await;
+        let closed = interpreter.with(|attached| {
+            app::close_event_loop(attached, &core.app.close_loop, &core.event_loop)
+                .and_then(|_| app::run_shutdown_hook(attached))
+        });
+        if let Err(e) = closed {
+            eprintln!("fasterapi: core {index}: shutting down the interpreter: {e}");
         }
+        core::uninstall();
         interpreter.end();
+        // `core` holds the app's Python objects, which died with the interpreter.
+        std::mem::forget(core);
         stats
     })
 }

@@ -11,7 +11,15 @@ from fasterapi.encoders import jsonable_encoder
 from fasterapi.exceptions import HTTPException, RequestValidationError
 from fasterapi.params import Body, Cookie, Header, Path, Query
 from fasterapi.requests import Request
-from fasterapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
+from fasterapi.responses import (
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
 from fasterapi.routing import APIRouter
 
 __version__ = "0.1.0"
@@ -21,6 +29,7 @@ __all__ = [
     "Body",
     "Cookie",
     "FasterAPI",
+    "FileResponse",
     "HTMLResponse",
     "HTTPException",
     "Header",
@@ -32,6 +41,7 @@ __all__ = [
     "Request",
     "RequestValidationError",
     "Response",
+    "StreamingResponse",
     "jsonable_encoder",
     "status",
 ]

@@ -11,8 +11,10 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from fasterapi import _loop
 from fasterapi.encoders import encode_fallback
-from fasterapi.responses import Response
+from fasterapi.responses import FileResponse, Response, StreamingResponse
+from fasterapi.routing import CompiledRoute
 
 def import_from_string(spec: str) -> Any:
     module_name, sep, attr_path = spec.partition(":")
@@ -37,14 +39,29 @@ def import_from_string(spec: str) -> Any:
     return obj
 
 
-def load_app(spec: str) -> tuple[list, type[Response], Callable[[Any], bytes]]:
-    """Import the app named by ``spec`` and return ``(routes, response_type, encode_fallback)``."""
+class LoadedApp:
+    """What the bridge needs from an app, by name (docs/bridge-contract.md, section 2)."""
+
+    def __init__(self, routes: list[CompiledRoute]) -> None:
+        self.routes = routes
+        self.response_type = Response
+        self.streaming_type = StreamingResponse
+        self.file_type = FileResponse
+        self.encode_fallback: Callable[[Any], bytes] = encode_fallback
+        self.new_loop = _loop.new_core_loop
+        self.close_loop = _loop.close_core_loop
+        self.pump_body = _loop.pump_body
+        self.timed_call = _loop.timed_call
+
+
+def load_app(spec: str) -> LoadedApp:
+    """Import the app named by ``spec`` and compile its routes."""
     from fasterapi.applications import FasterAPI
 
     app = import_from_string(spec)
     if not isinstance(app, FasterAPI):
         raise TypeError(f"{spec!r} is not a FasterAPI application")
-    return app._compile_routes(), Response, encode_fallback
+    return LoadedApp(app._compile_routes())
 
 
 def shutdown() -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from fasterapi.datastructures import State
 from fasterapi.exception_handlers import ExceptionDispatcher
-from fasterapi.routing import APIRoute, APIRouter, Decorator, MethodShortcuts, RouteTuple, compile_routes
+from fasterapi.routing import APIRoute, APIRouter, Decorator, MethodShortcuts, CompiledRoute, compile_routes
 
 class FasterAPI(MethodShortcuts):
     """An application: routes plus exception handlers, served by ``fasterapi run`` or ``app.run()``.
@@ -66,7 +66,7 @@ class FasterAPI(MethodShortcuts):
 
     # -- serving ------------------------------------------------------------
 
-    def _compile_routes(self) -> list[RouteTuple]:
+    def _compile_routes(self) -> list[CompiledRoute]:
         """The bridge's ``routes`` list; called once per interpreter by ``_server.load_app``."""
         return compile_routes(self.router.routes, ExceptionDispatcher(self.exception_handlers))
 

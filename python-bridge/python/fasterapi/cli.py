@@ -116,6 +116,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_body", "FASTERAPI_MAX_BODY", 1048576, _as_int(0, None)),
     Setting("keepalive", "FASTERAPI_KEEPALIVE", 5.0, _as_seconds),
     Setting("header_timeout", "FASTERAPI_HEADER_TIMEOUT", 10.0, _as_seconds),
+    Setting("blocking_threads", "FASTERAPI_BLOCKING_THREADS", 40, _as_int(1, 1024), "--blocking-threads"),
 )
 
 
@@ -259,13 +260,21 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--cores", metavar="SPEC", help="core count '4' or list '0-3,6' (FASTERAPI_CORES, default: all allowed cores)")
     run.add_argument("--pin", action=argparse.BooleanOptionalAction, default=None, help="pin each worker thread to its core (FASTERAPI_PIN, default on)")
     run.add_argument("--io", metavar="{uring,epoll,auto}", help="I/O backend (FASTERAPI_IO, default auto)")
+    run.add_argument("--blocking-threads", metavar="N", help="threads per core for blocking def handlers (FASTERAPI_BLOCKING_THREADS, default 40)")
     run.add_argument("--app-dir", default=".", help="directory to import the app from (default: current directory)")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    overrides = {"host": args.host, "port": args.port, "cores": args.cores, "pin": args.pin, "io": args.io}
+    overrides = {
+        "host": args.host,
+        "port": args.port,
+        "cores": args.cores,
+        "pin": args.pin,
+        "io": args.io,
+        "blocking_threads": args.blocking_threads,
+    }
     return serve(args.app, overrides, app_dir=args.app_dir)
 
 

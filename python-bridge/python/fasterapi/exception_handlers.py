@@ -7,11 +7,9 @@ by every route handler of the app.
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
 from typing import Any
 
-from fasterapi._async import run_coroutine
 from fasterapi.exceptions import HTTPException, RequestValidationError
 from fasterapi.requests import Request
 from fasterapi.responses import JSONResponse, Response
@@ -62,7 +60,5 @@ class ExceptionDispatcher:
             raise exc
         if handler in _BUILTIN:
             return handler(None, exc)
-        result = handler(Request(native_request), exc)
-        if inspect.iscoroutine(result):
-            result = run_coroutine(result)
-        return result
+        # An async handler's coroutine is returned as is: the bridge runs it on the loop.
+        return handler(Request(native_request), exc)

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from types import CoroutineType
 from typing import Any
 
 from fasterapi import _native
-from fasterapi._async import run_coroutine
 from fasterapi._fastpath import NativePlan, native_plan
 from fasterapi._signature import ParamSpec, analyze, is_async_callable, path_param_names
 from fasterapi._validators import missing_error
@@ -29,8 +29,34 @@ from fasterapi.responses import Response
 _json_loads = _native.json_loads
 _parse_query = _native.parse_query
 
-#: Route tuple of the bridge contract: (method, path_template, handler, status_code).
-RouteTuple = tuple[str, str, Callable[[Any], Any], int, Any]
+class CompiledRoute:
+    """One method of one route, as the bridge reads it (docs/bridge-contract.md)."""
+
+    __slots__ = ("method", "path", "handler", "status_code", "native_plan", "is_async", "inline")
+
+    def __init__(
+        self,
+        method: str,
+        path: str,
+        handler: Callable[[Any], Any],
+        status_code: int,
+        native_plan: NativePlan | None,
+        is_async: bool,
+        inline: bool | None,
+    ) -> None:
+        self.method = method
+        self.path = path
+        #: handler(native_request) -> answer, or (async endpoints) a coroutine.
+        self.handler = handler
+        self.status_code = status_code
+        self.native_plan = native_plan
+        self.is_async = is_async
+        #: Sync endpoints: True = always on the core thread, False = always in the
+        #: blocking pool, None = measured (docs/architecture.md, "Blocking handlers").
+        self.inline = inline
+
+    def __repr__(self) -> str:
+        return f"CompiledRoute({self.method} {self.path})"
 
 _MISSING: Any = object()
 
@@ -131,6 +157,7 @@ class APIRoute:
         operation_id: str | None = None,
         include_in_schema: bool = True,
         responses: dict | None = None,
+        inline: bool | None = None,
     ) -> None:
         if not path.startswith("/"):
             raise ValueError(f"route path must start with '/': {path!r}")
@@ -149,6 +176,9 @@ class APIRoute:
         self.operation_id = operation_id
         self.include_in_schema = include_in_schema
         self.responses = responses
+        if inline is not None and not isinstance(inline, bool):
+            raise TypeError(f"inline must be True, False or None, not {inline!r}")
+        self.inline = inline
 
     def __repr__(self) -> str:
         return f"APIRoute(path={self.path!r}, name={self.name!r}, methods={self.methods!r})"
@@ -160,7 +190,14 @@ class APIRoute:
         is_async = is_async_callable(self.endpoint)
         invoke = self._make_invoke(is_async)
         handler = self._build_handler(specs, is_async, invoke, on_error)
-        return handler, native_plan(specs, invoke, on_error, on_error.handled)
+        plan = native_plan(specs, invoke, on_error, on_error.handled)
+        if is_async:
+            # The endpoint's coroutine runs later, as a task on the core's loop: its
+            # exceptions are caught there.
+            handler = _guard_coroutine(handler, on_error)
+            if plan is not None:
+                plan = (_guard_coroutine(plan[0], on_error), plan[1])
+        return handler, plan
 
     def _build_handler(
         self, specs: list[ParamSpec], is_async: bool, invoke: Callable[..., Any], on_error: ExceptionDispatcher
@@ -173,10 +210,7 @@ class APIRoute:
             if is_async:
 
                 def handler(req: Any) -> Any:
-                    try:
-                        return run_coroutine(endpoint())
-                    except handled as exc:
-                        return on_error(req, exc)
+                    return endpoint()
 
             else:
 
@@ -249,22 +283,46 @@ class APIRoute:
             if not is_async:
                 return endpoint
 
-            def invoke_async(**kwargs: Any) -> Any:
-                return run_coroutine(endpoint(**kwargs))
-
-            return invoke_async
+            return endpoint
 
         status_code = self.status_code or 200
 
-        def invoke_with_class(**kwargs: Any) -> Any:
-            result = endpoint(**kwargs)
-            if is_async:
-                result = run_coroutine(result)
+        def apply_class(result: Any) -> Any:
             if isinstance(result, Response):
                 return result
             return response_class(result, status_code=status_code)
 
+        if is_async:
+
+            async def invoke_async_with_class(**kwargs: Any) -> Any:
+                return apply_class(await endpoint(**kwargs))
+
+            return invoke_async_with_class
+
+        def invoke_with_class(**kwargs: Any) -> Any:
+            return apply_class(endpoint(**kwargs))
+
         return invoke_with_class
+
+
+def _guard_coroutine(call: Callable[..., Any], on_error: ExceptionDispatcher) -> Callable[..., Any]:
+    """Wrap a route handler of an ``async def`` endpoint: what it returns is the endpoint's
+    coroutine (or an answer already, e.g. a validation error), and the coroutine's own
+    exceptions go to the app's exception handlers when it runs."""
+    handled = on_error.handled
+
+    async def guarded(coro: Any, req: Any) -> Any:
+        try:
+            return await coro
+        except handled as exc:
+            result = on_error(req, exc)
+            return (await result) if isinstance(result, CoroutineType) else result
+
+    def call_guarded(req: Any, *args: Any) -> Any:
+        result = call(req, *args)
+        return guarded(result, req) if type(result) is CoroutineType else result
+
+    return call_guarded
 
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
@@ -348,12 +406,13 @@ class APIRouter(MethodShortcuts):
                 operation_id=route.operation_id,
                 include_in_schema=route.include_in_schema,
                 responses=route.responses,
+                inline=route.inline,
             )
 
 
-def compile_routes(routes: Sequence[APIRoute], on_error: ExceptionDispatcher) -> list[RouteTuple]:
-    """The ``routes`` list of the bridge contract: one tuple per (route, method)."""
-    compiled: list[RouteTuple] = []
+def compile_routes(routes: Sequence[APIRoute], on_error: ExceptionDispatcher) -> list[CompiledRoute]:
+    """The ``routes`` list of the bridge contract: one entry per (route, method)."""
+    compiled: list[CompiledRoute] = []
     seen: dict[tuple[str, str], APIRoute] = {}
     for route in routes:
         try:
@@ -368,5 +427,6 @@ def compile_routes(routes: Sequence[APIRoute], on_error: ExceptionDispatcher) ->
                 # hold both should say so instead.
                 raise ValueError(f"duplicate route {method} {route.path} ({seen[key].name} and {route.name})")
             seen[key] = route
-            compiled.append((method, route.path, handler, route.status_code or 200, plan))
+            is_async = is_async_callable(route.endpoint)
+            compiled.append(CompiledRoute(method, route.path, handler, route.status_code or 200, plan, is_async, route.inline))
     return compiled

@@ -1,15 +1,18 @@
 //! The app as one interpreter sees it: route handlers, and turning their results into
 //! responses (see docs/bridge-contract.md for the contract with the Python package).
 
+use bytes::Bytes;
 use pyo3_ffi as ffi;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::time::{Duration, Instant};
 
+use super::core::{CoreLoop, PendingResponse, PyChunkStream, Work};
 use super::interpreter::Attached;
 use super::json::{self, EncodeError};
 use super::native_plan::{native_values, read_native_plan, NativePlan};
 use super::object::{self, PyObj};
 use super::request::new_request_object;
-use server::{Request, ResponseWriter};
+use server::{Body, FileBody, Request, Response};
 
 /// One route as the router needs it.
 pub struct RouteSpec {
@@ -19,6 +22,30 @@ pub struct RouteSpec {
     pub index: usize,
 }
 
+/// Where a sync (`def`) endpoint runs: in the blocking pool (never stalls the core) or
+/// inline on the core thread (no thread hop). See docs/architecture.md, "Blocking handlers".
+struct SyncPolicy {
+    /// `inline=True`/`False` on the route; `None`: measured.
+    forced: Option<bool>,
+    inline: Cell<bool>,
+    /// Consecutive pool calls that were quick.
+    quick_streak: Cell<u32>,
+    /// Seen blocking inline: stays in the pool.
+    demoted: Cell<bool>,
+}
+
+/// Pool calls in a row that must each take under `QUICK_CALL` before a handler runs inline.
+const PROMOTE_AFTER: u32 = 32;
+const QUICK_CALL: Duration = Duration::from_micros(500);
+/// An inline call that took this long stalled the core: the route goes back to the pool.
+const BLOCKING_CALL: Duration = Duration::from_millis(2);
+
+impl SyncPolicy {
+    fn runs_inline(&self) -> bool {
+        self.forced.unwrap_or_else(|| self.inline.get())
+    }
+}
+
 struct Endpoint {
     handler: PyObj,
     status: u16,
@@ -26,6 +53,15 @@ struct Endpoint {
     label: String,
     /// Parameters the bridge extracts itself (see `fasterapi/_fastpath.py`).
     native: Option<NativePlan>,
+    is_async: bool,
+    sync: SyncPolicy,
+}
+
+/// How a request is being answered.
+pub enum Reply {
+    Ready(Response),
+    /// A task on the core's loop or a call in the blocking pool will answer.
+    Pending(PendingResponse),
 }
 
 /// Everything one interpreter needs to answer requests. Lives on its core, used attached.
@@ -33,10 +69,18 @@ pub struct App {
     endpoints: Vec<Endpoint>,
     request_type: PyObj,
     response_type: PyObj,
+    streaming_type: PyObj,
+    file_type: PyObj,
     encode_fallback: PyObj,
+    pub new_loop: PyObj,
+    pub close_loop: PyObj,
+    pump_body: PyObj,
+    timed_call: PyObj,
     attr_status_code: PyObj,
     attr_raw_headers: PyObj,
     attr_body: PyObj,
+    attr_body_iterator: PyObj,
+    attr_path: PyObj,
     /// Reused JSON output buffer: encoding allocates nothing once it has grown.
     scratch: RefCell<Vec<u8>>,
     core: usize,
@@ -58,68 +102,83 @@ impl App {
             let request_type = super::module::request_type(native.as_ptr()).ok_or_else(|| fail("fasterapi._native"))?;
             let server_mod =
                 object::import(crate::cstr!("fasterapi._server")).ok_or_else(|| fail("importing fasterapi._server"))?;
-            let load_app = object::getattr(server_mod.as_ptr(), crate::cstr!("load_app"))
-                .ok_or_else(|| fail("fasterapi._server"))?;
+            let load_app =
+                object::getattr(server_mod.as_ptr(), crate::cstr!("load_app")).ok_or_else(|| fail("fasterapi._server"))?;
             let spec_obj = object::new_str(spec).ok_or_else(|| fail("app spec"))?;
             let loaded = PyObj::from_owned(ffi::PyObject_CallOneArg(load_app.as_ptr(), spec_obj.as_ptr()))
                 .ok_or_else(|| object::take_error_line())?;
-            let bad_shape =
-                || "fasterapi._server.load_app() must return (routes, response_type, encode_fallback)".to_owned();
-            if ffi::PyTuple_Check(loaded.as_ptr()) == 0 || ffi::PyTuple_Size(loaded.as_ptr()) != 3 {
-                return Err(bad_shape());
-            }
-            let routes = ffi::PyTuple_GetItem(loaded.as_ptr(), 0);
-            let response_type = PyObj::from_borrowed(ffi::PyTuple_GetItem(loaded.as_ptr(), 1));
-            let encode_fallback = PyObj::from_borrowed(ffi::PyTuple_GetItem(loaded.as_ptr(), 2));
-            let routes = PyObj::from_owned(ffi::PySequence_List(routes)).ok_or_else(bad_shape)?;
+            let attr = |name: &std::ffi::CStr| {
+                object::getattr(loaded.as_ptr(), name).ok_or_else(|| fail("fasterapi._server.load_app() result"))
+            };
+            let routes = attr(crate::cstr!("routes"))?;
+            let routes = PyObj::from_owned(ffi::PySequence_List(routes.as_ptr())).ok_or_else(|| fail("routes"))?;
 
             let mut endpoints = Vec::new();
             let mut specs = Vec::new();
             for i in 0..ffi::PyList_Size(routes.as_ptr()) {
                 let item = ffi::PyList_GetItem(routes.as_ptr(), i);
-                let bad =
-                    || format!("route #{i} must be (method: str, path: str, handler, status_code: int[, native_plan])");
-                if ffi::PyTuple_Check(item) == 0 || !(4..=5).contains(&ffi::PyTuple_Size(item)) {
-                    return Err(bad());
-                }
-                let native = if ffi::PyTuple_Size(item) == 5 {
-                    read_native_plan(ffi::PyTuple_GetItem(item, 4)).map_err(|e| format!("route #{i}: {e}"))?
-                } else {
+                let bad = || format!("route #{i} must be a fasterapi.routing.CompiledRoute");
+                let field = |name: &std::ffi::CStr| object::getattr(item, name).ok_or_else(bad);
+                let (method, path, handler, status) = (
+                    field(crate::cstr!("method"))?,
+                    field(crate::cstr!("path"))?,
+                    field(crate::cstr!("handler"))?,
+                    field(crate::cstr!("status_code"))?,
+                );
+                let native = read_native_plan(field(crate::cstr!("native_plan"))?.as_ptr())
+                    .map_err(|e| format!("route #{i}: {e}"))?;
+                let is_async = ffi::PyObject_IsTrue(field(crate::cstr!("is_async"))?.as_ptr()) == 1;
+                let inline = field(crate::cstr!("inline"))?;
+                let forced = if inline.as_ptr() == ffi::Py_None() {
                     None
+                } else {
+                    Some(ffi::PyObject_IsTrue(inline.as_ptr()) == 1)
                 };
-                let method = ffi::PyTuple_GetItem(item, 0);
-                let path = ffi::PyTuple_GetItem(item, 1);
-                let handler = ffi::PyTuple_GetItem(item, 2);
-                let status = ffi::PyTuple_GetItem(item, 3);
-                if ffi::PyUnicode_Check(method) == 0
-                    || ffi::PyUnicode_Check(path) == 0
-                    || ffi::PyLong_Check(status) == 0
+                if ffi::PyUnicode_Check(method.as_ptr()) == 0
+                    || ffi::PyUnicode_Check(path.as_ptr()) == 0
+                    || ffi::PyLong_Check(status.as_ptr()) == 0
                 {
                     return Err(bad());
                 }
-                let method = String::from_utf8_lossy(object::str_utf8(method).ok_or_else(bad)?).to_uppercase();
-                let path = String::from_utf8_lossy(object::str_utf8(path).ok_or_else(bad)?).into_owned();
-                let status = ffi::PyLong_AsLong(status);
+                let method =
+                    String::from_utf8_lossy(object::str_utf8(method.as_ptr()).ok_or_else(bad)?).to_uppercase();
+                let path = String::from_utf8_lossy(object::str_utf8(path.as_ptr()).ok_or_else(bad)?).into_owned();
+                let status = ffi::PyLong_AsLong(status.as_ptr());
                 if !(100..=999).contains(&status) {
                     return Err(format!("route {method} {path}: invalid status_code {status}"));
                 }
                 specs.push(RouteSpec { method: method.clone(), path: path.clone(), index: endpoints.len() });
                 endpoints.push(Endpoint {
-                    handler: PyObj::from_borrowed(handler),
+                    handler,
                     status: status as u16,
                     label: format!("{method} {path}"),
                     native,
+                    is_async,
+                    sync: SyncPolicy {
+                        forced,
+                        inline: Cell::new(false),
+                        quick_streak: Cell::new(0),
+                        demoted: Cell::new(false),
+                    },
                 });
             }
             let intern = |s: &std::ffi::CStr| PyObj::from_owned(ffi::PyUnicode_InternFromString(s.as_ptr()));
             let app = App {
                 endpoints,
                 request_type,
-                response_type,
-                encode_fallback,
+                response_type: attr(crate::cstr!("response_type"))?,
+                streaming_type: attr(crate::cstr!("streaming_type"))?,
+                file_type: attr(crate::cstr!("file_type"))?,
+                encode_fallback: attr(crate::cstr!("encode_fallback"))?,
+                new_loop: attr(crate::cstr!("new_loop"))?,
+                close_loop: attr(crate::cstr!("close_loop"))?,
+                pump_body: attr(crate::cstr!("pump_body"))?,
+                timed_call: attr(crate::cstr!("timed_call"))?,
                 attr_status_code: intern(crate::cstr!("status_code")).ok_or_else(|| fail("interning"))?,
                 attr_raw_headers: intern(crate::cstr!("raw_headers")).ok_or_else(|| fail("interning"))?,
                 attr_body: intern(crate::cstr!("body")).ok_or_else(|| fail("interning"))?,
+                attr_body_iterator: intern(crate::cstr!("body_iterator")).ok_or_else(|| fail("interning"))?,
+                attr_path: intern(crate::cstr!("path")).ok_or_else(|| fail("interning"))?,
                 scratch: RefCell::new(Vec::with_capacity(4096)),
                 core,
             };
@@ -127,163 +186,288 @@ impl App {
         }
     }
 
-    /// Calls the route's handler with `request` and writes its answer.
-    pub fn respond(&self, _attached: &Attached<'_>, index: usize, request: Request, writer: &mut ResponseWriter<'_>) {
+    /// Calls the route's handler with `request`: the answer now, or a pending one.
+    pub fn respond(&self, attached: &Attached<'_>, core_loop: &CoreLoop, index: usize, request: Request) -> Reply {
         let endpoint = &self.endpoints[index];
-        // SAFETY: attached (proof in `_attached`) to the interpreter that owns every object
-        // in `self`; borrowed byte slices are used before the objects holding them are dropped.
+        // SAFETY: attached (proof) to the interpreter that owns every object in `self`;
+        // borrowed pointers are used while the objects holding them are alive.
         unsafe {
             // Native extraction first; `None` means "let the Python handler do it".
             let native_args = match &endpoint.native {
                 Some(plan) => match native_values(plan, &request) {
                     Some(Ok(values)) => Some((plan, values)),
-                    Some(Err(())) => return self.fail(endpoint, writer),
+                    Some(Err(())) => return Reply::Ready(self.fail(endpoint)),
                     None => None,
                 },
                 None => None,
             };
             let Some(req) = new_request_object(self.request_type.as_ptr() as *mut ffi::PyTypeObject, request) else {
-                return self.fail(endpoint, writer);
+                return Reply::Ready(self.fail(endpoint));
             };
-            let result = match native_args {
+            let mut args: Vec<*mut ffi::PyObject> = Vec::with_capacity(4);
+            let callable = match &native_args {
                 Some((plan, values)) => {
-                    let mut args: Vec<*mut ffi::PyObject> = Vec::with_capacity(values.len() + 1);
                     args.push(req.as_ptr());
                     args.extend(values.iter().map(PyObj::as_ptr));
-                    ffi::PyObject_Vectorcall(plan.call.as_ptr(), args.as_ptr(), args.len(), std::ptr::null_mut())
+                    plan.call.as_ptr()
                 }
                 None => {
-                    let args = [req.as_ptr()];
-                    ffi::PyObject_Vectorcall(endpoint.handler.as_ptr(), args.as_ptr(), 1, std::ptr::null_mut())
+                    args.push(req.as_ptr());
+                    endpoint.handler.as_ptr()
                 }
             };
+            if !endpoint.is_async && !endpoint.sync.runs_inline() {
+                // A `def` endpoint not known to be quick: the blocking pool runs it.
+                let mut pool_args = Vec::with_capacity(args.len() + 2);
+                pool_args.push(self.timed_call.as_ptr());
+                pool_args.push(callable);
+                pool_args.extend_from_slice(&args);
+                return match core_loop.run_in_executor(&pool_args) {
+                    Some(future) => match PendingResponse::register(attached, core_loop, future, index, Work::Pool) {
+                        Some(pending) => Reply::Pending(pending),
+                        None => Reply::Ready(self.fail(endpoint)),
+                    },
+                    None => Reply::Ready(self.fail(endpoint)),
+                };
+            }
+            let started = Instant::now();
+            let result = ffi::PyObject_Vectorcall(callable, args.as_ptr(), args.len(), std::ptr::null_mut());
+            if !endpoint.is_async && endpoint.sync.forced.is_none() {
+                let took = started.elapsed();
+                if took >= BLOCKING_CALL {
+                    endpoint.sync.inline.set(false);
+                    endpoint.sync.demoted.set(true);
+                    eprintln!(
+                        "fasterapi: core {}: {} held the core for {:.1} ms; it runs in the blocking pool from now on \
+                         (declare it `async def`, or pass inline=True to keep it inline)",
+                        self.core,
+                        endpoint.label,
+                        took.as_secs_f64() * 1000.0
+                    );
+                }
+            }
+            drop(args);
+            drop(native_args);
             drop(req);
             let Some(result) = PyObj::from_owned(result) else {
-                return self.fail(endpoint, writer);
+                return Reply::Ready(self.fail(endpoint));
             };
-            self.write_result(endpoint, result, writer);
+            self.answer(attached, core_loop, index, result)
         }
     }
 
-    unsafe fn write_result(&self, endpoint: &Endpoint, result: PyObj, writer: &mut ResponseWriter<'_>) {
+    /// Turns what a handler returned into a reply: a coroutine becomes an eager task (done
+    /// at once in the common case), anything else a response.
+    ///
+    /// # Safety
+    /// Attached; `result` belongs to this interpreter.
+    unsafe fn answer(&self, attached: &Attached<'_>, core_loop: &CoreLoop, index: usize, result: PyObj) -> Reply {
+        let endpoint = &self.endpoints[index];
+        if ffi::PyCoro_CheckExact(result.as_ptr()) == 0 {
+            return Reply::Ready(self.to_response(attached, core_loop, endpoint, result));
+        }
+        let Some(task) = core_loop.start_task(result.as_ptr()) else {
+            return Reply::Ready(self.fail(endpoint));
+        };
+        drop(result);
+        match core_loop.is_done(task.as_ptr()) {
+            Some(true) => match core_loop.result(task.as_ptr()) {
+                Some(value) => Reply::Ready(self.to_response(attached, core_loop, endpoint, value)),
+                None => Reply::Ready(self.fail(endpoint)),
+            },
+            Some(false) => match PendingResponse::register(attached, core_loop, task, index, Work::Task) {
+                Some(pending) => Reply::Pending(pending),
+                None => Reply::Ready(self.fail(endpoint)),
+            },
+            None => Reply::Ready(self.fail(endpoint)),
+        }
+    }
+
+    /// The answer of a finished pending future (called by the loop, attached).
+    ///
+    /// # Safety
+    /// Attached; `future` is the done future registered for `index`.
+    pub unsafe fn finish(&self, attached: &Attached<'_>, core_loop: &CoreLoop, index: usize, work: Work, future: *mut ffi::PyObject) -> Response {
+        let endpoint = &self.endpoints[index];
+        let Some(value) = core_loop.result(future) else {
+            return self.fail(endpoint);
+        };
+        let value = match work {
+            Work::Task => value,
+            Work::Pool => {
+                // `timed_call` returned `(answer, seconds)`.
+                if ffi::PyTuple_Check(value.as_ptr()) == 0 || ffi::PyTuple_Size(value.as_ptr()) != 2 {
+                    object::raise(ffi::PyExc_TypeError, "timed_call() must return (answer, seconds)");
+                    return self.fail(endpoint);
+                }
+                let seconds = ffi::PyFloat_AsDouble(ffi::PyTuple_GetItem(value.as_ptr(), 1));
+                self.measured_in_pool(endpoint, Duration::from_secs_f64(seconds.max(0.0)));
+                PyObj::from_borrowed(ffi::PyTuple_GetItem(value.as_ptr(), 0))
+            }
+        };
+        if ffi::PyCoro_CheckExact(value.as_ptr()) != 0 {
+            // A sync handler answered with a coroutine (an async exception handler): it
+            // cannot be awaited from here; its answer would need another wait.
+            object::raise(ffi::PyExc_TypeError, "a sync endpoint in the blocking pool returned a coroutine");
+            return self.fail(endpoint);
+        }
+        self.to_response(attached, core_loop, endpoint, value)
+    }
+
+    /// Moves a handler inline once it proved quick often enough in the pool.
+    fn measured_in_pool(&self, endpoint: &Endpoint, took: Duration) {
+        let policy = &endpoint.sync;
+        if policy.forced.is_some() || policy.demoted.get() {
+            return;
+        }
+        if took < QUICK_CALL {
+            let streak = policy.quick_streak.get() + 1;
+            policy.quick_streak.set(streak);
+            if streak >= PROMOTE_AFTER {
+                policy.inline.set(true);
+            }
+        } else {
+            policy.quick_streak.set(0);
+        }
+    }
+
+    /// A handler's value as a response.
+    ///
+    /// # Safety
+    /// Attached; `result` belongs to this interpreter.
+    unsafe fn to_response(&self, attached: &Attached<'_>, core_loop: &CoreLoop, endpoint: &Endpoint, result: PyObj) -> Response {
         let obj = result.as_ptr();
         if ffi::PyDict_CheckExact(obj) != 0 || ffi::PyList_CheckExact(obj) != 0 || obj == ffi::Py_None() {
-            return self.write_json(endpoint, obj, endpoint.status, writer);
+            return self.json_response(endpoint, obj);
         }
         if ffi::PyUnicode_CheckExact(obj) != 0 {
             return match object::str_utf8(obj) {
-                Some(text) => writer.send(endpoint.status, &[(b"content-type", TEXT)], text),
-                None => self.fail(endpoint, writer),
+                Some(text) => Response::full(endpoint.status, TEXT, Bytes::copy_from_slice(text)),
+                None => self.fail(endpoint),
             };
         }
         if ffi::PyBytes_CheckExact(obj) != 0 {
-            return writer.send(endpoint.status, &[(b"content-type", OCTET)], object::bytes_data(obj));
+            return Response::full(endpoint.status, OCTET, Bytes::copy_from_slice(object::bytes_data(obj)));
         }
         match ffi::PyObject_IsInstance(obj, self.response_type.as_ptr()) {
-            1 => return self.write_response_object(endpoint, obj, writer),
-            -1 => return self.fail(endpoint, writer),
+            1 => return self.response_object(attached, core_loop, endpoint, obj),
+            -1 => return self.fail(endpoint),
             _ => {}
         }
-        self.write_json(endpoint, obj, endpoint.status, writer)
+        self.json_response(endpoint, obj)
     }
 
     /// A plain value as JSON; values the native encoder refuses go through `encode_fallback`.
-    unsafe fn write_json(
-        &self,
-        endpoint: &Endpoint,
-        obj: *mut ffi::PyObject,
-        status: u16,
-        writer: &mut ResponseWriter<'_>,
-    ) {
+    unsafe fn json_response(&self, endpoint: &Endpoint, obj: *mut ffi::PyObject) -> Response {
         let mut out = self.scratch.borrow_mut();
         out.clear();
         match json::encode(obj, &mut out) {
-            Ok(()) => writer.send(status, &[(b"content-type", JSON)], &out),
+            Ok(()) => Response::full(endpoint.status, JSON, Bytes::copy_from_slice(&out)),
             Err(EncodeError::Type(_)) => {
                 drop(out);
                 let encoded = PyObj::from_owned(ffi::PyObject_CallOneArg(self.encode_fallback.as_ptr(), obj));
                 match encoded {
                     Some(b) if ffi::PyBytes_Check(b.as_ptr()) != 0 => {
-                        writer.send(status, &[(b"content-type", JSON)], object::bytes_data(b.as_ptr()))
+                        Response::full(endpoint.status, JSON, Bytes::copy_from_slice(object::bytes_data(b.as_ptr())))
                     }
                     Some(_) => {
                         object::raise(ffi::PyExc_TypeError, "encode_fallback() must return bytes");
-                        self.fail(endpoint, writer)
+                        self.fail(endpoint)
                     }
-                    None => self.fail(endpoint, writer),
+                    None => self.fail(endpoint),
                 }
             }
             Err(e) => {
                 drop(out);
                 json::raise_encode_error(e);
-                self.fail(endpoint, writer)
+                self.fail(endpoint)
             }
         }
     }
 
-    /// A `fasterapi.responses.Response`: status, raw headers and body as they are.
-    unsafe fn write_response_object(
-        &self,
-        endpoint: &Endpoint,
-        obj: *mut ffi::PyObject,
-        writer: &mut ResponseWriter<'_>,
-    ) {
+    /// A `fasterapi.responses.Response`: status, raw headers and the body, which is the
+    /// `body` bytes, a `StreamingResponse`'s iterator, or a `FileResponse`'s file.
+    unsafe fn response_object(&self, attached: &Attached<'_>, core_loop: &CoreLoop, endpoint: &Endpoint, obj: *mut ffi::PyObject) -> Response {
         let get = |name: &PyObj| PyObj::from_owned(ffi::PyObject_GetAttr(obj, name.as_ptr()));
-        let (Some(status), Some(headers), Some(body)) =
-            (get(&self.attr_status_code), get(&self.attr_raw_headers), get(&self.attr_body))
-        else {
-            return self.fail(endpoint, writer);
+        let (Some(status), Some(headers)) = (get(&self.attr_status_code), get(&self.attr_raw_headers)) else {
+            return self.fail(endpoint);
         };
         let status = ffi::PyLong_AsLong(status.as_ptr());
         if status == -1 && !ffi::PyErr_Occurred().is_null() {
-            return self.fail(endpoint, writer);
+            return self.fail(endpoint);
         }
-        let body_bytes: &[u8] = if ffi::PyBytes_Check(body.as_ptr()) != 0 {
-            object::bytes_data(body.as_ptr())
+        if !(100..=999).contains(&status) {
+            object::raise(ffi::PyExc_ValueError, &format!("invalid status_code {status}"));
+            return self.fail(endpoint);
+        }
+        let Some(headers) = self.header_list(headers) else { return self.fail(endpoint) };
+        let body = if ffi::PyObject_IsInstance(obj, self.streaming_type.as_ptr()) == 1 {
+            let Some(content) = get(&self.attr_body_iterator) else { return self.fail(endpoint) };
+            match PyChunkStream::start(attached, core_loop, self.pump_body.as_ptr(), content.as_ptr()) {
+                Some(stream) => Body::Stream(Box::new(stream)),
+                None => return self.fail(endpoint),
+            }
+        } else if ffi::PyObject_IsInstance(obj, self.file_type.as_ptr()) == 1 {
+            let Some(path) = get(&self.attr_path) else { return self.fail(endpoint) };
+            let Some(path) = object::str_utf8(path.as_ptr()) else { return self.fail(endpoint) };
+            let path = String::from_utf8_lossy(path).into_owned();
+            match std::fs::File::open(&path).and_then(|f| f.metadata().map(|m| (f, m))) {
+                Ok((file, meta)) if meta.is_file() => Body::File(FileBody { file, len: meta.len() }),
+                Ok(_) => {
+                    object::raise(ffi::PyExc_RuntimeError, &format!("File at path {path} is not a file."));
+                    return self.fail(endpoint);
+                }
+                Err(e) => {
+                    object::raise(ffi::PyExc_RuntimeError, &format!("File at path {path} cannot be opened: {e}"));
+                    return self.fail(endpoint);
+                }
+            }
         } else {
-            object::raise(ffi::PyExc_TypeError, "Response.body must be bytes");
-            return self.fail(endpoint, writer);
+            let Some(body) = get(&self.attr_body) else { return self.fail(endpoint) };
+            if ffi::PyBytes_Check(body.as_ptr()) == 0 {
+                object::raise(ffi::PyExc_TypeError, "Response.body must be bytes");
+                return self.fail(endpoint);
+            }
+            Body::Full(Bytes::copy_from_slice(object::bytes_data(body.as_ptr())))
         };
+        Response::new(status as u16, headers, body)
+    }
+
+    /// `Response.raw_headers` as owned pairs; `content-length` is left to the server, which
+    /// computes it from the body it actually sends.
+    unsafe fn header_list(&self, headers: PyObj) -> Option<Vec<server::Header>> {
         let list = if ffi::PyList_CheckExact(headers.as_ptr()) != 0 {
             headers
         } else {
-            match PyObj::from_owned(ffi::PySequence_List(headers.as_ptr())) {
-                Some(l) => l,
-                None => return self.fail(endpoint, writer),
-            }
+            PyObj::from_owned(ffi::PySequence_List(headers.as_ptr()))?
         };
         let n = ffi::PyList_GET_SIZE(list.as_ptr());
-        let mut pairs: Vec<(&[u8], &[u8])> = Vec::with_capacity(n as usize);
+        let mut pairs = Vec::with_capacity(n as usize);
         for i in 0..n {
-            // Borrowed from `list`, which outlives `pairs`.
+            // Borrowed from `list`, which outlives this loop.
             let item = ffi::PyList_GET_ITEM(list.as_ptr(), i);
             if ffi::PyTuple_Check(item) == 0 || ffi::PyTuple_GET_SIZE(item) != 2 {
                 object::raise(ffi::PyExc_TypeError, "Response.raw_headers items must be (bytes, bytes) tuples");
-                return self.fail(endpoint, writer);
+                return None;
             }
             let (k, v) = (ffi::PyTuple_GET_ITEM(item, 0), ffi::PyTuple_GET_ITEM(item, 1));
             match (header_bytes(k), header_bytes(v)) {
                 (Some(k), Some(v)) => {
-                    // The server computes Content-Length from the body it actually sends.
                     if !k.eq_ignore_ascii_case(b"content-length") {
-                        pairs.push((k, v))
+                        pairs.push((Bytes::copy_from_slice(k), Bytes::copy_from_slice(v)))
                     }
                 }
                 _ => {
                     object::raise(ffi::PyExc_TypeError, "Response.raw_headers items must be (bytes, bytes) tuples");
-                    return self.fail(endpoint, writer);
+                    return None;
                 }
             }
         }
-        if !(100..=999).contains(&status) {
-            object::raise(ffi::PyExc_ValueError, &format!("invalid status_code {status}"));
-            return self.fail(endpoint, writer);
-        }
-        writer.send(status as u16, &pairs, body_bytes);
+        Some(pairs)
     }
 
     /// Logs the pending exception with its traceback and answers 500. The core goes on.
-    unsafe fn fail(&self, endpoint: &Endpoint, writer: &mut ResponseWriter<'_>) {
+    unsafe fn fail(&self, endpoint: &Endpoint) -> Response {
         eprintln!("fasterapi: core {}: exception in {}", self.core, endpoint.label);
         if ffi::PyErr_Occurred().is_null() {
             eprintln!("fasterapi: (no Python exception was set)");
@@ -293,7 +477,18 @@ impl App {
         } else {
             ffi::PyErr_PrintEx(0);
         }
-        writer.internal_error();
+        Response::internal_error()
+    }
+}
+
+/// `close_loop(loop)`: cancels the loop's remaining tasks and stops its blocking pool
+/// (joining its threads, which must be gone before the interpreter ends).
+pub fn close_event_loop(_attached: &Attached<'_>, close_loop: &PyObj, core_loop: &CoreLoop) -> Result<(), String> {
+    // SAFETY: attached (proof); both objects belong to this interpreter.
+    unsafe {
+        PyObj::from_owned(ffi::PyObject_CallOneArg(close_loop.as_ptr(), core_loop.loop_obj.as_ptr()))
+            .map(drop)
+            .ok_or_else(|| object::take_error_line())
     }
 }
 

@@ -27,8 +27,22 @@ pub struct CoreInterpreter {
 }
 
 /// Proof that the calling thread is attached (holds the GIL of the core's interpreter).
+/// Only [`CoreInterpreter::with`] makes one, for the length of a synchronous closure: no
+/// `.await` can happen while it exists, so an attachment is never held across one.
 pub struct Attached<'a> {
     interp: &'a CoreInterpreter,
+    /// Not `Send`: the proof is only good on the thread that attached.
+    _here: std::marker::PhantomData<*mut ()>,
+}
+
+thread_local! {
+    /// Whether this thread is inside `CoreInterpreter::with` (attaching twice would deadlock).
+    static ATTACHED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether the calling thread is attached through [`CoreInterpreter::with`].
+pub fn is_attached() -> bool {
+    ATTACHED.with(Cell::get)
 }
 
 impl CoreInterpreter {
@@ -97,12 +111,30 @@ impl CoreInterpreter {
         self.main_tstate.is_some()
     }
 
-    /// Attaches the calling thread (the core thread that created `self`).
-    pub fn attach(&self) -> Attached<'_> {
-        // SAFETY: `tstate` belongs to this thread and is not current (every `Attached` detaches
-        // on drop, and creation ends with `detach_after_setup`).
+    /// Runs `f` attached to this interpreter on the calling (core) thread, then detaches.
+    /// Between two calls the GIL is free, so other Python threads of the interpreter (the
+    /// blocking pool, threads the app started) run while the core waits for I/O.
+    ///
+    /// # Panics
+    /// If the thread is already attached (a nested call would deadlock on the GIL).
+    pub fn with<R>(&self, f: impl FnOnce(&Attached<'_>) -> R) -> R {
+        assert!(!is_attached(), "fasterapi: nested attach to the core's interpreter");
+        // SAFETY: `tstate` belongs to this thread and is not current: every attachment goes
+        // through here and ends below, and creation ends with `detach_after_setup`.
         unsafe { ffi::PyEval_RestoreThread(self.tstate) };
-        Attached { interp: self }
+        ATTACHED.with(|a| a.set(true));
+        let attached = Attached { interp: self, _here: std::marker::PhantomData };
+        // Detach even if `f` panics.
+        struct Detach;
+        impl Drop for Detach {
+            fn drop(&mut self) {
+                ATTACHED.with(|a| a.set(false));
+                // SAFETY: attached by `with` on this thread; this releases that GIL.
+                unsafe { ffi::PyEval_SaveThread() };
+            }
+        }
+        let _detach = Detach;
+        f(&attached)
     }
 
     /// Marks the end of setup, which runs attached: from now on each request attaches itself.
@@ -140,15 +172,21 @@ impl CoreInterpreter {
     }
 }
 
-impl Drop for Attached<'_> {
-    fn drop(&mut self) {
-        // SAFETY: we attached with `interp.tstate` in `attach`; this releases that GIL.
-        unsafe { ffi::PyEval_SaveThread() };
-        let _ = self.interp;
+impl<'a> Attached<'a> {
+    /// The proof for code that CPython itself calls (a native function or callback): the
+    /// caller holds the GIL by definition.
+    ///
+    /// # Safety
+    /// The calling thread is attached to `interp` (it is running Python code of it).
+    pub unsafe fn assume(interp: &'a CoreInterpreter) -> Attached<'a> {
+        Attached { interp, _here: std::marker::PhantomData }
     }
-}
 
-impl Attached<'_> {
+    /// The interpreter this proof is for.
+    pub fn interpreter(&self) -> &CoreInterpreter {
+        self.interp
+    }
+
     /// Replaces `sys.path` with `paths` (the main interpreter's), so the app and its
     /// dependencies import in the sub-interpreter exactly as they did in the main one.
     pub fn set_sys_path(&self, paths: &[String]) -> Result<(), String> {

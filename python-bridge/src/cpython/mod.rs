@@ -6,6 +6,7 @@
 //! * A `PyObj` is a strong reference; it must be dropped while attached to its interpreter.
 
 pub mod app;
+pub mod core;
 pub mod interpreter;
 pub mod json;
 pub mod module;

@@ -25,6 +25,11 @@ thread_local! {
     pub static CORE_ID: Cell<i64> = const { Cell::new(-1) };
 }
 
+/// The core this thread serves (-1 outside the cores).
+pub fn core_index() -> i64 {
+    CORE_ID.with(Cell::get)
+}
+
 /// Entry point CPython looks up when importing `fasterapi._native`.
 ///
 /// # Safety
@@ -51,7 +56,7 @@ fn module_def() -> *mut ffi::PyModuleDef {
             method(crate::cstr!("core_id"), core_id as *mut c_void, ffi::METH_NOARGS,
                    crate::cstr!("core_id() -> int\n\nThe core this interpreter serves (-1 in the main interpreter).")),
             method(crate::cstr!("serve"), serve as *mut c_void, ffi::METH_VARARGS | ffi::METH_KEYWORDS,
-                   crate::cstr!("serve(*, app, host, port, cores, pin, io, shared_gil, grace, max_header, max_body, keepalive, header_timeout)\n\nRuns the server until SIGINT/SIGTERM. Main interpreter only.")),
+                   crate::cstr!("serve(*, app, host, port, cores, pin, io, shared_gil, grace, max_header, max_body, keepalive, header_timeout, blocking_threads)\n\nRuns the server until SIGINT/SIGTERM. Main interpreter only.")),
             ffi::PyMethodDef::zeroed(),
         ];
         let slots = vec![
@@ -310,8 +315,11 @@ unsafe fn read_serve_kwargs(kwargs: *mut ffi::PyObject) -> Result<ServeConfig, (
                 c.limits.max_header_bytes = read_size(value).ok_or_else(|| bad("a positive int"))?
             }
             "max_body" if !none => c.limits.max_body_bytes = read_size(value).ok_or_else(|| bad("an int >= 0"))?,
+            "blocking_threads" if !none => {
+                c.blocking_threads = read_size(value).filter(|n| *n >= 1).ok_or_else(|| bad("an int >= 1"))?
+            }
             "host" | "port" | "pin" | "io" | "shared_gil" | "grace" | "keepalive" | "header_timeout" | "max_header"
-            | "max_body" => {}
+            | "max_body" | "blocking_threads" => {}
             _ => {
                 object::raise(ffi::PyExc_TypeError, &format!("serve() got an unexpected keyword argument '{name}'"));
                 return Err(());
