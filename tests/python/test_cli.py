@@ -26,6 +26,7 @@ def test_defaults():
         "max_body": 1048576,
         "keepalive": 5.0,
         "header_timeout": 10.0,
+        "blocking_threads": 40,
     }
 
 
@@ -112,6 +113,7 @@ def test_serve_gets_resolved_keywords(app_dir, monkeypatch, capsys):
             "max_body": 1048576,
             "keepalive": 5.0,
             "header_timeout": 10.0,
+            "blocking_threads": 40,
         }
     ]
 

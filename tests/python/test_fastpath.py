@@ -1,10 +1,13 @@
 """Which routes get a native plan (fasterapi/_fastpath.py), and what the plan says."""
 
+import asyncio
+import types
+
 from fasterapi import FasterAPI, HTTPException, Query, Request
 
 
 def plans(app):
-    return {(m, p): plan for m, p, _, _, plan in app._compile_routes()}
+    return {(r.method, r.path): r.native_plan for r in app._compile_routes()}
 
 
 def test_simple_path_and_query_parameters_get_a_plan():
@@ -88,12 +91,19 @@ def test_the_generated_call_keeps_the_routes_error_handling():
     assert (b"x-a", b"1") in response.raw_headers
 
 
-def test_async_endpoints_are_driven_to_completion():
+def test_async_endpoints_get_a_coroutine_whose_errors_reach_the_exception_handlers():
     app = FasterAPI()
 
     @app.get("/a/{x}")
     async def a(x: int):
+        if x < 0:
+            raise HTTPException(404, "negative")
         return {"x": x}
 
     call, _ = plans(app)[("GET", "/a/{x}")]
-    assert call(object(), 4) == {"x": 4}
+    coro = call(object(), 4)
+    assert isinstance(coro, types.CoroutineType)  # the bridge runs it as a task
+    assert asyncio.run(coro) == {"x": 4}
+    response = asyncio.run(call(object(), -1))
+    assert response.status_code == 404
+    assert response.body == b'{"detail":"negative"}'

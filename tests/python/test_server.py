@@ -30,10 +30,13 @@ def app_module(tmp_path, monkeypatch):
 
 
 def test_load_app(app_module):
-    routes, response_type, fallback = _server.load_app(f"{app_module}:app")
-    assert [(m, p, s) for m, p, _, s, _ in routes] == [("GET", "/x", 202), ("POST", "/x", 202)]
-    assert response_type is Response
-    assert fallback({1}) == b"[1]"
+    loaded = _server.load_app(f"{app_module}:app")
+    assert [(r.method, r.path, r.status_code, r.is_async, r.inline) for r in loaded.routes] == [
+        ("GET", "/x", 202, False, None),
+        ("POST", "/x", 202, False, None),
+    ]
+    assert loaded.response_type is Response
+    assert loaded.encode_fallback({1}) == b"[1]"
 
 
 def test_load_app_errors(app_module):
@@ -58,7 +61,7 @@ def test_routes_compile_with_prefix():
 
     app = FasterAPI()
     app.include_router(router, prefix="/api")
-    assert [(m, p) for m, p, _, _, _ in app._compile_routes()] == [("GET", "/api/v1/a/{name:path}")]
+    assert [(r.method, r.path) for r in app._compile_routes()] == [("GET", "/api/v1/a/{name:path}")]
 
 
 def test_bad_route_declarations():

@@ -100,6 +100,7 @@ impl App {
             let native =
                 object::import(crate::cstr!("fasterapi._native")).ok_or_else(|| fail("importing fasterapi._native"))?;
             let request_type = super::module::request_type(native.as_ptr()).ok_or_else(|| fail("fasterapi._native"))?;
+            super::module::set_core_id(native.as_ptr(), core as i64);
             let server_mod =
                 object::import(crate::cstr!("fasterapi._server")).ok_or_else(|| fail("importing fasterapi._server"))?;
             let load_app =

@@ -18,6 +18,9 @@ use crate::config::{ServeConfig, ServeError};
 #[repr(C)]
 pub struct ModuleState {
     pub request_type: *mut ffi::PyObject,
+    /// The core this interpreter serves (-1: not a serving interpreter). Per interpreter,
+    /// not per thread: the blocking pool's threads serve the same core.
+    pub core: i64,
 }
 
 thread_local! {
@@ -101,6 +104,7 @@ unsafe extern "C" fn exec(module: *mut ffi::PyObject) -> c_int {
     }
     let state = ffi::PyModule_GetState(module) as *mut ModuleState;
     (*state).request_type = ty; // the state keeps the new reference
+    (*state).core = -1;
     ffi::Py_INCREF(ty);
     if ffi::PyModule_AddObject(module, crate::cstr!("Request").as_ptr(), ty) != 0 {
         ffi::Py_DECREF(ty);
@@ -231,9 +235,22 @@ pub unsafe fn query_list(input: &[u8]) -> Option<PyObj> {
     Some(list)
 }
 
-unsafe extern "C" fn core_id(_m: *mut ffi::PyObject, _unused: *mut ffi::PyObject) -> *mut ffi::PyObject {
-    // SAFETY: METH_NOARGS function, attached.
-    ffi::PyLong_FromLongLong(CORE_ID.with(Cell::get))
+unsafe extern "C" fn core_id(m: *mut ffi::PyObject, _unused: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    // SAFETY: METH_NOARGS function, attached; `m` is this interpreter's module.
+    let state = ffi::PyModule_GetState(m) as *mut ModuleState;
+    let core = if state.is_null() { -1 } else { (*state).core };
+    ffi::PyLong_FromLongLong(core)
+}
+
+/// Records which core the interpreter owning `module` serves (see `core_id()`).
+///
+/// # Safety
+/// Attached; `module` is this interpreter's `fasterapi._native`.
+pub unsafe fn set_core_id(module: *mut ffi::PyObject, core: i64) {
+    let state = ffi::PyModule_GetState(module) as *mut ModuleState;
+    if !state.is_null() {
+        (*state).core = core;
+    }
 }
 
 unsafe extern "C" fn serve(
