@@ -20,8 +20,8 @@ pub mod upgrade;
 
 pub use config::Limits;
 pub use http1::request::{Request, Version};
+pub use response::{Body, ChunkStream, FileBody, Header, Response, StreamFailed};
 pub use router::{Lookup, Router, RouterError};
 pub use serve::serve_core;
-pub use response::{Body, ChunkStream, FileBody, Header, Response, StreamFailed};
 pub use service::{Handler, Miss, Target};
 pub use upgrade::{OnUpgrade, Upgraded};

@@ -25,11 +25,8 @@ pub fn resolve(
     let Some(range) = range else { return RangeOutcome::Whole };
     if let Some(condition) = if_range {
         // A strong ETag must match exactly, or a date must equal Last-Modified (§13.1.5).
-        let fresh = if condition.starts_with(b"\"") {
-            etag == Some(condition)
-        } else {
-            last_modified == Some(condition)
-        };
+        let fresh =
+            if condition.starts_with(b"\"") { etag == Some(condition) } else { last_modified == Some(condition) };
         if !fresh {
             return RangeOutcome::Whole;
         }

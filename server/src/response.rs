@@ -52,7 +52,11 @@ impl Response {
 
     /// A complete response with a `content-type` and a body known now.
     pub fn full(status: u16, content_type: &'static [u8], body: impl Into<Bytes>) -> Response {
-        Response::new(status, vec![(Bytes::from_static(b"content-type"), Bytes::from_static(content_type))], Body::Full(body.into()))
+        Response::new(
+            status,
+            vec![(Bytes::from_static(b"content-type"), Bytes::from_static(content_type))],
+            Body::Full(body.into()),
+        )
     }
 
     /// The response every unexpected failure gets.

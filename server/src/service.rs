@@ -47,7 +47,9 @@ impl Miss {
     pub fn response(&self) -> Response {
         use bytes::Bytes;
         match self {
-            Miss::NotFound => Response::full(404, b"application/json", Bytes::from_static(br#"{"detail":"Not Found"}"#)),
+            Miss::NotFound => {
+                Response::full(404, b"application/json", Bytes::from_static(br#"{"detail":"Not Found"}"#))
+            }
             Miss::MethodNotAllowed { allow } => {
                 let mut r =
                     Response::full(405, b"application/json", Bytes::from_static(br#"{"detail":"Method Not Allowed"}"#));

@@ -84,8 +84,12 @@ impl Handler for Echo {
                     probe.0 = false;
                     text(format!("slow {}", request.path()))
                 }
-                "stream" => Response::new(200, vec![], Body::Stream(Box::new(Ticker { left: 3, fail: false, sleep: None }))),
-                "broken" => Response::new(200, vec![], Body::Stream(Box::new(Ticker { left: 2, fail: true, sleep: None }))),
+                "stream" => {
+                    Response::new(200, vec![], Body::Stream(Box::new(Ticker { left: 3, fail: false, sleep: None })))
+                }
+                "broken" => {
+                    Response::new(200, vec![], Body::Stream(Box::new(Ticker { left: 2, fail: true, sleep: None })))
+                }
                 "file" => {
                     let file = std::fs::File::open(test_file()).unwrap();
                     let len = file.metadata().unwrap().len();
@@ -93,13 +97,23 @@ impl Handler for Echo {
                     Response::new(200, vec![etag], Body::File(FileBody { file, len }))
                 }
                 "upgrade" => {
-                    let mut r = Response::new(101, vec![(Bytes::from_static(b"upgrade"), Bytes::from_static(b"echo"))], Body::Full(Bytes::new()));
+                    let mut r = Response::new(
+                        101,
+                        vec![(Bytes::from_static(b"upgrade"), Bytes::from_static(b"echo"))],
+                        Body::Full(Bytes::new()),
+                    );
                     r.upgrade = Some(Box::new(|up: Upgraded| Box::pin(echo_protocol(up))));
                     r
                 }
                 _ => {
                     let params: Vec<String> = request.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
-                    text(format!("{route} {} {} [{}] {}", request.method(), request.path(), params.join(","), request.body.len()))
+                    text(format!(
+                        "{route} {} {} [{}] {}",
+                        request.method(),
+                        request.path(),
+                        params.join(","),
+                        request.body.len()
+                    ))
                 }
             }
         })
@@ -283,8 +297,9 @@ fn a_pipeline_written_in_random_pieces_is_answered_in_order() {
         match i % 3 {
             0 => pipeline.extend_from_slice(format!("GET /users/{i} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes()),
             1 => pipeline.extend_from_slice(b"POST /items HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nabcd"),
-            _ => pipeline
-                .extend_from_slice(b"POST /items HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"),
+            _ => pipeline.extend_from_slice(
+                b"POST /items HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+            ),
         }
     }
     pipeline.extend_from_slice(b"GET /users/end HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
@@ -328,7 +343,10 @@ fn get(port: u16, raw: &str) -> String {
 fn a_slow_answer_keeps_pipelined_order_and_does_not_hold_other_connections() {
     let (port, stop, thread) = start();
     let mut slow = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    slow.write_all(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\nGET /users/2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+    slow.write_all(
+        b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\nGET /users/2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+    .unwrap();
     // Meanwhile another connection is answered at once.
     let started = std::time::Instant::now();
     let fast = get(port, "GET /users/1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
@@ -390,9 +408,11 @@ fn file_bodies_honour_range_and_if_range() {
     assert!(part.ends_with(std::str::from_utf8(&content[10..20]).unwrap()), "{part}");
     let tail = get(port, "GET /file HTTP/1.1\r\nHost: x\r\nRange: bytes=-5\r\nConnection: close\r\n\r\n");
     assert!(tail.ends_with(std::str::from_utf8(&content[99_995..]).unwrap()), "{tail}");
-    let stale = get(port, "GET /file HTTP/1.1\r\nHost: x\r\nRange: bytes=0-1\r\nIf-Range: \"v0\"\r\nConnection: close\r\n\r\n");
+    let stale =
+        get(port, "GET /file HTTP/1.1\r\nHost: x\r\nRange: bytes=0-1\r\nIf-Range: \"v0\"\r\nConnection: close\r\n\r\n");
     assert!(stale.starts_with("HTTP/1.1 200 "), "{stale}");
-    let fresh = get(port, "GET /file HTTP/1.1\r\nHost: x\r\nRange: bytes=0-1\r\nIf-Range: \"v1\"\r\nConnection: close\r\n\r\n");
+    let fresh =
+        get(port, "GET /file HTTP/1.1\r\nHost: x\r\nRange: bytes=0-1\r\nIf-Range: \"v1\"\r\nConnection: close\r\n\r\n");
     assert!(fresh.starts_with("HTTP/1.1 206 "), "{fresh}");
     let beyond = get(port, "GET /file HTTP/1.1\r\nHost: x\r\nRange: bytes=100000-\r\nConnection: close\r\n\r\n");
     assert!(beyond.starts_with("HTTP/1.1 416 ") && beyond.contains("content-range: bytes */100000"), "{beyond}");

@@ -103,8 +103,8 @@ impl App {
             super::module::set_core_id(native.as_ptr(), core as i64);
             let server_mod =
                 object::import(crate::cstr!("fasterapi._server")).ok_or_else(|| fail("importing fasterapi._server"))?;
-            let load_app =
-                object::getattr(server_mod.as_ptr(), crate::cstr!("load_app")).ok_or_else(|| fail("fasterapi._server"))?;
+            let load_app = object::getattr(server_mod.as_ptr(), crate::cstr!("load_app"))
+                .ok_or_else(|| fail("fasterapi._server"))?;
             let spec_obj = object::new_str(spec).ok_or_else(|| fail("app spec"))?;
             let loaded = PyObj::from_owned(ffi::PyObject_CallOneArg(load_app.as_ptr(), spec_obj.as_ptr()))
                 .ok_or_else(|| object::take_error_line())?;
@@ -141,8 +141,7 @@ impl App {
                 {
                     return Err(bad());
                 }
-                let method =
-                    String::from_utf8_lossy(object::str_utf8(method.as_ptr()).ok_or_else(bad)?).to_uppercase();
+                let method = String::from_utf8_lossy(object::str_utf8(method.as_ptr()).ok_or_else(bad)?).to_uppercase();
                 let path = String::from_utf8_lossy(object::str_utf8(path.as_ptr()).ok_or_else(bad)?).into_owned();
                 let status = ffi::PyLong_AsLong(status.as_ptr());
                 if !(100..=999).contains(&status) {
@@ -288,7 +287,14 @@ impl App {
     ///
     /// # Safety
     /// Attached; `future` is the done future registered for `index`.
-    pub unsafe fn finish(&self, attached: &Attached<'_>, core_loop: &CoreLoop, index: usize, work: Work, future: *mut ffi::PyObject) -> Response {
+    pub unsafe fn finish(
+        &self,
+        attached: &Attached<'_>,
+        core_loop: &CoreLoop,
+        index: usize,
+        work: Work,
+        future: *mut ffi::PyObject,
+    ) -> Response {
         let endpoint = &self.endpoints[index];
         let Some(value) = core_loop.result(future) else {
             return self.fail(endpoint);
@@ -336,7 +342,13 @@ impl App {
     ///
     /// # Safety
     /// Attached; `result` belongs to this interpreter.
-    unsafe fn to_response(&self, attached: &Attached<'_>, core_loop: &CoreLoop, endpoint: &Endpoint, result: PyObj) -> Response {
+    unsafe fn to_response(
+        &self,
+        attached: &Attached<'_>,
+        core_loop: &CoreLoop,
+        endpoint: &Endpoint,
+        result: PyObj,
+    ) -> Response {
         let obj = result.as_ptr();
         if ffi::PyDict_CheckExact(obj) != 0 || ffi::PyList_CheckExact(obj) != 0 || obj == ffi::Py_None() {
             return self.json_response(endpoint, obj);
@@ -388,7 +400,13 @@ impl App {
 
     /// A `fasterapi.responses.Response`: status, raw headers and the body, which is the
     /// `body` bytes, a `StreamingResponse`'s iterator, or a `FileResponse`'s file.
-    unsafe fn response_object(&self, attached: &Attached<'_>, core_loop: &CoreLoop, endpoint: &Endpoint, obj: *mut ffi::PyObject) -> Response {
+    unsafe fn response_object(
+        &self,
+        attached: &Attached<'_>,
+        core_loop: &CoreLoop,
+        endpoint: &Endpoint,
+        obj: *mut ffi::PyObject,
+    ) -> Response {
         let get = |name: &PyObj| PyObj::from_owned(ffi::PyObject_GetAttr(obj, name.as_ptr()));
         let (Some(status), Some(headers)) = (get(&self.attr_status_code), get(&self.attr_raw_headers)) else {
             return self.fail(endpoint);

@@ -33,8 +33,8 @@ pub struct Core {
 
 thread_local! {
     static CORE: RefCell<Option<Rc<Core>>> = const { RefCell::new(None) };
-    static PENDING: RefCell<slab::Slab<Pending>> = RefCell::new(slab::Slab::new());
-    static STREAMS: RefCell<slab::Slab<StreamSlot>> = RefCell::new(slab::Slab::new());
+    static PENDING: RefCell<slab::Slab<Pending>> = const { RefCell::new(slab::Slab::new()) };
+    static STREAMS: RefCell<slab::Slab<StreamSlot>> = const { RefCell::new(slab::Slab::new()) };
 }
 
 /// Makes `core` this thread's (once, at core setup) and returns it.
@@ -171,15 +171,21 @@ impl CoreLoop {
             let fd = PyObj::from_owned(ffi::PyLong_FromLong(epoll_fd as _)).ok_or_else(|| fail("fd"))?;
             let n = PyObj::from_owned(ffi::PyLong_FromSize_t(threads)).ok_or_else(|| fail("threads"))?;
             let args = [fd.as_ptr(), n.as_ptr()];
-            let loop_obj = PyObj::from_owned(ffi::PyObject_Vectorcall(new_loop.as_ptr(), args.as_ptr(), 2, std::ptr::null_mut()))
-                .ok_or_else(|| fail("creating the core's event loop"))?;
-            let get = |name: &std::ffi::CStr| object::getattr(loop_obj.as_ptr(), name).ok_or_else(|| fail("event loop"));
+            let loop_obj =
+                PyObj::from_owned(ffi::PyObject_Vectorcall(new_loop.as_ptr(), args.as_ptr(), 2, std::ptr::null_mut()))
+                    .ok_or_else(|| fail("creating the core's event loop"))?;
+            let get =
+                |name: &std::ffi::CStr| object::getattr(loop_obj.as_ptr(), name).ok_or_else(|| fail("event loop"));
             let asyncio = object::import(crate::cstr!("asyncio")).ok_or_else(|| fail("importing asyncio"))?;
-            let task_type = object::getattr(asyncio.as_ptr(), crate::cstr!("Task")).ok_or_else(|| fail("asyncio.Task"))?;
-            let intern = |s: &std::ffi::CStr| PyObj::from_owned(ffi::PyUnicode_InternFromString(s.as_ptr())).ok_or_else(|| fail("interning"));
+            let task_type =
+                object::getattr(asyncio.as_ptr(), crate::cstr!("Task")).ok_or_else(|| fail("asyncio.Task"))?;
+            let intern = |s: &std::ffi::CStr| {
+                PyObj::from_owned(ffi::PyUnicode_InternFromString(s.as_ptr())).ok_or_else(|| fail("interning"))
+            };
             let kw_loop = intern(crate::cstr!("loop"))?;
             let kw_eager = intern(crate::cstr!("eager_start"))?;
-            let kwnames = PyObj::from_owned(ffi::PyTuple_Pack(2, kw_loop.as_ptr(), kw_eager.as_ptr())).ok_or_else(|| fail("tuple"))?;
+            let kwnames = PyObj::from_owned(ffi::PyTuple_Pack(2, kw_loop.as_ptr(), kw_eager.as_ptr()))
+                .ok_or_else(|| fail("tuple"))?;
             Ok(CoreLoop {
                 run_once: get(crate::cstr!("_run_once"))?,
                 next_wakeup: get(crate::cstr!("next_wakeup"))?,
@@ -245,7 +251,8 @@ impl CoreLoop {
     /// the driver must look again. Two C calls; nothing when nothing changed.
     pub fn kick_if_needed(&self, _attached: &Attached<'_>) {
         // SAFETY: attached (proof); `ready` is a deque and `scheduled` a list, both the loop's.
-        let (ready, timers) = unsafe { (ffi::PyObject_Size(self.ready.as_ptr()), ffi::PyList_Size(self.scheduled.as_ptr())) };
+        let (ready, timers) =
+            unsafe { (ffi::PyObject_Size(self.ready.as_ptr()), ffi::PyList_Size(self.scheduled.as_ptr())) };
         if ready > 0 || timers != self.scheduled_seen.get() {
             self.kick.fire();
         }
@@ -258,7 +265,12 @@ impl CoreLoop {
     /// Attached; `coro` is a coroutine of this interpreter.
     pub unsafe fn start_task(&self, coro: *mut ffi::PyObject) -> Option<PyObj> {
         let args = [coro, self.loop_obj.as_ptr(), ffi::Py_True()];
-        PyObj::from_owned(ffi::PyObject_Vectorcall(self.task_type.as_ptr(), args.as_ptr(), 1, self.task_kwnames.as_ptr()))
+        PyObj::from_owned(ffi::PyObject_Vectorcall(
+            self.task_type.as_ptr(),
+            args.as_ptr(),
+            1,
+            self.task_kwnames.as_ptr(),
+        ))
     }
 
     /// `future.done()`.
@@ -367,7 +379,13 @@ static DONE_DEF: std::sync::LazyLock<CallbackDef> =
 
 impl PendingResponse {
     /// Registers `future` (a task or an executor future) to answer for `endpoint`.
-    pub fn register(attached: &Attached<'_>, core_loop: &CoreLoop, future: PyObj, endpoint: usize, work: Work) -> Option<PendingResponse> {
+    pub fn register(
+        attached: &Attached<'_>,
+        core_loop: &CoreLoop,
+        future: PyObj,
+        endpoint: usize,
+        work: Work,
+    ) -> Option<PendingResponse> {
         let key = PENDING.with(|p| p.borrow_mut().insert(Pending { endpoint, work, response: None, waker: None }));
         // SAFETY: attached (proof); `future` is an asyncio future of this interpreter.
         let ok = unsafe {
@@ -434,7 +452,12 @@ impl Drop for PendingResponse {
                 // SAFETY: attached (inside `with_attached`); `future` is kept alive by `self.future`.
                 unsafe {
                     let args = [future];
-                    let r = ffi::PyObject_VectorcallMethod(core.event_loop.attr_cancel.as_ptr(), args.as_ptr(), 1, std::ptr::null_mut());
+                    let r = ffi::PyObject_VectorcallMethod(
+                        core.event_loop.attr_cancel.as_ptr(),
+                        args.as_ptr(),
+                        1,
+                        std::ptr::null_mut(),
+                    );
                     if r.is_null() {
                         ffi::PyErr_Clear();
                     } else {
@@ -517,7 +540,13 @@ impl PyChunkStream {
         content: *mut ffi::PyObject,
     ) -> Option<PyChunkStream> {
         let key = STREAMS.with(|s| {
-            s.borrow_mut().insert(StreamSlot { chunks: VecDeque::new(), queued: 0, state: StreamState::Open, consumer: None, producer: None })
+            s.borrow_mut().insert(StreamSlot {
+                chunks: VecDeque::new(),
+                queued: 0,
+                state: StreamState::Open,
+                consumer: None,
+                producer: None,
+            })
         });
         let mut stream = PyChunkStream { key, task: None };
         let send = bound_callback(&SEND_DEF, key)?;
@@ -559,7 +588,12 @@ impl ChunkStream for PyChunkStream {
                     // SAFETY: attached (inside `with_attached`); `producer` is a pending future.
                     unsafe {
                         let args = [producer.as_ptr(), ffi::Py_None()];
-                        let r = ffi::PyObject_VectorcallMethod(core.event_loop.attr_set_result.as_ptr(), args.as_ptr(), 2, std::ptr::null_mut());
+                        let r = ffi::PyObject_VectorcallMethod(
+                            core.event_loop.attr_set_result.as_ptr(),
+                            args.as_ptr(),
+                            2,
+                            std::ptr::null_mut(),
+                        );
                         if r.is_null() {
                             ffi::PyErr_Clear(); // already cancelled
                         } else {
@@ -593,7 +627,12 @@ impl Drop for PyChunkStream {
                     // SAFETY: attached (inside `with_attached`); the task is alive.
                     unsafe {
                         let args = [task.get()];
-                        let r = ffi::PyObject_VectorcallMethod(core.event_loop.attr_cancel.as_ptr(), args.as_ptr(), 1, std::ptr::null_mut());
+                        let r = ffi::PyObject_VectorcallMethod(
+                            core.event_loop.attr_cancel.as_ptr(),
+                            args.as_ptr(),
+                            1,
+                            std::ptr::null_mut(),
+                        );
                         if r.is_null() {
                             ffi::PyErr_Clear();
                         } else {

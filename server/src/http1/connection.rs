@@ -1,16 +1,21 @@
 //! One HTTP/1.1 connection, from accept to close.
 //!
 //! ```text
-//!        ┌──────────── read (keep-alive timeout while idle, header timeout mid-head) ◀──┐
-//!        ▼                                                                               │
-//!   ReadingHead ──complete──▶ [framing] ──none / all there──▶ dispatch ─┐                │
-//!        │                       │                                      ▼                │
-//!        │                       ├─Length(n)──▶ ReadingBody ──────▶ dispatch ──▶ more in buffer?
-//!        │                       └─Chunked───▶ ReadingChunked ───▶ dispatch      yes: loop (pipelining)
-//!        └─bad head──▶ 4xx + close                                              no: flush batch, read
+//!        ┌──────────── read (keep-alive timeout while idle, header timeout mid-head) ◀───────┐
+//!        ▼                                                                                    │
+//!      Head ──complete──▶ [framing] ──none──────────────────────┐                             │
+//!        │                   ├─Length(n)──▶ LengthBody ─────────┤                             │
+//!        │                   └─Chunked───▶ ChunkedBody ─────────┤                             │
+//!        │                                                      ▼                             │
+//!        │       dispatch.call(request) ─▶ ready at once? ── yes ─▶ write ─▶ more buffered? ──no┘
+//!        │                                  no: await it while watching the peer   yes: loop
+//!        │                                      (a peer that leaves drops = cancels it)
+//!        └─bad head──▶ 4xx + close
 //! ```
-//! Responses of pipelined requests accumulate in one output buffer and are written with
-//! one syscall per batch, in request order.
+//! Requests of one connection are answered one after another, so pipelined responses go out
+//! in request order; other connections are separate tasks and proceed meanwhile. Full
+//! bodies accumulate in one output buffer written with one syscall per batch; streamed and
+//! file bodies are written as they come (chunked or close-delimited, and sendfile).
 
 use bytes::{Bytes, BytesMut};
 use monoio::io::{AsyncReadRent, AsyncWriteRent, AsyncWriteRentExt};
@@ -35,9 +40,9 @@ use crate::upgrade::{OnUpgrade, Upgraded};
 use runtime::Shutdown;
 
 enum Stage {
-    ReadingHead,
-    ReadingBody { head: ParsedHead, remaining: usize },
-    ReadingChunked { head: ParsedHead, decoder: ChunkedDecoder, body: BytesMut },
+    Head,
+    LengthBody { head: ParsedHead, remaining: usize },
+    ChunkedBody { head: ParsedHead, decoder: ChunkedDecoder, body: BytesMut },
 }
 
 /// What became of a connection, for the core's counters.
@@ -160,7 +165,7 @@ impl<'a, H: Handler> Connection<'a, H> {
             shutdown,
             buf: BytesMut::with_capacity(limits.read_buffer_bytes),
             out: Vec::with_capacity(limits.read_buffer_bytes),
-            stage: Stage::ReadingHead,
+            stage: Stage::Head,
             head_started: None,
             closing: false,
             rejected: false,
@@ -244,25 +249,25 @@ impl<'a, H: Handler> Connection<'a, H> {
     /// complete (returned), more input is needed, or the request was refused (`closing`).
     fn next_request(&mut self) -> Option<(ParsedHead, Bytes)> {
         while !self.closing {
-            match std::mem::replace(&mut self.stage, Stage::ReadingHead) {
-                Stage::ReadingHead => {
+            match std::mem::replace(&mut self.stage, Stage::Head) {
+                Stage::Head => {
                     if !self.try_head() {
                         return None;
                     }
                 }
-                Stage::ReadingBody { head, remaining } => {
+                Stage::LengthBody { head, remaining } => {
                     if self.buf.len() < remaining {
-                        self.stage = Stage::ReadingBody { head, remaining };
+                        self.stage = Stage::LengthBody { head, remaining };
                         return None;
                     }
                     let body = self.buf.split_to(remaining).freeze();
                     return Some((head, body));
                 }
-                Stage::ReadingChunked { head, mut decoder, mut body } => {
+                Stage::ChunkedBody { head, mut decoder, mut body } => {
                     match decoder.decode(&mut self.buf, &mut body, self.limits.max_body_bytes) {
                         Ok(true) => return Some((head, body.freeze())),
                         Ok(false) => {
-                            self.stage = Stage::ReadingChunked { head, decoder, body };
+                            self.stage = Stage::ChunkedBody { head, decoder, body };
                             return None;
                         }
                         Err(ChunkError::TooLarge) => self.reject(Reject { status: 413, message: "Content Too Large" }),
@@ -275,7 +280,7 @@ impl<'a, H: Handler> Connection<'a, H> {
     }
 
     /// Parses a head if one is complete; moves to the body stage (a request without a body
-    /// goes straight to `ReadingBody` with nothing remaining). `false`: need more input.
+    /// goes straight to `LengthBody` with nothing remaining). `false`: need more input.
     fn try_head(&mut self) -> bool {
         if self.buf.is_empty() {
             return false;
@@ -293,7 +298,7 @@ impl<'a, H: Handler> Connection<'a, H> {
         parsed.request.head = self.buf.split_to(parsed.len).freeze();
         match parsed.framing {
             Framing::None => {
-                self.stage = Stage::ReadingBody { head: parsed, remaining: 0 };
+                self.stage = Stage::LengthBody { head: parsed, remaining: 0 };
                 true
             }
             Framing::Length(n) if n > self.limits.max_body_bytes => {
@@ -304,15 +309,14 @@ impl<'a, H: Handler> Connection<'a, H> {
                 if parsed.expect_continue && self.buf.len() < n {
                     self.out.extend_from_slice(b"HTTP/1.1 100 Continue\r\n\r\n");
                 }
-                self.stage = Stage::ReadingBody { head: parsed, remaining: n };
+                self.stage = Stage::LengthBody { head: parsed, remaining: n };
                 true
             }
             Framing::Chunked => {
                 if parsed.expect_continue && self.buf.is_empty() {
                     self.out.extend_from_slice(b"HTTP/1.1 100 Continue\r\n\r\n");
                 }
-                self.stage =
-                    Stage::ReadingChunked { head: parsed, decoder: ChunkedDecoder::new(), body: BytesMut::new() };
+                self.stage = Stage::ChunkedBody { head: parsed, decoder: ChunkedDecoder::new(), body: BytesMut::new() };
                 true
             }
         }
@@ -383,7 +387,13 @@ impl<'a, H: Handler> Connection<'a, H> {
         }
         if response.status == 101 {
             if let Some(upgrade) = response.upgrade.take() {
-                write_head(&mut self.out, 101, pairs(&response.headers), BodyFraming::Length(0), ConnectionHeader::Omit);
+                write_head(
+                    &mut self.out,
+                    101,
+                    pairs(&response.headers),
+                    BodyFraming::Length(0),
+                    ConnectionHeader::Omit,
+                );
                 self.closing = true;
                 return Some((upgrade, response));
             }
@@ -414,11 +424,7 @@ impl<'a, H: Handler> Connection<'a, H> {
                 }
             }
             Body::File(file) => {
-                let part = if status == 200 {
-                    range.resolve(&response, file.len)
-                } else {
-                    RangeOutcome::Whole
-                };
+                let part = if status == 200 { range.resolve(&response, file.len) } else { RangeOutcome::Whole };
                 let (status, start, len) = match part {
                     RangeOutcome::Whole => (status, 0, file.len),
                     RangeOutcome::Part { start, end } => {
@@ -439,7 +445,9 @@ impl<'a, H: Handler> Connection<'a, H> {
                 write_head(&mut self.out, status, pairs(&response.headers), BodyFraming::Length(len), keep.connection);
                 if !no_body && len > 0 {
                     let sent = match self.flush().await {
-                        Ok(()) => file::send_file(&self.stream, &file.file, start, len, self.limits.write_timeout).await,
+                        Ok(()) => {
+                            file::send_file(&self.stream, &file.file, start, len, self.limits.write_timeout).await
+                        }
                         Err(e) => Err(e),
                     };
                     if sent.is_err() {
@@ -523,13 +531,13 @@ impl<'a, H: Handler> Connection<'a, H> {
 
     /// Reads more bytes, bounded by the timeout that applies now.
     async fn read_more(&mut self) -> ReadOutcome {
-        let idle = matches!(self.stage, Stage::ReadingHead) && self.buf.is_empty();
+        let idle = matches!(self.stage, Stage::Head) && self.buf.is_empty();
         if idle && self.shutdown.is_triggered() {
             return ReadOutcome::Closed;
         }
         let deadline = if idle {
             Instant::now() + self.limits.keepalive_timeout
-        } else if matches!(self.stage, Stage::ReadingHead) {
+        } else if matches!(self.stage, Stage::Head) {
             self.head_started.unwrap_or_else(Instant::now) + self.limits.header_timeout
         } else {
             // A body must keep arriving: at most one header-timeout between reads.
@@ -537,14 +545,14 @@ impl<'a, H: Handler> Connection<'a, H> {
         };
         // In-flight requests may finish after shutdown, but not past the grace deadline.
         let deadline = match self.shutdown.deadline() {
-            Some(d) if !idle => deadline.min(d.into()),
+            Some(d) if !idle => deadline.min(d),
             _ => deadline,
         };
 
         // A body of known length gets its room at once (it is bounded by max_body_bytes);
         // otherwise grow by the read-buffer size when nearly full.
         let want = match &self.stage {
-            Stage::ReadingBody { remaining, .. } => remaining.saturating_sub(self.buf.len()).max(1024),
+            Stage::LengthBody { remaining, .. } => remaining.saturating_sub(self.buf.len()).max(1024),
             _ => 1024,
         };
         if self.buf.capacity() - self.buf.len() < want {
