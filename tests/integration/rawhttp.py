@@ -282,7 +282,12 @@ def check_common(resp: Resp, *, head: bool = False, expected_len: int | None = N
     if resp.status < 200 or resp.status == 204:
         assert not resp.has("content-length"), f"Content-Length on {resp.status}: {resp!r}"
         return
-    assert not resp.has("transfer-encoding"), f"unexpected Transfer-Encoding: {resp!r}"
+    if resp.has("transfer-encoding"):
+        # Streamed bodies of unknown length: chunked, and never with a Content-Length.
+        assert resp.header("transfer-encoding") == "chunked", f"Transfer-Encoding: {resp!r}"
+        assert not resp.has("content-length"), f"both framings: {resp!r}"
+        assert resp.version == "1.1", f"chunked to an HTTP/1.0 client: {resp!r}"
+        return
     cl = resp.header("content-length")
     assert cl is not None, f"no Content-Length: {resp!r}"
     if head:
