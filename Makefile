@@ -7,7 +7,7 @@ PORT  ?= $(or $(FASTERAPI_PORT),8000)
 
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: setup run test test-rust test-python bench scaling clean-venv
+.PHONY: setup run test lint test-rust test-python bench scaling clean-venv
 
 setup:
 	@bash scripts/setup
@@ -18,7 +18,12 @@ run: setup
 # Rust tests link libpython from the venv's base interpreter, which may live in a
 # prefix that is not on the loader path (scripts/build-python): add its LIBDIR.
 test: setup
-	@$(MAKE) --no-print-directory test-rust test-python
+	@$(MAKE) --no-print-directory lint test-rust test-python
+
+# Formatting and lints are part of the tests (rustfmt.toml, clippy with warnings as errors).
+lint:
+	cargo fmt --all --check
+	PYO3_PYTHON=$(VPY) cargo clippy --release --workspace --all-targets -- -D warnings
 
 test-rust:
 	PYO3_PYTHON=$(VPY) \

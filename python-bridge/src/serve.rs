@@ -61,6 +61,12 @@ pub fn serve(main: &MainInterpreter, config: ServeConfig) -> Result<(), ServeErr
             );
             Ok(())
         }
+        Err(runtime::RunError::Stuck(why)) => {
+            // Core threads still run Python: returning to the interpreter (and finalising it)
+            // under them is not safe. The process ends here, with the reason.
+            eprintln!("fasterapi: {why}; exiting");
+            std::process::exit(1);
+        }
         Err(e) => Err(ServeError::Runtime(e.to_string())),
     }
 }

@@ -118,12 +118,16 @@ pub enum RunError {
     Reactor(String),
     /// A core thread panicked or exited unexpectedly.
     CoreDied(String),
+    /// Cores did not stop within the grace period after shutdown was ordered. Their threads
+    /// are still running (and may hold resources the caller must not tear down): the caller
+    /// should end the process.
+    Stuck(String),
 }
 
 impl std::fmt::Display for RunError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            RunError::Setup(m) | RunError::Reactor(m) | RunError::CoreDied(m) => f.write_str(m),
+            RunError::Setup(m) | RunError::Reactor(m) | RunError::CoreDied(m) | RunError::Stuck(m) => f.write_str(m),
         }
     }
 }
@@ -203,11 +207,11 @@ where
             // A core stuck past its grace period (a handler that never returns cannot be
             // interrupted) must not keep the process alive forever.
             if ordered_at.is_some_and(|t| t.elapsed() > config.grace + STATS_WAIT + Duration::from_secs(1)) {
-                eprintln!(
-                    "fasterapi: cores did not stop within the grace period (a request still running, \
-                     or threads of the app that do not end); exiting"
-                );
-                std::process::exit(1);
+                return Err(RunError::Stuck(
+                    "cores did not stop within the grace period (a request still running, \
+                     or threads of the app that do not end)"
+                        .to_owned(),
+                ));
             }
             let signal = signals.poll();
             if signal.is_none() {

@@ -28,14 +28,18 @@ struct SyncPolicy {
     /// `inline=True`/`False` on the route; `None`: measured.
     forced: Option<bool>,
     inline: Cell<bool>,
-    /// Consecutive pool calls that were quick.
-    quick_streak: Cell<u32>,
+    /// Pool calls measured quick and not quick, in the current window.
+    quick: Cell<u32>,
+    slow: Cell<u32>,
     /// Seen blocking inline: stays in the pool.
     demoted: Cell<bool>,
 }
 
-/// Pool calls in a row that must each take under `QUICK_CALL` before a handler runs inline.
+/// Pool calls that must take under `QUICK_CALL` (with at most one in ten slower, which
+/// contention alone can cause under load) before a handler runs inline.
 const PROMOTE_AFTER: u32 = 32;
+/// Measurements are counted in windows of this many calls, so that old ones age out.
+const WINDOW: u32 = 256;
 const QUICK_CALL: Duration = Duration::from_micros(500);
 /// An inline call that took this long stalled the core: the route goes back to the pool.
 const BLOCKING_CALL: Duration = Duration::from_millis(2);
@@ -157,7 +161,8 @@ impl App {
                     sync: SyncPolicy {
                         forced,
                         inline: Cell::new(false),
-                        quick_streak: Cell::new(0),
+                        quick: Cell::new(0),
+                        slow: Cell::new(0),
                         demoted: Cell::new(false),
                     },
                 });
@@ -327,15 +332,20 @@ impl App {
         if policy.forced.is_some() || policy.demoted.get() {
             return;
         }
+        let (mut quick, mut slow) = (policy.quick.get(), policy.slow.get());
         if took < QUICK_CALL {
-            let streak = policy.quick_streak.get() + 1;
-            policy.quick_streak.set(streak);
-            if streak >= PROMOTE_AFTER {
-                policy.inline.set(true);
-            }
+            quick += 1;
         } else {
-            policy.quick_streak.set(0);
+            slow += 1;
         }
+        if quick >= PROMOTE_AFTER && slow * 10 <= quick {
+            policy.inline.set(true);
+        }
+        if quick + slow >= WINDOW {
+            (quick, slow) = (0, 0);
+        }
+        policy.quick.set(quick);
+        policy.slow.set(slow);
     }
 
     /// A handler's value as a response.
