@@ -20,6 +20,16 @@ pub struct ServeConfig {
     /// Threads per core for blocking `def` handlers and `run_in_executor`, started lazily
     /// (`FASTERAPI_BLOCKING_THREADS`; 40 like anyio's default limiter).
     pub blocking_threads: usize,
+    /// Sync calls that may wait for a pool thread, per core, before new ones get a 503
+    /// (`FASTERAPI_BLOCKING_QUEUE`).
+    pub blocking_queue: usize,
+    /// Requests per core waiting for a task or the pool before new ones get a 503
+    /// (`FASTERAPI_MAX_INFLIGHT`).
+    pub max_in_flight: usize,
+    /// Serve Prometheus metrics at this path (`FASTERAPI_METRICS=1` means `/metrics`).
+    pub metrics_path: Option<String>,
+    /// One line per request on stderr, written off the cores (`FASTERAPI_ACCESS_LOG=1`).
+    pub access_log: bool,
     pub limits: server::Limits,
 }
 
@@ -35,6 +45,10 @@ impl Default for ServeConfig {
             shared_gil: false,
             grace: Duration::from_secs(10),
             blocking_threads: 40,
+            blocking_queue: 1000,
+            max_in_flight: 16384,
+            metrics_path: None,
+            access_log: false,
             limits: server::Limits::default(),
         }
     }

@@ -1,56 +1,172 @@
-//! The server's `Handler`, implemented by calling the app in this core's interpreter.
+//! The server's `Handler`, implemented by calling the app in this core's interpreter, with
+//! what the server asks around each call: the in-flight limit (503), route timeouts (504),
+//! metrics and `/metrics`.
 
+use std::cell::Cell;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
 
-use crate::cpython::app::Reply;
+use bytes::Bytes;
+
+use crate::cpython::app::{overloaded, timed_out, Reply};
 use crate::cpython::core::{Core, PendingResponse};
-use server::{Handler, Request, Response, Target};
+use crate::metrics::{self, CoreMetrics};
+use server::{Handler, Miss, Request, Response, Target};
 
 pub struct PythonHandler {
     pub core: Rc<Core>,
+    /// Beyond this many requests waiting for a task or the pool, new ones get a 503.
+    pub max_in_flight: usize,
+    in_flight: Rc<Cell<usize>>,
+    metrics: Option<Observer>,
 }
 
-/// A response now (most requests), or one a task or a pool thread is producing.
-pub enum PythonReply {
+/// This core's metrics and the path that serves them.
+struct Observer {
+    metrics: Arc<Mutex<CoreMetrics>>,
+    path: String,
+}
+
+impl PythonHandler {
+    pub fn new(core: Rc<Core>, max_in_flight: usize, metrics_path: Option<String>, core_index: usize) -> PythonHandler {
+        let metrics = metrics_path
+            .map(|path| Observer { metrics: metrics::registry().register(core_index, core.app.labels()), path });
+        PythonHandler { core, max_in_flight, in_flight: Rc::new(Cell::new(0)), metrics }
+    }
+
+    fn reply(&self, route: Option<usize>, state: State, timeout: Option<Duration>) -> PythonReply<'_> {
+        let pending = matches!(state, State::Pending(_));
+        if pending {
+            self.in_flight.set(self.in_flight.get() + 1);
+            self.update_gauges();
+        }
+        PythonReply {
+            state,
+            deadline: if pending { timeout.map(|t| Box::pin(monoio::time::sleep(t))) } else { None },
+            started: self.metrics.as_ref().map(|_| Instant::now()),
+            route,
+            in_flight: pending.then(|| self.in_flight.clone()),
+            handler: self,
+        }
+    }
+
+    fn update_gauges(&self) {
+        if let Some(observer) = &self.metrics {
+            let mut m = observer.metrics.lock().unwrap_or_else(|p| p.into_inner());
+            m.in_flight = self.in_flight.get() as i64;
+            m.pool_queued = self.core.app.pool_calls() as i64;
+        }
+    }
+}
+
+enum State {
     Ready(Option<Response>),
     Pending(PendingResponse),
 }
 
-impl Future for PythonReply {
+/// A response now (most requests), or one a task or a pool thread is producing.
+pub struct PythonReply<'a> {
+    state: State,
+    deadline: Option<Pin<Box<monoio::time::Sleep>>>,
+    started: Option<Instant>,
+    route: Option<usize>,
+    /// Set while this reply counts as in flight.
+    in_flight: Option<Rc<Cell<usize>>>,
+    handler: &'a PythonHandler,
+}
+
+impl Future for PythonReply<'_> {
     type Output = Response;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
-        match self.get_mut() {
-            PythonReply::Ready(r) => Poll::Ready(r.take().unwrap_or_else(Response::internal_error)),
-            PythonReply::Pending(p) => Pin::new(p).poll(cx),
+        let this = self.get_mut();
+        let response = match &mut this.state {
+            State::Ready(r) => r.take().unwrap_or_else(Response::internal_error),
+            State::Pending(pending) => match Pin::new(pending).poll(cx) {
+                Poll::Ready(response) => response,
+                Poll::Pending => match this.deadline.as_mut().map(|d| d.as_mut().poll(cx)) {
+                    Some(Poll::Ready(())) => {
+                        // Dropping the pending response cancels the task (or drops the
+                        // pool call's late answer).
+                        this.state = State::Ready(None);
+                        if let Some(route) = this.route {
+                            log::warn!("{} exceeded its timeout; answered 504", this.handler.core.app.labels()[route]);
+                        }
+                        timed_out()
+                    }
+                    _ => return Poll::Pending,
+                },
+            },
+        };
+        this.finished();
+        if let (Some(started), Some(observer)) = (this.started, &this.handler.metrics) {
+            let mut m = observer.metrics.lock().unwrap_or_else(|p| p.into_inner());
+            m.record(this.route, response.status, started.elapsed());
         }
+        Poll::Ready(response)
+    }
+}
+
+impl PythonReply<'_> {
+    fn finished(&mut self) {
+        if let Some(count) = self.in_flight.take() {
+            count.set(count.get() - 1);
+            self.handler.update_gauges();
+        }
+    }
+}
+
+impl Drop for PythonReply<'_> {
+    fn drop(&mut self) {
+        self.finished();
     }
 }
 
 impl Handler for PythonHandler {
     /// Index into the app's endpoint table.
     type Route = usize;
-    type Future<'a> = PythonReply;
+    type Future<'a> = PythonReply<'a>;
 
-    fn call<'a>(&'a self, target: Target<'a, usize>, request: Request) -> PythonReply {
+    fn call<'a>(&'a self, target: Target<'a, usize>, request: Request) -> PythonReply<'a> {
         let index = match target {
             Target::Route(index) => *index,
             // Exception handlers and middleware for misses come with the middleware issue.
-            Target::Miss(miss) => return PythonReply::Ready(Some(miss.response())),
+            Target::Miss(miss) => return self.reply(None, State::Ready(Some(self.miss(miss, &request))), None),
         };
+        if self.in_flight.get() >= self.max_in_flight {
+            return self.reply(Some(index), State::Ready(Some(overloaded())), None);
+        }
         let core = &self.core;
         // Attached for this call only: other Python threads of this interpreter (the
         // blocking pool, threads the app started) run while the core waits for I/O.
-        core.interpreter.with(|attached| {
+        let state = core.interpreter.with(|attached| {
             let reply = core.app.respond(attached, &core.event_loop, index, request);
             core.event_loop.kick_if_needed(attached);
             match reply {
-                Reply::Ready(response) => PythonReply::Ready(Some(response)),
-                Reply::Pending(pending) => PythonReply::Pending(pending),
+                Reply::Ready(response) => State::Ready(Some(response)),
+                Reply::Pending(pending) => State::Pending(pending),
             }
-        })
+        });
+        self.reply(Some(index), state, core.app.timeout(index))
+    }
+}
+
+impl PythonHandler {
+    /// A request no route matched: `/metrics` when enabled, else the server's answer.
+    fn miss(&self, miss: Miss, request: &Request) -> Response {
+        if let Some(observer) = &self.metrics {
+            if miss == Miss::NotFound && request.method() == "GET" && request.path() == observer.path.as_str() {
+                return Response::full(
+                    200,
+                    b"text/plain; version=0.0.4; charset=utf-8",
+                    Bytes::from(metrics::registry().render()),
+                );
+            }
+        }
+        miss.response()
     }
 }

@@ -14,4 +14,6 @@ pub mod config;
 pub mod cpython;
 pub mod event_loop;
 pub mod handler;
+pub mod logging;
+pub mod metrics;
 pub mod serve;

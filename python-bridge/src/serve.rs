@@ -24,6 +24,7 @@ use server::listener;
 
 /// Runs the server until SIGINT/SIGTERM.
 pub fn serve(main: &MainInterpreter, config: ServeConfig) -> Result<(), ServeError> {
+    crate::logging::init();
     let cores = CoreSet::parse(config.cores.as_deref()).map_err(|e| ServeError::Config(e.to_string()))?;
     let io: IoChoice = config.io.parse().map_err(ServeError::Config)?;
     let addr = listener::resolve(&config.host, config.port).map_err(|e| ServeError::Os(e.to_string()))?;
@@ -51,8 +52,8 @@ pub fn serve(main: &MainInterpreter, config: ServeConfig) -> Result<(), ServeErr
         Ok(report) => {
             let total: u64 = report.stats.iter().map(|s| s.handled).sum();
             let per_core: Vec<String> = report.stats.iter().map(|s| s.handled.to_string()).collect();
-            eprintln!(
-                "fasterapi: stopped{}: {total} request{} served on {} core{} ({})",
+            log::info!(
+                "stopped{}: {total} request{} served on {} core{} ({})",
                 report.signal.map(|s| format!(" after {s}")).unwrap_or_default(),
                 if total == 1 { "" } else { "s" },
                 report.stats.len(),
@@ -64,7 +65,7 @@ pub fn serve(main: &MainInterpreter, config: ServeConfig) -> Result<(), ServeErr
         Err(runtime::RunError::Stuck(why)) => {
             // Core threads still run Python: returning to the interpreter (and finalising it)
             // under them is not safe. The process ends here, with the reason.
-            eprintln!("fasterapi: {why}; exiting");
+            log::error!("{why}; exiting");
             std::process::exit(1);
         }
         Err(e) => Err(ServeError::Runtime(e.to_string())),
@@ -130,8 +131,8 @@ fn setup_core(
         }
     };
 
-    eprintln!(
-        "fasterapi: core {} on cpu {}{}: {} reactor, interpreter {} ({}), {} routes, serving http://{addr}",
+    log::info!(
+        "core {} on cpu {}{}: {} reactor, interpreter {} ({}), {} routes, serving http://{addr}",
         ctx.index,
         ctx.cpu,
         if ctx.pinned { " (pinned)" } else { "" },
@@ -146,14 +147,16 @@ fn setup_core(
     // The handler is leaked with the server (serve_core keeps it for the life of the core):
     // its reference keeps the app's Python objects from being released after the
     // interpreter ends.
-    let handler = PythonHandler { core: core.clone() };
+    core.app.set_pool_limit(config.blocking_threads + config.blocking_queue);
+    let handler = PythonHandler::new(core.clone(), config.max_in_flight, config.metrics_path.clone(), ctx.index);
+    let access_log = config.access_log.then(server::AccessLog::new);
     let limits = config.limits.clone();
     let shutdown = ctx.shutdown.clone();
     let index = ctx.index;
     Ok(async move {
         let stop = Rc::new(Stop::default());
         let driver = monoio::spawn(event_loop::drive(core.clone(), poller, stop.clone()));
-        let stats = server::serve_core(listener, router, handler, limits, shutdown).await;
+        let stats = server::serve_core(listener, router, handler, limits, access_log, shutdown).await;
         stop.stop(&core);
         driver.await;
         let closed = interpreter.with(|attached| {
@@ -161,7 +164,7 @@ fn setup_core(
                 .and_then(|_| app::run_shutdown_hook(attached))
         });
         if let Err(e) = closed {
-            eprintln!("fasterapi: core {index}: shutting down the interpreter: {e}");
+            log::error!("core {index}: shutting down the interpreter: {e}");
         }
         core::uninstall();
         interpreter.end();

@@ -4,6 +4,7 @@
 //! a request, the dispatch layer routes it, the handler answers it (eventually) with a
 //! [`Response`] on the core that accepted the connection, and the protocol writes it. See `docs/architecture.md` for the whole request path.
 
+pub mod access_log;
 pub mod config;
 pub mod date;
 pub mod dispatch;
@@ -18,6 +19,7 @@ pub mod service;
 mod sys;
 pub mod upgrade;
 
+pub use access_log::AccessLog;
 pub use config::Limits;
 pub use http1::request::{Request, Version};
 pub use response::{Body, ChunkStream, FileBody, Header, Response, StreamFailed};

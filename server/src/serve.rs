@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use monoio::net::TcpListener;
 
+use crate::access_log::AccessLog;
 use crate::config::Limits;
 use crate::dispatch::Dispatch;
 use crate::http1::connection::Connection;
@@ -21,6 +22,7 @@ pub async fn serve_core<H: Handler + 'static>(
     router: Router<H::Route>,
     handler: H,
     limits: Limits,
+    access_log: Option<AccessLog>,
     shutdown: Shutdown,
 ) -> CoreStats
 where
@@ -29,7 +31,7 @@ where
     let listener = match TcpListener::from_std(listener) {
         Ok(l) => l,
         Err(e) => {
-            eprintln!("fasterapi: cannot register the listener with the reactor: {e}");
+            log::error!("cannot register the listener with the reactor: {e}");
             return CoreStats::default();
         }
     };
@@ -37,6 +39,18 @@ where
     // without reference counting on the request path.
     let dispatch: &'static Dispatch<H> = Box::leak(Box::new(Dispatch::new(router, handler)));
     let limits: &'static Limits = Box::leak(Box::new(limits));
+    let access_log: Option<&'static AccessLog> = access_log.map(|log| &*Box::leak(Box::new(log)));
+    if let Some(log) = access_log {
+        let stop = shutdown.clone();
+        monoio::spawn(async move {
+            while !stop.is_triggered() {
+                monoio::time::sleep(crate::access_log::FLUSH_EVERY).await;
+                if log.due() {
+                    log.flush();
+                }
+            }
+        });
+    }
 
     let open = Rc::new(Cell::new(0usize));
     let handled = Rc::new(Cell::new(0u64));
@@ -52,7 +66,7 @@ where
             Ok(c) => c,
             Err(e) => {
                 // Out of descriptors or a connection reset before accept: keep serving.
-                eprintln!("fasterapi: accept failed: {e}");
+                log::warn!("accept failed: {e}");
                 monoio::time::sleep(Duration::from_millis(5)).await;
                 continue;
             }
@@ -62,7 +76,7 @@ where
         let (open_c, handled_c, stop) = (open.clone(), handled.clone(), shutdown.clone());
         open.set(open.get() + 1);
         monoio::spawn(async move {
-            let stats = Connection::new(stream, Some(peer), dispatch, limits, stop).run().await;
+            let stats = Connection::new(stream, Some(peer), dispatch, limits, access_log, stop).run().await;
             handled_c.set(handled_c.get() + stats.requests);
             open_c.set(open_c.get() - 1);
         });
@@ -73,6 +87,9 @@ where
     let deadline = shutdown.deadline().unwrap_or_else(std::time::Instant::now);
     while open.get() > 0 && std::time::Instant::now() < deadline {
         monoio::time::sleep(Duration::from_millis(5)).await;
+    }
+    if let Some(log) = access_log {
+        log.flush();
     }
     CoreStats { accepted, handled: handled.get() }
 }

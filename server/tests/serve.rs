@@ -162,7 +162,7 @@ fn start_with(limits: Limits) -> (u16, std::sync::mpsc::Sender<()>, std::thread:
                     monoio::time::sleep(Duration::from_millis(10)).await;
                 }
             });
-            server::serve_core(shard, router, Echo, limits, shutdown).await
+            server::serve_core(shard, router, Echo, limits, None, shutdown).await
         })
     });
     (port, stop_tx, thread)

@@ -217,3 +217,21 @@ async def big_stream(mb: int = 8):
 @app.get("/file")
 def file(name: str = "data.bin", download: bool = False):
     return FileResponse(MARKERS / name, filename=name if download else None)
+
+
+# --- time limits -----------------------------------------------------------------------------
+@app.get("/never", timeout=0.3)
+async def never(tag: str = ""):
+    try:
+        await asyncio.sleep(60)
+    except asyncio.CancelledError:
+        if tag:
+            mark(f"timeout-cancelled-{tag}")
+        raise
+    return {"finished": True}
+
+
+@app.get("/never-sync", timeout=0.3, inline=False)
+def never_sync(ms: int = 1500):
+    time.sleep(ms / 1000)
+    return {"finished": True}

@@ -27,6 +27,10 @@ def test_defaults():
         "keepalive": 5.0,
         "header_timeout": 10.0,
         "blocking_threads": 40,
+        "blocking_queue": 1000,
+        "max_inflight": 16384,
+        "metrics": None,
+        "access_log": False,
     }
 
 
@@ -114,6 +118,10 @@ def test_serve_gets_resolved_keywords(app_dir, monkeypatch, capsys):
             "keepalive": 5.0,
             "header_timeout": 10.0,
             "blocking_threads": 40,
+            "blocking_queue": 1000,
+            "max_inflight": 16384,
+            "metrics": None,
+            "access_log": False,
         }
     ]
 

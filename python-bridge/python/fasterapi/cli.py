@@ -95,6 +95,18 @@ def _as_cores(raw: Any, source: str) -> str | None:
     return text.replace(" ", "")
 
 
+def _as_metrics_path(value: Any, where: str) -> str | None:
+    """``1``/``true`` -> ``/metrics``; ``0``/``false`` -> off; a path (``/internal/metrics``) as is."""
+    text = str(value).strip()
+    if text.lower() in ("1", "true", "yes", "on"):
+        return "/metrics"
+    if text.lower() in ("", "0", "false", "no", "off"):
+        return None
+    if not text.startswith("/"):
+        raise ConfigError(f"{where}: expected 1, 0 or a path starting with '/', got {value!r}")
+    return text
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str  # keyword of _native.serve
@@ -117,6 +129,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("keepalive", "FASTERAPI_KEEPALIVE", 5.0, _as_seconds),
     Setting("header_timeout", "FASTERAPI_HEADER_TIMEOUT", 10.0, _as_seconds),
     Setting("blocking_threads", "FASTERAPI_BLOCKING_THREADS", 40, _as_int(1, 1024), "--blocking-threads"),
+    Setting("blocking_queue", "FASTERAPI_BLOCKING_QUEUE", 1000, _as_int(0, None)),
+    Setting("max_inflight", "FASTERAPI_MAX_INFLIGHT", 16384, _as_int(1, None)),
+    Setting("metrics", "FASTERAPI_METRICS", None, _as_metrics_path, "--metrics"),
+    Setting("access_log", "FASTERAPI_ACCESS_LOG", False, _as_bool, "--access-log"),
 )
 
 
@@ -261,6 +277,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--pin", action=argparse.BooleanOptionalAction, default=None, help="pin each worker thread to its core (FASTERAPI_PIN, default on)")
     run.add_argument("--io", metavar="{uring,epoll,auto}", help="I/O backend (FASTERAPI_IO, default auto)")
     run.add_argument("--blocking-threads", metavar="N", help="threads per core for blocking def handlers (FASTERAPI_BLOCKING_THREADS, default 40)")
+    run.add_argument("--metrics", nargs="?", const="1", metavar="PATH", help="serve Prometheus metrics at PATH (FASTERAPI_METRICS; default off, /metrics when given without a path)")
+    run.add_argument("--access-log", action="store_true", default=None, help="log one line per request (FASTERAPI_ACCESS_LOG, default off)")
     run.add_argument("--app-dir", default=".", help="directory to import the app from (default: current directory)")
     return parser
 
@@ -274,6 +292,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "pin": args.pin,
         "io": args.io,
         "blocking_threads": args.blocking_threads,
+        "metrics": args.metrics,
+        "access_log": args.access_log,
     }
     return serve(args.app, overrides, app_dir=args.app_dir)
 

@@ -32,7 +32,7 @@ _parse_query = _native.parse_query
 class CompiledRoute:
     """One method of one route, as the bridge reads it (docs/bridge-contract.md)."""
 
-    __slots__ = ("method", "path", "handler", "status_code", "native_plan", "is_async", "inline")
+    __slots__ = ("method", "path", "handler", "status_code", "native_plan", "is_async", "inline", "timeout")
 
     def __init__(
         self,
@@ -43,6 +43,7 @@ class CompiledRoute:
         native_plan: NativePlan | None,
         is_async: bool,
         inline: bool | None,
+        timeout: float | None = None,
     ) -> None:
         self.method = method
         self.path = path
@@ -54,6 +55,8 @@ class CompiledRoute:
         #: Sync endpoints: True = always on the core thread, False = always in the
         #: blocking pool, None = measured (docs/architecture.md, "Blocking handlers").
         self.inline = inline
+        #: Seconds after which the request is answered 504 and the handler cancelled.
+        self.timeout = timeout
 
     def __repr__(self) -> str:
         return f"CompiledRoute({self.method} {self.path})"
@@ -158,6 +161,7 @@ class APIRoute:
         include_in_schema: bool = True,
         responses: dict | None = None,
         inline: bool | None = None,
+        timeout: float | None = None,
     ) -> None:
         if not path.startswith("/"):
             raise ValueError(f"route path must start with '/': {path!r}")
@@ -179,6 +183,9 @@ class APIRoute:
         if inline is not None and not isinstance(inline, bool):
             raise TypeError(f"inline must be True, False or None, not {inline!r}")
         self.inline = inline
+        if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0):
+            raise ValueError(f"timeout must be a positive number of seconds, not {timeout!r}")
+        self.timeout = None if timeout is None else float(timeout)
 
     def __repr__(self) -> str:
         return f"APIRoute(path={self.path!r}, name={self.name!r}, methods={self.methods!r})"
@@ -407,6 +414,7 @@ class APIRouter(MethodShortcuts):
                 include_in_schema=route.include_in_schema,
                 responses=route.responses,
                 inline=route.inline,
+                timeout=route.timeout,
             )
 
 
@@ -428,5 +436,9 @@ def compile_routes(routes: Sequence[APIRoute], on_error: ExceptionDispatcher) ->
                 raise ValueError(f"duplicate route {method} {route.path} ({seen[key].name} and {route.name})")
             seen[key] = route
             is_async = is_async_callable(route.endpoint)
-            compiled.append(CompiledRoute(method, route.path, handler, route.status_code or 200, plan, is_async, route.inline))
+            compiled.append(
+                CompiledRoute(
+                    method, route.path, handler, route.status_code or 200, plan, is_async, route.inline, route.timeout
+                )
+            )
     return compiled

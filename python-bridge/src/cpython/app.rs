@@ -59,6 +59,8 @@ struct Endpoint {
     native: Option<NativePlan>,
     is_async: bool,
     sync: SyncPolicy,
+    /// `timeout=` on the route: past it, 504 and the handler's work is cancelled.
+    timeout: Option<Duration>,
 }
 
 /// How a request is being answered.
@@ -88,6 +90,9 @@ pub struct App {
     /// Reused JSON output buffer: encoding allocates nothing once it has grown.
     scratch: RefCell<Vec<u8>>,
     core: usize,
+    /// Sync calls queued or running in the blocking pool, and how many may be.
+    pool_calls: Cell<usize>,
+    pool_limit: Cell<usize>,
 }
 
 const JSON: &[u8] = b"application/json";
@@ -134,6 +139,17 @@ impl App {
                     .map_err(|e| format!("route #{i}: {e}"))?;
                 let is_async = ffi::PyObject_IsTrue(field(crate::cstr!("is_async"))?.as_ptr()) == 1;
                 let inline = field(crate::cstr!("inline"))?;
+                let timeout = field(crate::cstr!("timeout"))?;
+                let timeout = if timeout.as_ptr() == ffi::Py_None() {
+                    None
+                } else {
+                    let seconds = ffi::PyFloat_AsDouble(timeout.as_ptr());
+                    if !(seconds > 0.0 && seconds.is_finite()) {
+                        ffi::PyErr_Clear();
+                        return Err(format!("route #{i}: timeout must be a positive number of seconds"));
+                    }
+                    Some(Duration::from_secs_f64(seconds))
+                };
                 let forced = if inline.as_ptr() == ffi::Py_None() {
                     None
                 } else {
@@ -165,6 +181,7 @@ impl App {
                         slow: Cell::new(0),
                         demoted: Cell::new(false),
                     },
+                    timeout,
                 });
             }
             let intern = |s: &std::ffi::CStr| PyObj::from_owned(ffi::PyUnicode_InternFromString(s.as_ptr()));
@@ -186,6 +203,8 @@ impl App {
                 attr_path: intern(crate::cstr!("path")).ok_or_else(|| fail("interning"))?,
                 scratch: RefCell::new(Vec::with_capacity(4096)),
                 core,
+                pool_calls: Cell::new(0),
+                pool_limit: Cell::new(usize::MAX),
             };
             Ok((app, specs))
         }
@@ -222,14 +241,21 @@ impl App {
                 }
             };
             if !endpoint.is_async && !endpoint.sync.runs_inline() {
-                // A `def` endpoint not known to be quick: the blocking pool runs it.
+                // A `def` endpoint not known to be quick: the blocking pool runs it, unless
+                // its queue is full (503 rather than a queue without bound).
+                if self.pool_calls.get() >= self.pool_limit.get() {
+                    return Reply::Ready(overloaded());
+                }
                 let mut pool_args = Vec::with_capacity(args.len() + 2);
                 pool_args.push(self.timed_call.as_ptr());
                 pool_args.push(callable);
                 pool_args.extend_from_slice(&args);
                 return match core_loop.run_in_executor(&pool_args) {
                     Some(future) => match PendingResponse::register(attached, core_loop, future, index, Work::Pool) {
-                        Some(pending) => Reply::Pending(pending),
+                        Some(pending) => {
+                            self.pool_calls.set(self.pool_calls.get() + 1);
+                            Reply::Pending(pending)
+                        }
                         None => Reply::Ready(self.fail(endpoint)),
                     },
                     None => Reply::Ready(self.fail(endpoint)),
@@ -242,8 +268,8 @@ impl App {
                 if took >= BLOCKING_CALL {
                     endpoint.sync.inline.set(false);
                     endpoint.sync.demoted.set(true);
-                    eprintln!(
-                        "fasterapi: core {}: {} held the core for {:.1} ms; it runs in the blocking pool from now on \
+                    log::warn!(
+                        "core {}: {} held the core for {:.1} ms; it runs in the blocking pool from now on \
                          (declare it `async def`, or pass inline=True to keep it inline)",
                         self.core,
                         endpoint.label,
@@ -324,6 +350,31 @@ impl App {
             return self.fail(endpoint);
         }
         self.to_response(attached, core_loop, endpoint, value)
+    }
+
+    /// A call of the blocking pool ended (answered or not).
+    pub fn pool_call_done(&self) {
+        self.pool_calls.set(self.pool_calls.get().saturating_sub(1));
+    }
+
+    /// Sync calls in the pool now (queued or running).
+    pub fn pool_calls(&self) -> usize {
+        self.pool_calls.get()
+    }
+
+    /// How many sync calls may wait for or run in the pool before new ones get a 503.
+    pub fn set_pool_limit(&self, limit: usize) {
+        self.pool_limit.set(limit);
+    }
+
+    /// The route's `timeout=`.
+    pub fn timeout(&self, index: usize) -> Option<Duration> {
+        self.endpoints[index].timeout
+    }
+
+    /// "GET /path" of each route, in index order (metrics labels).
+    pub fn labels(&self) -> Vec<String> {
+        self.endpoints.iter().map(|e| e.label.clone()).collect()
     }
 
     /// Moves a handler inline once it proved quick often enough in the pool.
@@ -497,17 +548,29 @@ impl App {
 
     /// Logs the pending exception with its traceback and answers 500. The core goes on.
     unsafe fn fail(&self, endpoint: &Endpoint) -> Response {
-        eprintln!("fasterapi: core {}: exception in {}", self.core, endpoint.label);
+        log::error!("core {}: exception in {}", self.core, endpoint.label);
         if ffi::PyErr_Occurred().is_null() {
-            eprintln!("fasterapi: (no Python exception was set)");
+            log::error!("(no Python exception was set)");
         } else if ffi::PyErr_ExceptionMatches(ffi::PyExc_SystemExit) != 0 {
             // PyErr_Print would exit the whole process on SystemExit; a handler must not.
-            eprintln!("fasterapi: {}", object::take_error_line());
+            log::error!("{}", object::take_error_line());
         } else {
             ffi::PyErr_PrintEx(0);
         }
         Response::internal_error()
     }
+}
+
+/// 503 with `Retry-After`: the core (or its pool) has more work than it accepts.
+pub fn overloaded() -> Response {
+    let mut r = Response::full(503, JSON, Bytes::from_static(br#"{"detail":"Service Unavailable"}"#));
+    r.headers.push((Bytes::from_static(b"retry-after"), Bytes::from_static(b"1")));
+    r
+}
+
+/// 504: the route's `timeout=` passed.
+pub fn timed_out() -> Response {
+    Response::full(504, JSON, Bytes::from_static(br#"{"detail":"Gateway Timeout"}"#))
 }
 
 /// `close_loop(loop)`: cancels the loop's remaining tasks and stops its blocking pool

@@ -220,7 +220,7 @@ impl CoreLoop {
                 Some(_) => {}
                 None => {
                     // asyncio logs callback errors itself; this is the loop machinery failing.
-                    eprintln!("fasterapi: core {}: event loop turn failed:", crate::cpython::module::core_index());
+                    log::error!("core {}: event loop turn failed:", crate::cpython::module::core_index());
                     ffi::PyErr_PrintEx(0);
                 }
             }
@@ -374,8 +374,10 @@ pub struct PendingResponse {
     done: bool,
 }
 
-static DONE_DEF: std::sync::LazyLock<CallbackDef> =
-    std::sync::LazyLock::new(|| CallbackDef(callback_def(crate::cstr!("_fasterapi_done"), on_done)));
+static TASK_DONE_DEF: std::sync::LazyLock<CallbackDef> =
+    std::sync::LazyLock::new(|| CallbackDef(callback_def(crate::cstr!("_fasterapi_task_done"), on_task_done)));
+static POOL_DONE_DEF: std::sync::LazyLock<CallbackDef> =
+    std::sync::LazyLock::new(|| CallbackDef(callback_def(crate::cstr!("_fasterapi_pool_done"), on_pool_done)));
 
 impl PendingResponse {
     /// Registers `future` (a task or an executor future) to answer for `endpoint`.
@@ -389,7 +391,11 @@ impl PendingResponse {
         let key = PENDING.with(|p| p.borrow_mut().insert(Pending { endpoint, work, response: None, waker: None }));
         // SAFETY: attached (proof); `future` is an asyncio future of this interpreter.
         let ok = unsafe {
-            match bound_callback(&DONE_DEF, key) {
+            let def = match work {
+                Work::Task => &TASK_DONE_DEF,
+                Work::Pool => &POOL_DONE_DEF,
+            };
+            match bound_callback(def, key) {
                 Some(cb) => {
                     let args = [future.as_ptr(), cb.as_ptr()];
                     PyObj::from_owned(ffi::PyObject_VectorcallMethod(
@@ -471,18 +477,36 @@ impl Drop for PendingResponse {
     }
 }
 
-/// `done(future)`: called by the loop, on the core thread, when a pending future finishes.
-unsafe extern "C" fn on_done(key: *mut ffi::PyObject, future: *mut ffi::PyObject) -> *mut ffi::PyObject {
+/// `done(task)`: called by the loop, on the core thread, when a handler's task finishes.
+unsafe extern "C" fn on_task_done(key: *mut ffi::PyObject, future: *mut ffi::PyObject) -> *mut ffi::PyObject {
     // SAFETY: METH_O function, called attached by the loop with the finished future.
-    let none = || {
-        ffi::Py_INCREF(ffi::Py_None());
-        ffi::Py_None()
-    };
-    let Some(key) = key_of(key) else { return none() };
-    let Some(core) = current() else { return none() };
+    on_done(key, future);
+    ffi::Py_INCREF(ffi::Py_None());
+    ffi::Py_None()
+}
+
+/// `done(future)` of a call in the blocking pool: the pool has one call less, whether or not
+/// anybody still waits for its answer.
+unsafe extern "C" fn on_pool_done(key: *mut ffi::PyObject, future: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    // SAFETY: METH_O function, called attached by the loop with the finished future.
+    if let Some(core) = current() {
+        core.app.pool_call_done();
+    }
+    on_done(key, future);
+    ffi::Py_INCREF(ffi::Py_None());
+    ffi::Py_None()
+}
+
+/// Turns the finished `future` into the response its entry waits for.
+///
+/// # Safety
+/// Attached, called by the loop; `key` is a callback's `self`.
+unsafe fn on_done(key: *mut ffi::PyObject, future: *mut ffi::PyObject) {
+    let Some(key) = key_of(key) else { return };
+    let Some(core) = current() else { return };
     let Some((endpoint, work)) = PENDING.with(|p| p.borrow().get(key).map(|e| (e.endpoint, e.work))) else {
-        // Cancelled (the client left) or on another thread: nothing waits for it.
-        return none();
+        // Cancelled (the client left, or a timeout) or on another thread: nobody waits.
+        return;
     };
     // SAFETY: the loop calls us from Python code of this core's interpreter.
     let attached = Attached::assume(&core.interpreter);
@@ -495,7 +519,6 @@ unsafe extern "C" fn on_done(key: *mut ffi::PyObject, future: *mut ffi::PyObject
             }
         }
     });
-    none()
 }
 
 // ---------------------------------------------------------------------------------------

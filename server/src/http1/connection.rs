@@ -30,6 +30,7 @@ use super::file;
 use super::head::{self, Framing, ParsedHead, Reject};
 use super::request::{Request, Version};
 use super::response::{forbids_body, write_head, write_simple, BodyFraming, ConnectionHeader};
+use crate::access_log::AccessLog;
 use crate::config::Limits;
 use crate::date;
 use crate::dispatch::Dispatch;
@@ -57,6 +58,7 @@ pub struct Connection<'a, H: Handler> {
     local: Option<SocketAddr>,
     dispatch: &'a Dispatch<H>,
     limits: &'a Limits,
+    access_log: Option<&'a AccessLog>,
     shutdown: Shutdown,
     buf: BytesMut,
     out: Vec<u8>,
@@ -112,6 +114,18 @@ impl RangeHeaders {
     }
 }
 
+/// `GET /path?query HTTP/1.1`, as received.
+fn request_line(request: &Request) -> String {
+    let mut line = format!("{} {}", request.method(), String::from_utf8_lossy(request.raw_path()));
+    if !request.query().is_empty() {
+        line.push('?');
+        line.push_str(&String::from_utf8_lossy(request.query()));
+    }
+    line.push_str(" HTTP/");
+    line.push_str(request.version.as_str());
+    line
+}
+
 fn connection_header(keep_alive: bool, version: Version) -> ConnectionHeader {
     match (keep_alive, version) {
         (false, _) => ConnectionHeader::Close,
@@ -143,16 +157,13 @@ fn hex_len(mut n: usize, out: &mut [u8; 16]) -> usize {
     i
 }
 
-fn tracing_error(message: &str) {
-    eprintln!("fasterapi: {message}");
-}
-
 impl<'a, H: Handler> Connection<'a, H> {
     pub fn new(
         stream: TcpStream,
         peer: Option<SocketAddr>,
         dispatch: &'a Dispatch<H>,
         limits: &'a Limits,
+        access_log: Option<&'a AccessLog>,
         shutdown: Shutdown,
     ) -> Self {
         let local = stream.local_addr().ok();
@@ -162,6 +173,7 @@ impl<'a, H: Handler> Connection<'a, H> {
             local,
             dispatch,
             limits,
+            access_log,
             shutdown,
             buf: BytesMut::with_capacity(limits.read_buffer_bytes),
             out: Vec::with_capacity(limits.read_buffer_bytes),
@@ -337,6 +349,8 @@ impl<'a, H: Handler> Connection<'a, H> {
         request.local = self.local;
         let head_only = request.method() == "HEAD";
         let range = RangeHeaders::of(&request);
+        // Only when the access log is on: the request line outlives the request.
+        let request_line = self.access_log.map(|_| request_line(&request));
 
         let response = {
             let future = self.dispatch.call(request);
@@ -363,6 +377,9 @@ impl<'a, H: Handler> Connection<'a, H> {
                 }
             }
         };
+        if let (Some(log), Some(line)) = (self.access_log, &request_line) {
+            log.record(self.peer, line, response.status);
+        }
         let keep = Keep { head_only, version, connection: connection_header(keep_alive, version) };
         self.write_response(response, keep, range).await
     }
@@ -376,13 +393,10 @@ impl<'a, H: Handler> Connection<'a, H> {
         range: RangeHeaders,
     ) -> Option<(OnUpgrade, Response)> {
         if !(100..=999).contains(&response.status) {
-            tracing_error(&format!("the application answered with invalid status {}; sending 500", response.status));
+            log::error!("the application answered with invalid status {}; sending 500", response.status);
             response = Response::internal_error();
         } else if let Some((name, _)) = response.headers.iter().find(|(n, v)| !valid_header(n, v)) {
-            tracing_error(&format!(
-                "the application sent an invalid header {:?}; sending 500",
-                String::from_utf8_lossy(name)
-            ));
+            log::error!("the application sent an invalid header {:?}; sending 500", String::from_utf8_lossy(name));
             response = Response::internal_error();
         }
         if response.status == 101 {
