@@ -62,8 +62,8 @@ impl AccessLog {
     pub fn record(&self, peer: Option<SocketAddr>, request_line: &str, status: u16) {
         let mut buf = self.buf.borrow_mut();
         let _ = match peer {
-            Some(p) => write!(buf, "INFO:     {p} - \"{request_line}\" {status} {}\n", reason(status)),
-            None => write!(buf, "INFO:     - - \"{request_line}\" {status} {}\n", reason(status)),
+            Some(p) => writeln!(buf, "INFO:     {p} - \"{request_line}\" {status} {}", reason(status)),
+            None => writeln!(buf, "INFO:     - - \"{request_line}\" {status} {}", reason(status)),
         };
         if buf.len() >= BATCH_BYTES {
             drop(buf);
