@@ -28,6 +28,11 @@ pub struct ServeConfig {
     pub max_in_flight: usize,
     /// Serve Prometheus metrics at this path (`FASTERAPI_METRICS=1` means `/metrics`).
     pub metrics_path: Option<String>,
+    /// Threads of the main-interpreter lane (`FASTERAPI_LANE_THREADS`), started only when the
+    /// app has `interpreter="main"` routes.
+    pub lane_threads: usize,
+    /// Requests that may wait for the lane before new ones get a 503 (`FASTERAPI_LANE_QUEUE`).
+    pub lane_queue: usize,
     /// One line per request on stderr, written off the cores (`FASTERAPI_ACCESS_LOG=1`).
     pub access_log: bool,
     pub limits: server::Limits,
@@ -49,6 +54,8 @@ impl Default for ServeConfig {
             max_in_flight: 16384,
             metrics_path: None,
             access_log: false,
+            lane_threads: 2,
+            lane_queue: 1024,
             limits: server::Limits::default(),
         }
     }

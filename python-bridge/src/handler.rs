@@ -14,11 +14,14 @@ use bytes::Bytes;
 
 use crate::cpython::app::{overloaded, timed_out, Reply};
 use crate::cpython::core::{Core, PendingResponse};
+use crate::lane::{LaneReply, LaneSender};
 use crate::metrics::{self, CoreMetrics};
 use server::{Handler, Miss, Request, Response, Target};
 
 pub struct PythonHandler {
     pub core: Rc<Core>,
+    /// Where `interpreter="main"` routes go.
+    lane: Option<LaneSender>,
     /// Beyond this many requests waiting for a task or the pool, new ones get a 503.
     pub max_in_flight: usize,
     in_flight: Rc<Cell<usize>>,
@@ -32,14 +35,20 @@ struct Observer {
 }
 
 impl PythonHandler {
-    pub fn new(core: Rc<Core>, max_in_flight: usize, metrics_path: Option<String>, core_index: usize) -> PythonHandler {
+    pub fn new(
+        core: Rc<Core>,
+        lane: Option<LaneSender>,
+        max_in_flight: usize,
+        metrics_path: Option<String>,
+        core_index: usize,
+    ) -> PythonHandler {
         let metrics = metrics_path
             .map(|path| Observer { metrics: metrics::registry().register(core_index, core.app.labels()), path });
-        PythonHandler { core, max_in_flight, in_flight: Rc::new(Cell::new(0)), metrics }
+        PythonHandler { core, lane, max_in_flight, in_flight: Rc::new(Cell::new(0)), metrics }
     }
 
     fn reply(&self, route: Option<usize>, state: State, timeout: Option<Duration>) -> PythonReply<'_> {
-        let pending = matches!(state, State::Pending(_));
+        let pending = !matches!(state, State::Ready(_));
         if pending {
             self.in_flight.set(self.in_flight.get() + 1);
             self.update_gauges();
@@ -66,6 +75,7 @@ impl PythonHandler {
 enum State {
     Ready(Option<Response>),
     Pending(PendingResponse),
+    Lane(LaneReply),
 }
 
 /// A response now (most requests), or one a task or a pool thread is producing.
@@ -84,22 +94,24 @@ impl Future for PythonReply<'_> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
         let this = self.get_mut();
-        let response = match &mut this.state {
-            State::Ready(r) => r.take().unwrap_or_else(Response::internal_error),
-            State::Pending(pending) => match Pin::new(pending).poll(cx) {
-                Poll::Ready(response) => response,
-                Poll::Pending => match this.deadline.as_mut().map(|d| d.as_mut().poll(cx)) {
-                    Some(Poll::Ready(())) => {
-                        // Dropping the pending response cancels the task (or drops the
-                        // pool call's late answer).
-                        this.state = State::Ready(None);
-                        if let Some(route) = this.route {
-                            log::warn!("{} exceeded its timeout; answered 504", this.handler.core.app.labels()[route]);
-                        }
-                        timed_out()
+        let waiting = match &mut this.state {
+            State::Ready(r) => Poll::Ready(r.take().unwrap_or_else(Response::internal_error)),
+            State::Pending(pending) => Pin::new(pending).poll(cx),
+            State::Lane(reply) => Pin::new(reply).poll(cx),
+        };
+        let response = match waiting {
+            Poll::Ready(response) => response,
+            Poll::Pending => match this.deadline.as_mut().map(|d| d.as_mut().poll(cx)) {
+                Some(Poll::Ready(())) => {
+                    // Dropping the pending response cancels the task (or drops the late
+                    // answer of a pool call or of the lane).
+                    this.state = State::Ready(None);
+                    if let Some(route) = this.route {
+                        log::warn!("{} exceeded its timeout; answered 504", this.handler.core.app.labels()[route]);
                     }
-                    _ => return Poll::Pending,
-                },
+                    timed_out()
+                }
+                _ => return Poll::Pending,
             },
         };
         this.finished();
@@ -141,6 +153,13 @@ impl Handler for PythonHandler {
             return self.reply(Some(index), State::Ready(Some(overloaded())), None);
         }
         let core = &self.core;
+        if core.app.is_lane(index) {
+            let state = match self.lane.as_ref().and_then(|lane| lane.submit(index, request)) {
+                Some(reply) => State::Lane(reply),
+                None => State::Ready(Some(overloaded())),
+            };
+            return self.reply(Some(index), state, core.app.timeout(index));
+        }
         // Attached for this call only: other Python threads of this interpreter (the
         // blocking pool, threads the app started) run while the core waits for I/O.
         let state = core.interpreter.with(|attached| {
@@ -168,5 +187,43 @@ impl PythonHandler {
             }
         }
         miss.response()
+    }
+}
+
+/// A core of an app that runs entirely in the main interpreter (`FasterAPI(interpreter=
+/// "main")`): it parses and routes, and the lane answers. No sub-interpreter, no Python on
+/// the core.
+pub struct LaneHandler {
+    pub lane: LaneSender,
+}
+
+pub enum LaneOnlyReply {
+    Ready(Option<Response>),
+    Lane(LaneReply),
+}
+
+impl Future for LaneOnlyReply {
+    type Output = Response;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
+        match self.get_mut() {
+            LaneOnlyReply::Ready(r) => Poll::Ready(r.take().unwrap_or_else(Response::internal_error)),
+            LaneOnlyReply::Lane(reply) => Pin::new(reply).poll(cx),
+        }
+    }
+}
+
+impl Handler for LaneHandler {
+    type Route = usize;
+    type Future<'a> = LaneOnlyReply;
+
+    fn call<'a>(&'a self, target: Target<'a, usize>, request: Request) -> LaneOnlyReply {
+        match target {
+            Target::Route(index) => match self.lane.submit(*index, request) {
+                Some(reply) => LaneOnlyReply::Lane(reply),
+                None => LaneOnlyReply::Ready(Some(overloaded())),
+            },
+            Target::Miss(miss) => LaneOnlyReply::Ready(Some(miss.response())),
+        }
     }
 }

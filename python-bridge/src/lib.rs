@@ -14,6 +14,7 @@ pub mod config;
 pub mod cpython;
 pub mod event_loop;
 pub mod handler;
+pub mod lane;
 pub mod logging;
 pub mod metrics;
 pub mod serve;

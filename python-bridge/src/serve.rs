@@ -13,12 +13,13 @@ use std::rc::Rc;
 use std::sync::Mutex;
 
 use crate::config::{ServeConfig, ServeError};
-use crate::cpython::app::{self, App};
+use crate::cpython::app::{self, App, RouteSpec};
 use crate::cpython::core::{self, Core, CoreLoop};
 use crate::cpython::interpreter::{CoreInterpreter, MainInterpreter};
 use crate::cpython::module::CORE_ID;
 use crate::event_loop::{self, LoopPoller, Stop};
-use crate::handler::PythonHandler;
+use crate::handler::{LaneHandler, PythonHandler};
+use crate::lane::{Lane, LaneSender};
 use runtime::{CoreContext, CoreSet, IoChoice, RuntimeConfig};
 use server::listener;
 
@@ -34,6 +35,8 @@ pub fn serve(main: &MainInterpreter, config: ServeConfig) -> Result<(), ServeErr
 
     main.preload().map_err(|e| ServeError::Runtime(format!("preparing the main interpreter: {e}")))?;
     let sys_path = main.sys_path();
+    // Which routes the main interpreter's lane serves (the app is already imported here).
+    let plan = app::lane_plan(main, &config.app).map_err(ServeError::Runtime)?;
 
     let mut rt = RuntimeConfig::new(cores);
     rt.pin = config.pin;
@@ -41,11 +44,24 @@ pub fn serve(main: &MainInterpreter, config: ServeConfig) -> Result<(), ServeErr
     rt.grace = config.grace;
 
     let result = main.detached(|| {
-        runtime::run(&rt, |ctx| {
+        let lane = if plan.whole || plan.any_lane_route {
+            Some(Lane::start(&config.app, config.lane_threads, config.lane_queue).map_err(runtime::RunError::Setup)?)
+        } else {
+            None
+        };
+        let lane_sender = lane.as_ref().map(Lane::sender);
+        let result = runtime::run(&rt, |ctx| {
             let listener = shards.lock().unwrap_or_else(|p| p.into_inner())[ctx.index].take();
             let listener = listener.ok_or_else(|| format!("core {}: no listener shard", ctx.index))?;
-            setup_core(ctx, &config, &sys_path, listener, addr)
-        })
+            match (&lane_sender, plan.whole) {
+                (Some(lane), true) => setup_lane_core(ctx, &config, &plan.routes, lane.clone(), listener, addr),
+                _ => setup_core(ctx, &config, &sys_path, lane_sender.clone(), listener, addr),
+            }
+        });
+        if let Some(lane) = lane {
+            lane.stop();
+        }
+        result
     });
 
     match result {
@@ -72,14 +88,44 @@ pub fn serve(main: &MainInterpreter, config: ServeConfig) -> Result<(), ServeErr
     }
 }
 
+type CoreFuture = std::pin::Pin<Box<dyn std::future::Future<Output = runtime::CoreStats>>>;
+
+/// A core of an app served wholly by the main interpreter's lane: its router, its server,
+/// no interpreter of its own.
+fn setup_lane_core(
+    ctx: CoreContext,
+    config: &ServeConfig,
+    routes: &[RouteSpec],
+    lane: LaneSender,
+    listener: TcpListener,
+    addr: std::net::SocketAddr,
+) -> Result<CoreFuture, String> {
+    let mut router = server::Router::new();
+    for r in routes {
+        router.insert(&r.method, &r.path, r.index).map_err(|e| format!("core {}: {e}", ctx.index))?;
+    }
+    log::info!(
+        "core {} on cpu {}{}: {} reactor, main-interpreter lane, {} routes, serving http://{addr}",
+        ctx.index,
+        ctx.cpu,
+        if ctx.pinned { " (pinned)" } else { "" },
+        ctx.driver,
+        router.len(),
+    );
+    let access_log = config.access_log.then(server::AccessLog::new);
+    let (limits, shutdown) = (config.limits.clone(), ctx.shutdown.clone());
+    Ok(Box::pin(server::serve_core(listener, router, LaneHandler { lane }, limits, access_log, shutdown)))
+}
+
 /// Runs on core `ctx.index`'s thread: its interpreter, its app, its router, its server.
 fn setup_core(
     ctx: CoreContext,
     config: &ServeConfig,
     sys_path: &[String],
+    lane: Option<LaneSender>,
     listener: TcpListener,
     addr: std::net::SocketAddr,
-) -> Result<impl std::future::Future<Output = runtime::CoreStats>, String> {
+) -> Result<CoreFuture, String> {
     CORE_ID.with(|c| c.set(ctx.index as i64));
     let interpreter =
         if config.shared_gil { CoreInterpreter::new_shared_main() } else { CoreInterpreter::new_own_gil() }
@@ -88,18 +134,20 @@ fn setup_core(
 
     let loaded = interpreter.with(|attached| {
         let path_set = if interpreter.owns_gil() { attached.set_sys_path(sys_path) } else { Ok(()) };
-        path_set.and_then(|_| App::load(attached, &config.app, ctx.index))
+        path_set.and_then(|_| App::load(attached, &config.app, Some(ctx.index)))
     });
     let (app, routes) = match loaded {
         Ok(x) => x,
         Err(e) => {
             interpreter.end();
             let kind = if config.shared_gil { "the main interpreter" } else { "its sub-interpreter" };
-            let hint = if e.contains("does not support loading in subinterpreters") {
-                " (that extension module cannot run in an own-GIL sub-interpreter; FASTERAPI_SHARED_GIL=1 \
-                 serves such apps from the main interpreter, without per-core scaling)"
-            } else {
-                ""
+            let hint = match refused_module(&e) {
+                Some(module) => format!(
+                    " ({module} cannot run in an own-GIL sub-interpreter: run the routes that need it in the \
+                     main interpreter's lane with @app.get(..., interpreter=\"main\") or FasterAPI(interpreter=\"main\"), \
+                     or serve everything from the main interpreter with FASTERAPI_SHARED_GIL=1, without per-core scaling)"
+                ),
+                None => String::new(),
             };
             return Err(format!("core {}: cannot load {:?} in {kind}: {e}{hint}", ctx.index, config.app));
         }
@@ -148,12 +196,12 @@ fn setup_core(
     // its reference keeps the app's Python objects from being released after the
     // interpreter ends.
     core.app.set_pool_limit(config.blocking_threads + config.blocking_queue);
-    let handler = PythonHandler::new(core.clone(), config.max_in_flight, config.metrics_path.clone(), ctx.index);
+    let handler = PythonHandler::new(core.clone(), lane, config.max_in_flight, config.metrics_path.clone(), ctx.index);
     let access_log = config.access_log.then(server::AccessLog::new);
     let limits = config.limits.clone();
     let shutdown = ctx.shutdown.clone();
     let index = ctx.index;
-    Ok(async move {
+    Ok(Box::pin(async move {
         let stop = Rc::new(Stop::default());
         let driver = monoio::spawn(event_loop::drive(core.clone(), poller, stop.clone()));
         let stats = server::serve_core(listener, router, handler, limits, access_log, shutdown).await;
@@ -171,5 +219,13 @@ fn setup_core(
         // `core` holds the app's Python objects, which died with the interpreter.
         std::mem::forget(core);
         stats
-    })
+    }))
+}
+
+/// The extension module named by CPython's "module X does not support loading in
+/// subinterpreters" error.
+fn refused_module(error: &str) -> Option<&str> {
+    let end = error.find(" does not support loading in subinterpreters")?;
+    let start = error[..end].rfind("module ")? + "module ".len();
+    Some(&error[start..end])
 }

@@ -197,6 +197,7 @@ def test_import_failing_only_in_a_sub_interpreter_is_one_line_and_nonzero():
     line = _one_line_error(res)
     assert "core 0" in line and "readline" in line and "sub-interpreter" in line, line
     assert "FASTERAPI_SHARED_GIL=1" in line, line
+    assert 'interpreter="main"' in line, line
 
 
 def test_shared_gil_mode_serves_an_app_that_refuses_sub_interpreters():

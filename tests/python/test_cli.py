@@ -31,6 +31,8 @@ def test_defaults():
         "max_inflight": 16384,
         "metrics": None,
         "access_log": False,
+        "lane_threads": 2,
+        "lane_queue": 1024,
     }
 
 
@@ -122,6 +124,8 @@ def test_serve_gets_resolved_keywords(app_dir, monkeypatch, capsys):
             "max_inflight": 16384,
             "metrics": None,
             "access_log": False,
+            "lane_threads": 2,
+            "lane_queue": 1024,
         }
     ]
 

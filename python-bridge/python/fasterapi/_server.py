@@ -42,8 +42,10 @@ def import_from_string(spec: str) -> Any:
 class LoadedApp:
     """What the bridge needs from an app, by name (docs/bridge-contract.md, section 2)."""
 
-    def __init__(self, routes: list[CompiledRoute]) -> None:
+    def __init__(self, routes: list[CompiledRoute], interpreter: str = "core") -> None:
         self.routes = routes
+        #: "main": the whole app runs in the main interpreter's lane.
+        self.interpreter = interpreter
         self.response_type = Response
         self.streaming_type = StreamingResponse
         self.file_type = FileResponse
@@ -52,6 +54,7 @@ class LoadedApp:
         self.close_loop = _loop.close_core_loop
         self.pump_body = _loop.pump_body
         self.timed_call = _loop.timed_call
+        self.run_coroutine = _run_coroutine_here
 
 
 def load_app(spec: str) -> LoadedApp:
@@ -61,7 +64,21 @@ def load_app(spec: str) -> LoadedApp:
     app = import_from_string(spec)
     if not isinstance(app, FasterAPI):
         raise TypeError(f"{spec!r} is not a FasterAPI application")
-    return LoadedApp(app._compile_routes())
+    return LoadedApp(app._compile_routes(), app.interpreter)
+
+
+_lane_loops = threading.local()
+
+
+def _run_coroutine_here(coro: Any) -> Any:
+    """Lane threads (main interpreter) run an async handler to completion on a loop of the
+    thread's own: the lane thread waits, the cores do not."""
+    loop = getattr(_lane_loops, "loop", None)
+    if loop is None:
+        import asyncio
+
+        loop = _lane_loops.loop = asyncio.new_event_loop()
+    return loop.run_until_complete(coro)
 
 
 def shutdown() -> None:

@@ -7,7 +7,8 @@ from typing import Any
 
 from fasterapi.datastructures import State
 from fasterapi.exception_handlers import ExceptionDispatcher
-from fasterapi.routing import APIRoute, APIRouter, Decorator, MethodShortcuts, CompiledRoute, compile_routes
+from fasterapi.routing import APIRoute, APIRouter, CompiledRoute, Decorator, MethodShortcuts, compile_routes
+
 
 class FasterAPI(MethodShortcuts):
     """An application: routes plus exception handlers, served by ``fasterapi run`` or ``app.run()``.
@@ -24,7 +25,13 @@ class FasterAPI(MethodShortcuts):
         description: str = "",
         summary: str | None = None,
         debug: bool = False,
+        interpreter: str = "core",
     ) -> None:
+        if interpreter not in ("core", "main"):
+            raise ValueError(f"interpreter must be 'core' or 'main', not {interpreter!r}")
+        #: "main": every route runs in the main interpreter's lane, and the cores never
+        #: import the app (for apps whose modules refuse sub-interpreters: pydantic, numpy).
+        self.interpreter = interpreter
         self.title = title
         self.version = version
         self.description = description
@@ -41,10 +48,12 @@ class FasterAPI(MethodShortcuts):
     # -- declaring routes ---------------------------------------------------
 
     def add_api_route(self, path: str, endpoint: Callable[..., Any], **options: Any) -> APIRoute:
+        options.setdefault("interpreter", self.interpreter)
         return self.router.add_api_route(path, endpoint, **options)
 
     def api_route(self, path: str, **options: Any) -> Decorator:
         """``@app.api_route(path, methods=[...], status_code=..., response_class=...)``."""
+        options.setdefault("interpreter", self.interpreter)
         return self.router.api_route(path, **options)
 
     def include_router(self, router: APIRouter, *, prefix: str = "", tags: list[str] | None = None) -> None:

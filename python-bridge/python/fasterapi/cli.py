@@ -133,6 +133,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_inflight", "FASTERAPI_MAX_INFLIGHT", 16384, _as_int(1, None)),
     Setting("metrics", "FASTERAPI_METRICS", None, _as_metrics_path, "--metrics"),
     Setting("access_log", "FASTERAPI_ACCESS_LOG", False, _as_bool, "--access-log"),
+    Setting("lane_threads", "FASTERAPI_LANE_THREADS", 2, _as_int(1, 256)),
+    Setting("lane_queue", "FASTERAPI_LANE_QUEUE", 1024, _as_int(1, None)),
 )
 
 

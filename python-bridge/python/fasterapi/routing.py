@@ -32,7 +32,7 @@ _parse_query = _native.parse_query
 class CompiledRoute:
     """One method of one route, as the bridge reads it (docs/bridge-contract.md)."""
 
-    __slots__ = ("method", "path", "handler", "status_code", "native_plan", "is_async", "inline", "timeout")
+    __slots__ = ("method", "path", "handler", "status_code", "native_plan", "is_async", "inline", "timeout", "interpreter")
 
     def __init__(
         self,
@@ -44,6 +44,7 @@ class CompiledRoute:
         is_async: bool,
         inline: bool | None,
         timeout: float | None = None,
+        interpreter: str = "core",
     ) -> None:
         self.method = method
         self.path = path
@@ -57,6 +58,8 @@ class CompiledRoute:
         self.inline = inline
         #: Seconds after which the request is answered 504 and the handler cancelled.
         self.timeout = timeout
+        #: "core": the core's own sub-interpreter; "main": the main interpreter's lane.
+        self.interpreter = interpreter
 
     def __repr__(self) -> str:
         return f"CompiledRoute({self.method} {self.path})"
@@ -162,6 +165,7 @@ class APIRoute:
         responses: dict | None = None,
         inline: bool | None = None,
         timeout: float | None = None,
+        interpreter: str = "core",
     ) -> None:
         if not path.startswith("/"):
             raise ValueError(f"route path must start with '/': {path!r}")
@@ -186,6 +190,9 @@ class APIRoute:
         if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0):
             raise ValueError(f"timeout must be a positive number of seconds, not {timeout!r}")
         self.timeout = None if timeout is None else float(timeout)
+        if interpreter not in ("core", "main"):
+            raise ValueError(f"interpreter must be 'core' or 'main', not {interpreter!r}")
+        self.interpreter = interpreter
 
     def __repr__(self) -> str:
         return f"APIRoute(path={self.path!r}, name={self.name!r}, methods={self.methods!r})"
@@ -415,6 +422,7 @@ class APIRouter(MethodShortcuts):
                 responses=route.responses,
                 inline=route.inline,
                 timeout=route.timeout,
+                interpreter=route.interpreter,
             )
 
 
@@ -438,7 +446,15 @@ def compile_routes(routes: Sequence[APIRoute], on_error: ExceptionDispatcher) ->
             is_async = is_async_callable(route.endpoint)
             compiled.append(
                 CompiledRoute(
-                    method, route.path, handler, route.status_code or 200, plan, is_async, route.inline, route.timeout
+                    method,
+                    route.path,
+                    handler,
+                    route.status_code or 200,
+                    plan,
+                    is_async,
+                    route.inline,
+                    route.timeout,
+                    route.interpreter,
                 )
             )
     return compiled

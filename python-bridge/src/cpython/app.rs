@@ -7,7 +7,7 @@ use std::cell::{Cell, RefCell};
 use std::time::{Duration, Instant};
 
 use super::core::{CoreLoop, PendingResponse, PyChunkStream, Work};
-use super::interpreter::Attached;
+use super::interpreter::{Attached, MainInterpreter};
 use super::json::{self, EncodeError};
 use super::native_plan::{native_values, read_native_plan, NativePlan};
 use super::object::{self, PyObj};
@@ -61,6 +61,8 @@ struct Endpoint {
     sync: SyncPolicy,
     /// `timeout=` on the route: past it, 504 and the handler's work is cancelled.
     timeout: Option<Duration>,
+    /// `interpreter="main"`: the main interpreter's lane answers (the cores never call it).
+    lane: bool,
 }
 
 /// How a request is being answered.
@@ -82,6 +84,7 @@ pub struct App {
     pub close_loop: PyObj,
     pump_body: PyObj,
     timed_call: PyObj,
+    run_coroutine: PyObj,
     attr_status_code: PyObj,
     attr_raw_headers: PyObj,
     attr_body: PyObj,
@@ -89,7 +92,8 @@ pub struct App {
     attr_path: PyObj,
     /// Reused JSON output buffer: encoding allocates nothing once it has grown.
     scratch: RefCell<Vec<u8>>,
-    core: usize,
+    /// "core 3" or "lane", for logs.
+    place: String,
     /// Sync calls queued or running in the blocking pool, and how many may be.
     pool_calls: Cell<usize>,
     pool_limit: Cell<usize>,
@@ -101,7 +105,8 @@ const OCTET: &[u8] = b"application/octet-stream";
 
 impl App {
     /// Imports the app in the attached interpreter via `fasterapi._server.load_app(spec)`.
-    pub fn load(_attached: &Attached<'_>, spec: &str, core: usize) -> Result<(App, Vec<RouteSpec>), String> {
+    /// `core`: the core this interpreter serves, or `None` for the main interpreter's lane.
+    pub fn load(_attached: &Attached<'_>, spec: &str, core: Option<usize>) -> Result<(App, Vec<RouteSpec>), String> {
         // SAFETY: attached (proof in `_attached`); every object created here belongs to this
         // interpreter and is kept in the `App`, which is only used attached on this core.
         unsafe {
@@ -109,7 +114,9 @@ impl App {
             let native =
                 object::import(crate::cstr!("fasterapi._native")).ok_or_else(|| fail("importing fasterapi._native"))?;
             let request_type = super::module::request_type(native.as_ptr()).ok_or_else(|| fail("fasterapi._native"))?;
-            super::module::set_core_id(native.as_ptr(), core as i64);
+            if let Some(core) = core {
+                super::module::set_core_id(native.as_ptr(), core as i64);
+            }
             let server_mod =
                 object::import(crate::cstr!("fasterapi._server")).ok_or_else(|| fail("importing fasterapi._server"))?;
             let load_app = object::getattr(server_mod.as_ptr(), crate::cstr!("load_app"))
@@ -139,6 +146,7 @@ impl App {
                     .map_err(|e| format!("route #{i}: {e}"))?;
                 let is_async = ffi::PyObject_IsTrue(field(crate::cstr!("is_async"))?.as_ptr()) == 1;
                 let inline = field(crate::cstr!("inline"))?;
+                let lane = object::str_utf8(field(crate::cstr!("interpreter"))?.as_ptr()) == Some(&b"main"[..]);
                 let timeout = field(crate::cstr!("timeout"))?;
                 let timeout = if timeout.as_ptr() == ffi::Py_None() {
                     None
@@ -182,6 +190,7 @@ impl App {
                         demoted: Cell::new(false),
                     },
                     timeout,
+                    lane,
                 });
             }
             let intern = |s: &std::ffi::CStr| PyObj::from_owned(ffi::PyUnicode_InternFromString(s.as_ptr()));
@@ -196,13 +205,14 @@ impl App {
                 close_loop: attr(crate::cstr!("close_loop"))?,
                 pump_body: attr(crate::cstr!("pump_body"))?,
                 timed_call: attr(crate::cstr!("timed_call"))?,
+                run_coroutine: attr(crate::cstr!("run_coroutine"))?,
                 attr_status_code: intern(crate::cstr!("status_code")).ok_or_else(|| fail("interning"))?,
                 attr_raw_headers: intern(crate::cstr!("raw_headers")).ok_or_else(|| fail("interning"))?,
                 attr_body: intern(crate::cstr!("body")).ok_or_else(|| fail("interning"))?,
                 attr_body_iterator: intern(crate::cstr!("body_iterator")).ok_or_else(|| fail("interning"))?,
                 attr_path: intern(crate::cstr!("path")).ok_or_else(|| fail("interning"))?,
                 scratch: RefCell::new(Vec::with_capacity(4096)),
-                core,
+                place: core.map_or_else(|| "main-interpreter lane".to_owned(), |c| format!("core {c}")),
                 pool_calls: Cell::new(0),
                 pool_limit: Cell::new(usize::MAX),
             };
@@ -269,9 +279,9 @@ impl App {
                     endpoint.sync.inline.set(false);
                     endpoint.sync.demoted.set(true);
                     log::warn!(
-                        "core {}: {} held the core for {:.1} ms; it runs in the blocking pool from now on \
+                        "{}: {} held the core for {:.1} ms; it runs in the blocking pool from now on \
                          (declare it `async def`, or pass inline=True to keep it inline)",
-                        self.core,
+                        self.place,
                         endpoint.label,
                         took.as_secs_f64() * 1000.0
                     );
@@ -295,7 +305,7 @@ impl App {
     unsafe fn answer(&self, attached: &Attached<'_>, core_loop: &CoreLoop, index: usize, result: PyObj) -> Reply {
         let endpoint = &self.endpoints[index];
         if ffi::PyCoro_CheckExact(result.as_ptr()) == 0 {
-            return Reply::Ready(self.to_response(attached, core_loop, endpoint, result));
+            return Reply::Ready(self.to_response(attached, Some(core_loop), endpoint, result));
         }
         let Some(task) = core_loop.start_task(result.as_ptr()) else {
             return Reply::Ready(self.fail(endpoint));
@@ -303,7 +313,7 @@ impl App {
         drop(result);
         match core_loop.is_done(task.as_ptr()) {
             Some(true) => match core_loop.result(task.as_ptr()) {
-                Some(value) => Reply::Ready(self.to_response(attached, core_loop, endpoint, value)),
+                Some(value) => Reply::Ready(self.to_response(attached, Some(core_loop), endpoint, value)),
                 None => Reply::Ready(self.fail(endpoint)),
             },
             Some(false) => match PendingResponse::register(attached, core_loop, task, index, Work::Task) {
@@ -349,7 +359,40 @@ impl App {
             object::raise(ffi::PyExc_TypeError, "a sync endpoint in the blocking pool returned a coroutine");
             return self.fail(endpoint);
         }
-        self.to_response(attached, core_loop, endpoint, value)
+        self.to_response(attached, Some(core_loop), endpoint, value)
+    }
+
+    /// Whether the route runs in the main interpreter's lane.
+    pub fn is_lane(&self, index: usize) -> bool {
+        self.endpoints[index].lane
+    }
+
+    /// The lane's way to answer (main interpreter, a lane thread): the handler runs to its
+    /// end on this thread, a coroutine on the thread's own loop. No streamed bodies here.
+    pub fn respond_blocking(&self, attached: &Attached<'_>, index: usize, request: Request) -> Response {
+        let endpoint = &self.endpoints[index];
+        // SAFETY: attached (proof) to the interpreter that owns every object in `self`.
+        unsafe {
+            let Some(req) = new_request_object(self.request_type.as_ptr() as *mut ffi::PyTypeObject, request) else {
+                return self.fail(endpoint);
+            };
+            let args = [req.as_ptr()];
+            let Some(mut value) = PyObj::from_owned(ffi::PyObject_Vectorcall(
+                endpoint.handler.as_ptr(),
+                args.as_ptr(),
+                1,
+                std::ptr::null_mut(),
+            )) else {
+                return self.fail(endpoint);
+            };
+            if ffi::PyCoro_CheckExact(value.as_ptr()) != 0 {
+                value = match PyObj::from_owned(ffi::PyObject_CallOneArg(self.run_coroutine.as_ptr(), value.as_ptr())) {
+                    Some(v) => v,
+                    None => return self.fail(endpoint),
+                };
+            }
+            self.to_response(attached, None, endpoint, value)
+        }
     }
 
     /// A call of the blocking pool ended (answered or not).
@@ -406,7 +449,7 @@ impl App {
     unsafe fn to_response(
         &self,
         attached: &Attached<'_>,
-        core_loop: &CoreLoop,
+        core_loop: Option<&CoreLoop>,
         endpoint: &Endpoint,
         result: PyObj,
     ) -> Response {
@@ -464,7 +507,7 @@ impl App {
     unsafe fn response_object(
         &self,
         attached: &Attached<'_>,
-        core_loop: &CoreLoop,
+        core_loop: Option<&CoreLoop>,
         endpoint: &Endpoint,
         obj: *mut ffi::PyObject,
     ) -> Response {
@@ -483,6 +526,10 @@ impl App {
         let Some(headers) = self.header_list(headers) else { return self.fail(endpoint) };
         let body = if ffi::PyObject_IsInstance(obj, self.streaming_type.as_ptr()) == 1 {
             let Some(content) = get(&self.attr_body_iterator) else { return self.fail(endpoint) };
+            let Some(core_loop) = core_loop else {
+                object::raise(ffi::PyExc_TypeError, "StreamingResponse is not supported on the main-interpreter lane");
+                return self.fail(endpoint);
+            };
             match PyChunkStream::start(attached, core_loop, self.pump_body.as_ptr(), content.as_ptr()) {
                 Some(stream) => Body::Stream(Box::new(stream)),
                 None => return self.fail(endpoint),
@@ -548,7 +595,7 @@ impl App {
 
     /// Logs the pending exception with its traceback and answers 500. The core goes on.
     unsafe fn fail(&self, endpoint: &Endpoint) -> Response {
-        log::error!("core {}: exception in {}", self.core, endpoint.label);
+        log::error!("{}: exception in {}", self.place, endpoint.label);
         if ffi::PyErr_Occurred().is_null() {
             log::error!("(no Python exception was set)");
         } else if ffi::PyErr_ExceptionMatches(ffi::PyExc_SystemExit) != 0 {
@@ -558,6 +605,56 @@ impl App {
             ffi::PyErr_PrintEx(0);
         }
         Response::internal_error()
+    }
+}
+
+/// What the main interpreter says of the app before the cores start.
+pub struct LanePlan {
+    /// `FasterAPI(interpreter="main")`: the cores only route; the lane answers everything.
+    pub whole: bool,
+    /// Some route is `interpreter="main"`.
+    pub any_lane_route: bool,
+    /// The routes, for cores without an interpreter of their own.
+    pub routes: Vec<RouteSpec>,
+}
+
+/// Reads the lane plan from `fasterapi._server.load_app(spec)` in the main interpreter.
+pub fn lane_plan(_main: &MainInterpreter, spec: &str) -> Result<LanePlan, String> {
+    // SAFETY: attached to the main interpreter (proof in `_main`); objects made here are
+    // dropped before returning.
+    unsafe {
+        let fail = |what: &str| format!("{what}: {}", object::take_error_line());
+        let server_mod =
+            object::import(crate::cstr!("fasterapi._server")).ok_or_else(|| fail("importing fasterapi._server"))?;
+        let load_app =
+            object::getattr(server_mod.as_ptr(), crate::cstr!("load_app")).ok_or_else(|| fail("fasterapi._server"))?;
+        let spec_obj = object::new_str(spec).ok_or_else(|| fail("app spec"))?;
+        let loaded = PyObj::from_owned(ffi::PyObject_CallOneArg(load_app.as_ptr(), spec_obj.as_ptr()))
+            .ok_or_else(|| object::take_error_line())?;
+        let attr = |obj: *mut ffi::PyObject, name: &std::ffi::CStr| {
+            object::getattr(obj, name).ok_or_else(|| fail("fasterapi._server.load_app() result"))
+        };
+        let is_main = |obj: &PyObj| object::str_utf8(obj.as_ptr()) == Some(&b"main"[..]);
+        let whole = is_main(&attr(loaded.as_ptr(), crate::cstr!("interpreter"))?);
+        let routes = attr(loaded.as_ptr(), crate::cstr!("routes"))?;
+        let routes = PyObj::from_owned(ffi::PySequence_List(routes.as_ptr())).ok_or_else(|| fail("routes"))?;
+        let mut plan = LanePlan { whole, any_lane_route: false, routes: Vec::new() };
+        for i in 0..ffi::PyList_Size(routes.as_ptr()) {
+            let item = ffi::PyList_GetItem(routes.as_ptr(), i);
+            plan.any_lane_route |= is_main(&attr(item, crate::cstr!("interpreter"))?);
+            let text = |name: &std::ffi::CStr| -> Result<String, String> {
+                let value = attr(item, name)?;
+                object::str_utf8(value.as_ptr())
+                    .map(|b| String::from_utf8_lossy(b).into_owned())
+                    .ok_or_else(|| fail("route"))
+            };
+            plan.routes.push(RouteSpec {
+                method: text(crate::cstr!("method"))?.to_uppercase(),
+                path: text(crate::cstr!("path"))?,
+                index: i as usize,
+            });
+        }
+        Ok(plan)
     }
 }
 

@@ -59,7 +59,7 @@ fn module_def() -> *mut ffi::PyModuleDef {
             method(crate::cstr!("core_id"), core_id as *mut c_void, ffi::METH_NOARGS,
                    crate::cstr!("core_id() -> int\n\nThe core this interpreter serves (-1 in the main interpreter).")),
             method(crate::cstr!("serve"), serve as *mut c_void, ffi::METH_VARARGS | ffi::METH_KEYWORDS,
-                   crate::cstr!("serve(*, app, host, port, cores, pin, io, shared_gil, grace, max_header, max_body, keepalive, header_timeout, blocking_threads, blocking_queue, max_inflight, metrics, access_log)\n\nRuns the server until SIGINT/SIGTERM. Main interpreter only.")),
+                   crate::cstr!("serve(*, app, host, port, cores, pin, io, shared_gil, grace, max_header, max_body, keepalive, header_timeout, blocking_threads, blocking_queue, max_inflight, metrics, access_log, lane_threads, lane_queue)\n\nRuns the server until SIGINT/SIGTERM. Main interpreter only.")),
             ffi::PyMethodDef::zeroed(),
         ];
         let slots = vec![
@@ -340,11 +340,18 @@ unsafe fn read_serve_kwargs(kwargs: *mut ffi::PyObject) -> Result<ServeConfig, (
                 c.metrics_path = if none { None } else { Some(read_str(value).ok_or_else(|| bad("a path or None"))?) }
             }
             "access_log" if !none => c.access_log = ffi::PyObject_IsTrue(value) == 1,
+            "lane_threads" if !none => {
+                c.lane_threads = read_size(value).filter(|n| *n >= 1).ok_or_else(|| bad("an int >= 1"))?
+            }
+            "lane_queue" if !none => {
+                c.lane_queue = read_size(value).filter(|n| *n >= 1).ok_or_else(|| bad("an int >= 1"))?
+            }
             "blocking_threads" if !none => {
                 c.blocking_threads = read_size(value).filter(|n| *n >= 1).ok_or_else(|| bad("an int >= 1"))?
             }
             "host" | "port" | "pin" | "io" | "shared_gil" | "grace" | "keepalive" | "header_timeout" | "max_header"
-            | "max_body" | "blocking_threads" | "blocking_queue" | "max_inflight" | "access_log" => {}
+            | "max_body" | "blocking_threads" | "blocking_queue" | "max_inflight" | "access_log" | "lane_threads"
+            | "lane_queue" => {}
             _ => {
                 object::raise(ffi::PyExc_TypeError, &format!("serve() got an unexpected keyword argument '{name}'"));
                 return Err(());
