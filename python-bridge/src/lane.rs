@@ -26,7 +26,7 @@ use crate::cpython::interpreter::CoreInterpreter;
 /// What lane threads receive: work, or the order to end (the cores keep their senders for
 /// the life of the process, so the channel itself never closes).
 enum LaneMsg {
-    Job(LaneJob),
+    Job(Box<LaneJob>),
     Stop,
 }
 
@@ -130,7 +130,7 @@ impl LaneSender {
     /// Queues `request` for `route`; `None` when the lane's queue is full (answer 503).
     pub fn submit(&self, route: usize, request: Request) -> Option<LaneReply> {
         let (reply, answer) = oneshot::channel();
-        match self.0.try_send(LaneMsg::Job(LaneJob { route, request, reply })) {
+        match self.0.try_send(LaneMsg::Job(Box::new(LaneJob { route, request, reply }))) {
             Ok(()) => Some(LaneReply(answer)),
             Err(_) => None,
         }
