@@ -182,9 +182,10 @@ fn lane_thread(
     };
     let _ = ready.send(Ok(()));
     while let Ok(LaneMsg::Job(job)) = jobs.recv() {
-        let response = interpreter.with(|attached| app.respond_blocking(attached, job.route, job.request));
+        let LaneJob { route, request, reply } = *job;
+        let response = interpreter.with(|attached| app.respond_blocking(attached, route, request));
         // The core may have stopped waiting (client gone, timeout): then nobody wants it.
-        let _ = job.reply.send(LaneAnswer::from_response(response));
+        let _ = reply.send(LaneAnswer::from_response(response));
     }
     // The app's Python objects go while attached; then the thread state.
     interpreter.with(|_| drop(app));
