@@ -26,6 +26,8 @@ pub struct PythonHandler {
     pub max_in_flight: usize,
     in_flight: Rc<Cell<usize>>,
     metrics: Option<Observer>,
+    /// Requests of batch routes waiting for their batch, by route.
+    batches: Rc<Batches>,
 }
 
 /// This core's metrics and the path that serves them.
@@ -44,7 +46,8 @@ impl PythonHandler {
     ) -> PythonHandler {
         let metrics = metrics_path
             .map(|path| Observer { metrics: metrics::registry().register(core_index, core.app.labels()), path });
-        PythonHandler { core, lane, max_in_flight, in_flight: Rc::new(Cell::new(0)), metrics }
+        let batches = Rc::new(Batches::default());
+        PythonHandler { core, lane, max_in_flight, in_flight: Rc::new(Cell::new(0)), metrics, batches }
     }
 
     fn reply(&self, route: Option<usize>, state: State, timeout: Option<Duration>) -> PythonReply<'_> {
@@ -76,6 +79,7 @@ enum State {
     Ready(Option<Response>),
     Pending(PendingResponse),
     Lane(LaneReply),
+    Batch(Rc<BatchSlot>),
 }
 
 /// A response now (most requests), or one a task or a pool thread is producing.
@@ -98,6 +102,7 @@ impl Future for PythonReply<'_> {
             State::Ready(r) => Poll::Ready(r.take().unwrap_or_else(Response::internal_error)),
             State::Pending(pending) => Pin::new(pending).poll(cx),
             State::Lane(reply) => Pin::new(reply).poll(cx),
+            State::Batch(slot) => slot.poll(cx),
         };
         let response = match waiting {
             Poll::Ready(response) => response,
@@ -153,6 +158,10 @@ impl Handler for PythonHandler {
             return self.reply(Some(index), State::Ready(Some(overloaded())), None);
         }
         let core = &self.core;
+        if let Some((max_size, max_wait)) = core.app.batch(index) {
+            let slot = self.batches.join(&self.core, index, request, max_size, max_wait);
+            return self.reply(Some(index), State::Batch(slot), core.app.timeout(index));
+        }
         if core.app.is_lane(index) {
             let state = match self.lane.as_ref().and_then(|lane| lane.submit(index, request)) {
                 Some(reply) => State::Lane(reply),
@@ -224,6 +233,102 @@ impl Handler for LaneHandler {
                 None => LaneOnlyReply::Ready(Some(overloaded())),
             },
             Target::Miss(miss) => LaneOnlyReply::Ready(Some(miss.response())),
+        }
+    }
+}
+
+/// Where one request of a batch gets its answer.
+#[derive(Default)]
+pub struct BatchSlot {
+    response: std::cell::RefCell<Option<Response>>,
+    waker: std::cell::RefCell<Option<std::task::Waker>>,
+}
+
+impl BatchSlot {
+    fn fill(&self, response: Response) {
+        *self.response.borrow_mut() = Some(response);
+        if let Some(w) = self.waker.borrow_mut().take() {
+            w.wake();
+        }
+    }
+
+    fn poll(&self, cx: &mut Context<'_>) -> Poll<Response> {
+        match self.response.borrow_mut().take() {
+            Some(r) => Poll::Ready(r),
+            None => {
+                *self.waker.borrow_mut() = Some(cx.waker().clone());
+                Poll::Pending
+            }
+        }
+    }
+}
+
+/// The requests of each batch route waiting for their batch on this core.
+#[derive(Default)]
+struct Batches {
+    waiting: std::cell::RefCell<std::collections::HashMap<usize, Batch>>,
+}
+
+#[derive(Default)]
+struct Batch {
+    requests: Vec<Request>,
+    slots: Vec<Rc<BatchSlot>>,
+    /// Bumped at each flush, so that a timer armed for an earlier batch does nothing.
+    generation: u64,
+}
+
+impl Batches {
+    /// Adds a request to its route's batch; the batch goes when full, or `max_wait` after its
+    /// first request.
+    fn join(
+        self: &Rc<Self>,
+        core: &Rc<Core>,
+        route: usize,
+        request: Request,
+        max_size: usize,
+        max_wait: Duration,
+    ) -> Rc<BatchSlot> {
+        let slot = Rc::new(BatchSlot::default());
+        let (len, generation) = {
+            let mut waiting = self.waiting.borrow_mut();
+            let batch = waiting.entry(route).or_default();
+            batch.requests.push(request);
+            batch.slots.push(slot.clone());
+            (batch.requests.len(), batch.generation)
+        };
+        if len >= max_size || max_wait.is_zero() {
+            self.flush(core, route);
+        } else if len == 1 {
+            let (batches, core) = (self.clone(), core.clone());
+            monoio::spawn(async move {
+                monoio::time::sleep(max_wait).await;
+                let due = batches.waiting.borrow().get(&route).is_some_and(|b| b.generation == generation);
+                if due {
+                    batches.flush(&core, route);
+                }
+            });
+        }
+        slot
+    }
+
+    /// Calls the handler once for the waiting batch of `route` and hands out the answers.
+    fn flush(&self, core: &Core, route: usize) {
+        let (requests, slots) = {
+            let mut waiting = self.waiting.borrow_mut();
+            let Some(batch) = waiting.get_mut(&route) else { return };
+            batch.generation += 1;
+            (std::mem::take(&mut batch.requests), std::mem::take(&mut batch.slots))
+        };
+        if requests.is_empty() {
+            return;
+        }
+        let responses = core.interpreter.with(|attached| {
+            let responses = core.app.respond_batch(attached, &core.event_loop, route, requests);
+            core.event_loop.kick_if_needed(attached);
+            responses
+        });
+        for (slot, response) in slots.iter().zip(responses) {
+            slot.fill(response);
         }
     }
 }

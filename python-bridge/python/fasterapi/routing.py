@@ -32,7 +32,7 @@ _parse_query = _native.parse_query
 class CompiledRoute:
     """One method of one route, as the bridge reads it (docs/bridge-contract.md)."""
 
-    __slots__ = ("method", "path", "handler", "status_code", "native_plan", "is_async", "inline", "timeout", "interpreter")
+    __slots__ = ("method", "path", "handler", "status_code", "native_plan", "is_async", "inline", "timeout", "interpreter", "batch")
 
     def __init__(
         self,
@@ -45,6 +45,7 @@ class CompiledRoute:
         inline: bool | None,
         timeout: float | None = None,
         interpreter: str = "core",
+        batch: tuple[int, float] | None = None,
     ) -> None:
         self.method = method
         self.path = path
@@ -60,6 +61,8 @@ class CompiledRoute:
         self.timeout = timeout
         #: "core": the core's own sub-interpreter; "main": the main interpreter's lane.
         self.interpreter = interpreter
+        #: ``(max_size, max_wait_seconds)``: ``handler(list_of_requests) -> list_of_answers``.
+        self.batch = batch
 
     def __repr__(self) -> str:
         return f"CompiledRoute({self.method} {self.path})"
@@ -166,6 +169,7 @@ class APIRoute:
         inline: bool | None = None,
         timeout: float | None = None,
         interpreter: str = "core",
+        batch: tuple[int, float] | None = None,
     ) -> None:
         if not path.startswith("/"):
             raise ValueError(f"route path must start with '/': {path!r}")
@@ -193,6 +197,17 @@ class APIRoute:
         if interpreter not in ("core", "main"):
             raise ValueError(f"interpreter must be 'core' or 'main', not {interpreter!r}")
         self.interpreter = interpreter
+        if batch is not None:
+            max_size, max_wait = batch
+            if not isinstance(max_size, int) or isinstance(max_size, bool) or max_size < 1:
+                raise ValueError(f"batch max_size must be an int >= 1, not {max_size!r}")
+            if not isinstance(max_wait, (int, float)) or isinstance(max_wait, bool) or not max_wait >= 0:
+                raise ValueError(f"batch max_wait_ms must be a number >= 0, not {max_wait!r}")
+            if is_async_callable(endpoint):
+                raise TypeError("a batch endpoint must be a plain def (it runs on the core, once per batch)")
+            if interpreter != "core":
+                raise ValueError("a batch endpoint runs on the cores, not in the main interpreter's lane")
+        self.batch = batch
 
     def __repr__(self) -> str:
         return f"APIRoute(path={self.path!r}, name={self.name!r}, methods={self.methods!r})"
@@ -200,6 +215,8 @@ class APIRoute:
     def compile(self, on_error: ExceptionDispatcher) -> tuple[Callable[[Any], Any], NativePlan | None]:
         """The ``handler(native_request)`` the bridge calls, and the route's native plan
         (``fasterapi._fastpath``), from one analysis of the endpoint's signature."""
+        if self.batch is not None:
+            return self._batch_handler(on_error), None
         specs = analyze(self.endpoint, self.path)
         is_async = is_async_callable(self.endpoint)
         invoke = self._make_invoke(is_async)
@@ -212,6 +229,26 @@ class APIRoute:
             if plan is not None:
                 plan = (_guard_coroutine(plan[0], on_error), plan[1])
         return handler, plan
+
+    def _batch_handler(self, on_error: ExceptionDispatcher) -> Callable[[list], list]:
+        """``handler([native_request, ...]) -> [answer, ...]``: one call of the endpoint with
+        ``Request`` objects for a whole batch; an exception the app handles answers every
+        request of the batch."""
+        endpoint = self.endpoint
+        handled = on_error.handled
+        name = self.name
+
+        def handler(natives: list) -> list:
+            try:
+                answers = endpoint([Request(n) for n in natives])
+            except handled as exc:
+                return [on_error(n, exc) for n in natives]
+            if not isinstance(answers, (list, tuple)) or len(answers) != len(natives):
+                got = f"{len(answers)} answers" if isinstance(answers, (list, tuple)) else type(answers).__name__
+                raise TypeError(f"batch endpoint {name} must return a list of {len(natives)} answers, got {got}")
+            return list(answers)
+
+        return handler
 
     def _build_handler(
         self, specs: list[ParamSpec], is_async: bool, invoke: Callable[..., Any], on_error: ExceptionDispatcher
@@ -369,6 +406,20 @@ class MethodShortcuts:
     def options(self, path: str, **options: Any) -> Decorator:
         return self.api_route(path, methods=["OPTIONS"], **options)
 
+    def batch(
+        self,
+        path: str,
+        *,
+        max_size: int = 32,
+        max_wait_ms: float = 1.0,
+        methods: Sequence[str] | None = None,
+        **options: Any,
+    ) -> Decorator:
+        """A route answered in batches: the endpoint receives a list of up to ``max_size``
+        ``Request`` objects that arrived on the same core within ``max_wait_ms`` of the first,
+        and returns one answer per request, in order. One interpreter entry per batch."""
+        return self.api_route(path, methods=list(methods or ["POST"]), batch=(max_size, max_wait_ms / 1000), **options)
+
 
 class APIRouter(MethodShortcuts):
     """A group of routes, mounted on an app (or another router) with ``include_router``."""
@@ -423,6 +474,7 @@ class APIRouter(MethodShortcuts):
                 inline=route.inline,
                 timeout=route.timeout,
                 interpreter=route.interpreter,
+                batch=route.batch,
             )
 
 
@@ -455,6 +507,7 @@ def compile_routes(routes: Sequence[APIRoute], on_error: ExceptionDispatcher) ->
                     route.inline,
                     route.timeout,
                     route.interpreter,
+                    route.batch,
                 )
             )
     return compiled

@@ -63,6 +63,8 @@ struct Endpoint {
     timeout: Option<Duration>,
     /// `interpreter="main"`: the main interpreter's lane answers (the cores never call it).
     lane: bool,
+    /// `@app.batch(...)`: at most this many requests per call, waiting at most this long.
+    batch: Option<(usize, Duration)>,
 }
 
 /// How a request is being answered.
@@ -147,6 +149,18 @@ impl App {
                 let is_async = ffi::PyObject_IsTrue(field(crate::cstr!("is_async"))?.as_ptr()) == 1;
                 let inline = field(crate::cstr!("inline"))?;
                 let lane = object::str_utf8(field(crate::cstr!("interpreter"))?.as_ptr()) == Some(&b"main"[..]);
+                let batch = field(crate::cstr!("batch"))?;
+                let batch = if batch.as_ptr() == ffi::Py_None() {
+                    None
+                } else {
+                    let size = ffi::PyLong_AsSsize_t(ffi::PyTuple_GetItem(batch.as_ptr(), 0));
+                    let wait = ffi::PyFloat_AsDouble(ffi::PyTuple_GetItem(batch.as_ptr(), 1));
+                    if size < 1 || !(wait >= 0.0 && wait.is_finite()) {
+                        ffi::PyErr_Clear();
+                        return Err(format!("route #{i}: batch must be (max_size >= 1, max_wait_seconds >= 0)"));
+                    }
+                    Some((size as usize, Duration::from_secs_f64(wait)))
+                };
                 let timeout = field(crate::cstr!("timeout"))?;
                 let timeout = if timeout.as_ptr() == ffi::Py_None() {
                     None
@@ -191,6 +205,7 @@ impl App {
                     },
                     timeout,
                     lane,
+                    batch,
                 });
             }
             let intern = |s: &std::ffi::CStr| PyObj::from_owned(ffi::PyUnicode_InternFromString(s.as_ptr()));
@@ -360,6 +375,56 @@ impl App {
             return self.fail(endpoint);
         }
         self.to_response(attached, Some(core_loop), endpoint, value)
+    }
+
+    /// `(max_size, max_wait)` of a batch route.
+    pub fn batch(&self, index: usize) -> Option<(usize, Duration)> {
+        self.endpoints[index].batch
+    }
+
+    /// Answers a batch of requests with one call of the route's handler (a batch route is a
+    /// plain `def`, run here on the core): `handler([request, ...]) -> [answer, ...]`.
+    pub fn respond_batch(
+        &self,
+        attached: &Attached<'_>,
+        core_loop: &CoreLoop,
+        index: usize,
+        requests: Vec<Request>,
+    ) -> Vec<Response> {
+        let endpoint = &self.endpoints[index];
+        let n = requests.len();
+        let all_failed = |this: &App| {
+            // SAFETY: attached (proof); `fail` logs the pending exception.
+            let first = unsafe { this.fail(endpoint) };
+            std::iter::once(first).chain((1..n).map(|_| Response::internal_error())).collect()
+        };
+        // SAFETY: attached (proof) to the interpreter that owns every object in `self`.
+        unsafe {
+            let Some(list) = PyObj::from_owned(ffi::PyList_New(n as ffi::Py_ssize_t)) else {
+                return all_failed(self);
+            };
+            for (i, request) in requests.into_iter().enumerate() {
+                let Some(req) = new_request_object(self.request_type.as_ptr() as *mut ffi::PyTypeObject, request)
+                else {
+                    return all_failed(self);
+                };
+                ffi::PyList_SET_ITEM(list.as_ptr(), i as ffi::Py_ssize_t, req.into_ptr());
+            }
+            let Some(answers) = PyObj::from_owned(ffi::PyObject_CallOneArg(endpoint.handler.as_ptr(), list.as_ptr()))
+            else {
+                return all_failed(self);
+            };
+            if ffi::PyList_Check(answers.as_ptr()) == 0 || ffi::PyList_Size(answers.as_ptr()) != n as ffi::Py_ssize_t {
+                object::raise(ffi::PyExc_TypeError, "a batch handler must return a list with one answer per request");
+                return all_failed(self);
+            }
+            (0..n)
+                .map(|i| {
+                    let answer = PyObj::from_borrowed(ffi::PyList_GetItem(answers.as_ptr(), i as ffi::Py_ssize_t));
+                    self.to_response(attached, Some(core_loop), endpoint, answer)
+                })
+                .collect()
+        }
     }
 
     /// Whether the route runs in the main interpreter's lane.
