@@ -12,3 +12,4 @@ pub mod module;
 pub mod native_plan;
 pub mod object;
 pub mod request;
+pub mod shared;
