@@ -311,4 +311,65 @@ mod tests {
         assert_eq!(d.get("shared").as_deref(), Some(&Value::Int(THREADS * N)));
         assert_eq!(d.len() as i64, 1 + THREADS * 100);
     }
+
+    /// The stores alone, without Python: `cargo test --release -p fasterapi-python-bridge
+    /// --lib bench_store -- --ignored --nocapture` (run by scripts/bench-shared).
+    #[test]
+    #[ignore]
+    fn bench_store() {
+        use std::time::Instant;
+        const N: usize = 2_000_000;
+        type Op = fn(&Counter, &SharedDict, usize, &[String], &[String]);
+        let ops: [(&str, Op); 5] = [
+            ("Counter::add", |c, _, _, _, _| {
+                c.add(1);
+            }),
+            ("SharedDict::set, own keys", |_, d, i, own, _| {
+                d.set(&own[i & 63], Value::Int(i as i64));
+            }),
+            ("SharedDict::get, own keys", |_, d, i, own, _| {
+                std::hint::black_box(d.get(&own[i & 63]));
+            }),
+            ("SharedDict::set, keys shared by all threads", |_, d, i, _, common| {
+                d.set(&common[i & 63], Value::Int(i as i64));
+            }),
+            ("SharedDict::incr, one key for all threads", |_, d, _, _, _| {
+                d.incr("hot", 1).unwrap();
+            }),
+        ];
+        println!("\n| operation (Rust, no Python) | 1 thread (ops/s) | 2 threads, total (ops/s) | 2 vs 1 |");
+        println!("|---|---:|---:|---:|");
+        for (name, op) in ops {
+            let mut rates = [0.0f64; 2];
+            for (slot, threads) in [1usize, 2].into_iter().enumerate() {
+                let (c, d) = (counter("bench-rust"), dict("bench-rust"));
+                let best = (0..3)
+                    .map(|_| {
+                        let barrier = std::sync::Barrier::new(threads);
+                        let slowest = thread::scope(|s| {
+                            let handles: Vec<_> = (0..threads)
+                                .map(|t| {
+                                    let (c, d, barrier) = (&c, &d, &barrier);
+                                    s.spawn(move || {
+                                        let own: Vec<String> = (0..64).map(|i| format!("k{t}-{i}")).collect();
+                                        let common: Vec<String> = (0..64).map(|i| format!("common-{i}")).collect();
+                                        barrier.wait();
+                                        let start = Instant::now();
+                                        for i in 0..N {
+                                            op(c, d, i, &own, &common);
+                                        }
+                                        start.elapsed().as_secs_f64()
+                                    })
+                                })
+                                .collect();
+                            handles.into_iter().map(|h| h.join().unwrap()).fold(0.0, f64::max)
+                        });
+                        (N * threads) as f64 / slowest
+                    })
+                    .fold(0.0, f64::max);
+                rates[slot] = best;
+            }
+            println!("| {name} | {:.1}M | {:.1}M | {:.2}x |", rates[0] / 1e6, rates[1] / 1e6, rates[1] / rates[0]);
+        }
+    }
 }
