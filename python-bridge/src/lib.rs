@@ -4,6 +4,7 @@
 //!   native module `fasterapi._native` (request object, JSON), and calling the app.
 //! * [`serve`] wires the runtime, the server and one interpreter per core together.
 //! * [`handler`] is the server's `Handler` implemented by calling into Python.
+//! * [`shared_state`] holds the counters and dicts every core shares (Rust-owned, no CPython).
 //!
 //! The module's import entry point, `PyInit__native`, is in `cpython::module`.
 //!
@@ -18,3 +19,4 @@ pub mod lane;
 pub mod logging;
 pub mod metrics;
 pub mod serve;
+pub mod shared_state;

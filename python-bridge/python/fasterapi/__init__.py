@@ -2,10 +2,12 @@
 
 Each CPU core runs its own CPython sub-interpreter with its own GIL, so this
 package is standard-library only and keeps no state that assumes a single
-interpreter: every interpreter imports its own copy.
+interpreter: every interpreter imports its own copy. State that every core must
+see is Rust-owned: SharedCounter and SharedDict.
 """
 
 from fasterapi import status
+from fasterapi._native import SharedCounter, SharedDict
 from fasterapi.applications import FasterAPI
 from fasterapi.encoders import jsonable_encoder
 from fasterapi.exceptions import HTTPException, RequestValidationError
@@ -41,6 +43,8 @@ __all__ = [
     "Request",
     "RequestValidationError",
     "Response",
+    "SharedCounter",
+    "SharedDict",
     "StreamingResponse",
     "jsonable_encoder",
     "status",

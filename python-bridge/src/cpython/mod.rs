@@ -13,3 +13,4 @@ pub mod module;
 pub mod native_plan;
 pub mod object;
 pub mod request;
+pub mod shared;

@@ -2,7 +2,8 @@
 //!
 //! Multi-phase initialisation (PEP 489) with `Py_mod_multiple_interpreters` set to
 //! "per-interpreter GIL supported": each interpreter that imports it gets its own module
-//! object and its own `Request` type, and nothing Python-side is shared between them.
+//! object and its own `Request`, `SharedCounter` and `SharedDict` types, and nothing Python-side
+//! is shared between them (shared state lives in Rust: `crate::shared_state`).
 
 use pyo3_ffi as ffi;
 use std::cell::Cell;
@@ -86,7 +87,7 @@ fn module_def() -> *mut ffi::PyModuleDef {
     .0
 }
 
-fn method(name: &'static CStr, f: *mut c_void, flags: c_int, doc: &'static CStr) -> ffi::PyMethodDef {
+pub(super) fn method(name: &'static CStr, f: *mut c_void, flags: c_int, doc: &'static CStr) -> ffi::PyMethodDef {
     ffi::PyMethodDef {
         ml_name: name.as_ptr(),
         // SAFETY: `f` has the signature `flags` announces (checked by each definition below).
@@ -110,7 +111,7 @@ unsafe extern "C" fn exec(module: *mut ffi::PyObject) -> c_int {
         ffi::Py_DECREF(ty);
         return -1;
     }
-    0
+    super::shared::add_types(module)
 }
 
 unsafe extern "C" fn traverse(module: *mut ffi::PyObject, visit: ffi::visitproc, arg: *mut c_void) -> c_int {
