@@ -235,3 +235,15 @@ async def never(tag: str = ""):
 def never_sync(ms: int = 1500):
     time.sleep(ms / 1000)
     return {"finished": True}
+
+
+# --- batching --------------------------------------------------------------------------------
+@app.batch("/double", max_size=8, max_wait_ms=20)
+def double(requests):
+    size = len(requests)
+    return [{"value": r.json_body["value"] * 2, "batch": size} for r in requests]
+
+
+@app.batch("/bad-batch", max_size=4, max_wait_ms=5)
+def bad_batch(requests):
+    return []  # no answer for anybody

@@ -280,3 +280,29 @@ def test_an_idle_server_sleeps(waiting):
 def test_json_body_of_results_is_still_native(waiting):
     r = fetch(waiting, "GET", "/json")
     assert json.loads(r.body) == {"hello": "world"} and r.header("content-length") == "17"
+
+
+# --- batching --------------------------------------------------------------------------------
+
+
+def test_batches_collect_concurrent_requests_and_answer_each_in_order(waiting):
+    def one(i):
+        r = fetch(waiting, "POST", "/double", json.dumps({"value": i}).encode(), {"Content-Type": "application/json"})
+        assert r.status == 200, r
+        return r.json()
+
+    with ThreadPoolExecutor(32) as ex:
+        results = list(ex.map(one, range(64)))
+    assert [r["value"] for r in results] == [2 * i for i in range(64)]
+    assert all(1 <= r["batch"] <= 8 for r in results)
+    assert max(r["batch"] for r in results) > 1, "no two requests were ever batched"
+    # A lone request goes after max_wait_ms.
+    assert one(5) == {"value": 10, "batch": 1}
+
+
+def test_a_batch_handler_with_the_wrong_number_of_answers_is_a_500_for_the_batch(waiting):
+    with ThreadPoolExecutor(4) as ex:
+        codes = list(ex.map(lambda _: fetch(waiting, "POST", "/bad-batch", b"{}", check=False).status, range(4)))
+    assert codes == [500] * 4
+    assert "must return a list of" in waiting.stderr
+    assert fetch(waiting, "GET", "/json").status == 200
