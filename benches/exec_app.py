@@ -1,0 +1,63 @@
+"""The app of scripts/bench-exec (FasterAPI side): handlers that wait.
+
+Environment: ECHO_PORT (the echo server of benches/echo_server.py), BENCH_FILE (a large
+file for /file).
+"""
+
+import asyncio
+import os
+import time
+
+from fasterapi import FasterAPI, FileResponse
+
+app = FasterAPI()
+ECHO = ("127.0.0.1", int(os.environ.get("ECHO_PORT", "0")))
+_echo_pool: list = []
+
+
+@app.get("/json")
+def json_sync():
+    return {"message": "Hello, World!"}
+
+
+@app.get("/ajson")
+async def json_async():
+    return {"message": "Hello, World!"}
+
+
+@app.get("/sleep")
+async def sleep(ms: int = 1000):
+    await asyncio.sleep(ms / 1000)
+    return {"slept": ms}
+
+
+@app.get("/block")
+def block(ms: int = 100):
+    time.sleep(ms / 1000)
+    return {"blocked": ms}
+
+
+@app.get("/echo")
+async def echo():
+    # One real socket round trip per request, over pooled connections (the same code runs
+    # under FastAPI in benches/exec_fastapi.py).
+    if _echo_pool:
+        reader, writer = _echo_pool.pop()
+    else:
+        reader, writer = await asyncio.open_connection(*ECHO)
+    writer.write(b"ping\n")
+    line = await reader.readline()
+    _echo_pool.append((reader, writer))
+    return {"echo": line.decode().strip()}
+
+
+@app.post("/lane", interpreter="main")
+def lane(body: dict):
+    from benches.exec_models import Item
+
+    return Item.model_validate(body).model_dump()
+
+
+@app.get("/file")
+def file():
+    return FileResponse(os.environ["BENCH_FILE"])
