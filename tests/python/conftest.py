@@ -36,6 +36,10 @@ class FakeRequest:
     def raw_path(self) -> bytes:
         return self.path.encode()
 
+    def header_values(self, name: str) -> list[str]:
+        # What _native.Request.header_values does in Rust.
+        return [v for k, v in self.headers if k == name.lower()]
+
 
 def _match(template: str, path: str) -> dict | None:
     pattern = re.sub(r"{(\w+):path}", r"(?P<\1>.*)", template)

@@ -97,22 +97,39 @@ def read_json_body(raw: bytes) -> Any:
         raise HTTPException(400, "There was an error parsing the body") from None
 
 
+def _bind(spec: ParamSpec, value: Any, kwargs: dict, errors: list) -> None:
+    """Bind one query/header/cookie parameter: its value, its default, or a "missing" error."""
+    if value is _MISSING:
+        if spec.default is Undefined:
+            errors.append(missing_error(spec.loc))
+        else:
+            kwargs[spec.name] = spec.get_default()
+    else:
+        validate = spec.validate
+        kwargs[spec.name] = value if validate is None else validate(value, spec.loc, errors)
+
+
 def _extract(specs: Sequence[ParamSpec], pairs: Any, single: dict, kwargs: dict, errors: list) -> None:
-    """Bind query/header/cookie parameters from ``pairs`` (all values) / ``single`` (one per key)."""
+    """Bind query/cookie parameters from ``pairs`` (all values) / ``single`` (one per key)."""
     for spec in specs:
         if spec.many:
             key = spec.key
             value = [v for k, v in pairs if k == key] or _MISSING
         else:
             value = single.get(spec.key, _MISSING)
-        if value is _MISSING:
-            if spec.default is Undefined:
-                errors.append(missing_error(spec.loc))
-            else:
-                kwargs[spec.name] = spec.get_default()
+        _bind(spec, value, kwargs, errors)
+
+
+def _extract_headers(specs: Sequence[ParamSpec], req: Any, kwargs: dict, errors: list) -> None:
+    """Bind header parameters, each looked up in Rust (the first of repeated headers wins,
+    like Starlette's Headers; ``list[X]`` parameters get all of them)."""
+    for spec in specs:
+        values = req.header_values(spec.key)
+        if spec.many:
+            value = values or _MISSING
         else:
-            validate = spec.validate
-            kwargs[spec.name] = value if validate is None else validate(value, spec.loc, errors)
+            value = values[0] if values else _MISSING
+        _bind(spec, value, kwargs, errors)
 
 
 def _bind_body(specs: Sequence[ParamSpec], body: Any, kwargs: dict, errors: list) -> None:
@@ -308,11 +325,9 @@ class APIRoute:
                     # dict() keeps the last of repeated keys, like Starlette's QueryParams.
                     _extract(query_specs, pairs, dict(pairs), kwargs, errors)
                 if header_specs:
-                    headers = req.headers
-                    # Reversed: the first of repeated headers wins, like Starlette's Headers.
-                    _extract(header_specs, headers, dict(reversed(headers)), kwargs, errors)
+                    _extract_headers(header_specs, req, kwargs, errors)
                 if cookie_specs:
-                    cookies = parse_cookies("; ".join([v for k, v in req.headers if k == "cookie"]))
+                    cookies = parse_cookies("; ".join(req.header_values("cookie")))
                     _extract(cookie_specs, (), cookies, kwargs, errors)
                 if body_specs:
                     _bind_body(body_specs, body, kwargs, errors)

@@ -170,6 +170,28 @@ getter!(get_client, Field::Client);
 getter!(get_server, Field::Server);
 getter!(get_scheme, Field::Scheme);
 
+/// `header_values(name) -> list[str]`: the values of one header field (case-insensitive), in
+/// order, found in Rust without building the whole header list.
+unsafe extern "C" fn header_values(obj: *mut ffi::PyObject, name: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    // SAFETY: METH_O method called attached with `obj` an instance of our type.
+    if ffi::PyUnicode_Check(name) == 0 {
+        object::raise(ffi::PyExc_TypeError, "header_values() takes a str");
+        return ptr::null_mut();
+    }
+    let Some(wanted) = object::str_utf8(name) else { return ptr::null_mut() };
+    let this = &*(obj as *mut RequestObject);
+    let Some(list) = PyObj::from_owned(ffi::PyList_New(0)) else { return ptr::null_mut() };
+    for (n, v) in this.data.request.headers() {
+        if n.eq_ignore_ascii_case(wanted) {
+            let Some(value) = object::new_latin1(v) else { return ptr::null_mut() };
+            if ffi::PyList_Append(list.as_ptr(), value.as_ptr()) != 0 {
+                return ptr::null_mut();
+            }
+        }
+    }
+    list.into_ptr()
+}
+
 unsafe extern "C" fn repr(obj: *mut ffi::PyObject) -> *mut ffi::PyObject {
     // SAFETY: attached; `obj` is an instance of our type.
     let this = &*(obj as *mut RequestObject);
@@ -209,9 +231,21 @@ pub unsafe fn create_type(module: *mut ffi::PyObject) -> *mut ffi::PyObject {
             ffi::PyGetSetDef { name: ptr::null(), get: None, set: None, doc: ptr::null(), closure: ptr::null_mut() },
         ];
         let getset = Box::leak(getset.into_boxed_slice()).as_mut_ptr();
+        let methods = vec![
+            ffi::PyMethodDef {
+                ml_name: crate::cstr!("header_values").as_ptr(),
+                ml_meth: ffi::PyMethodDefPointer { PyCFunction: header_values },
+                ml_flags: ffi::METH_O,
+                ml_doc: crate::cstr!("header_values(name) -> list[str]\n\nValues of one header field, in order.")
+                    .as_ptr(),
+            },
+            ffi::PyMethodDef::zeroed(),
+        ];
+        let methods = Box::leak(methods.into_boxed_slice()).as_mut_ptr();
         let slots = vec![
             ffi::PyType_Slot { slot: ffi::Py_tp_dealloc, pfunc: dealloc as *mut c_void },
             ffi::PyType_Slot { slot: ffi::Py_tp_getset, pfunc: getset as *mut c_void },
+            ffi::PyType_Slot { slot: ffi::Py_tp_methods, pfunc: methods as *mut c_void },
             ffi::PyType_Slot { slot: ffi::Py_tp_repr, pfunc: repr as *mut c_void },
             ffi::PyType_Slot {
                 slot: ffi::Py_tp_doc,
