@@ -253,16 +253,25 @@ impl App {
             let Some(req) = new_request_object(self.request_type.as_ptr() as *mut ffi::PyTypeObject, request) else {
                 return Reply::Ready(self.fail(endpoint));
             };
-            let mut args: Vec<*mut ffi::PyObject> = Vec::with_capacity(4);
-            let callable = match &native_args {
+            // The request and the plan's values, on the stack for the usual few parameters.
+            let mut stack = [std::ptr::null_mut(); 8];
+            let mut heap = Vec::new();
+            let (callable, args): (*mut ffi::PyObject, &[*mut ffi::PyObject]) = match &native_args {
+                Some((plan, values)) if values.len() < stack.len() => {
+                    stack[0] = req.as_ptr();
+                    for (slot, v) in stack[1..].iter_mut().zip(values) {
+                        *slot = v.as_ptr();
+                    }
+                    (plan.call.as_ptr(), &stack[..values.len() + 1])
+                }
                 Some((plan, values)) => {
-                    args.push(req.as_ptr());
-                    args.extend(values.iter().map(PyObj::as_ptr));
-                    plan.call.as_ptr()
+                    heap.push(req.as_ptr());
+                    heap.extend(values.iter().map(PyObj::as_ptr));
+                    (plan.call.as_ptr(), &heap[..])
                 }
                 None => {
-                    args.push(req.as_ptr());
-                    endpoint.handler.as_ptr()
+                    stack[0] = req.as_ptr();
+                    (endpoint.handler.as_ptr(), &stack[..1])
                 }
             };
             if !endpoint.is_async && !endpoint.sync.runs_inline() {
@@ -274,7 +283,7 @@ impl App {
                 let mut pool_args = Vec::with_capacity(args.len() + 2);
                 pool_args.push(self.timed_call.as_ptr());
                 pool_args.push(callable);
-                pool_args.extend_from_slice(&args);
+                pool_args.extend_from_slice(args);
                 return match core_loop.run_in_executor(&pool_args) {
                     Some(future) => match PendingResponse::register(attached, core_loop, future, index, Work::Pool) {
                         Some(pending) => {
@@ -302,7 +311,7 @@ impl App {
                     );
                 }
             }
-            drop(args);
+            drop(heap);
             drop(native_args);
             drop(req);
             let Some(result) = PyObj::from_owned(result) else {

@@ -337,7 +337,7 @@ impl<'a, H: Handler> Connection<'a, H> {
     /// Lets the application answer one complete request and writes the answer, in order.
     /// Returns the upgrade to run when the answer switches protocols.
     async fn serve(&mut self, parsed: ParsedHead, body: Bytes) -> Option<(OnUpgrade, Response)> {
-        let ParsedHead { mut request, keep_alive, .. } = parsed;
+        let ParsedHead { mut request, keep_alive, has_range, .. } = parsed;
         self.stats.requests += 1;
         let keep_alive = keep_alive && !self.shutdown.is_triggered();
         if !keep_alive {
@@ -348,7 +348,7 @@ impl<'a, H: Handler> Connection<'a, H> {
         request.peer = self.peer;
         request.local = self.local;
         let head_only = request.method() == "HEAD";
-        let range = RangeHeaders::of(&request);
+        let range = if has_range { RangeHeaders::of(&request) } else { RangeHeaders::default() };
         // Only when the access log is on: the request line outlives the request.
         let request_line = self.access_log.map(|_| request_line(&request));
 

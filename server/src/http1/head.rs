@@ -26,6 +26,8 @@ pub struct ParsedHead {
     pub framing: Framing,
     pub keep_alive: bool,
     pub expect_continue: bool,
+    /// A `Range` header is present (only then does a file answer look at `Range`/`If-Range`).
+    pub has_range: bool,
 }
 
 /// A request the server refuses before it reaches the application.
@@ -90,6 +92,7 @@ pub fn parse(buf: &[u8], limits: &Limits) -> Result<Option<ParsedHead>, Reject> 
     let mut keep_alive_token = false;
     let mut expect_continue = false;
     let mut hosts = 0usize;
+    let mut has_range = false;
     let mut headers = Vec::with_capacity(req.headers.len());
     for h in req.headers.iter() {
         let name = h.name.as_bytes();
@@ -120,6 +123,8 @@ pub fn parse(buf: &[u8], limits: &Limits) -> Result<Option<ParsedHead>, Reject> 
             }
         } else if name.eq_ignore_ascii_case(b"expect") {
             expect_continue = value.eq_ignore_ascii_case(b"100-continue");
+        } else if name.eq_ignore_ascii_case(b"range") {
+            has_range = true;
         } else if name.eq_ignore_ascii_case(b"host") {
             hosts += 1;
             if !valid_host(value) {
@@ -167,7 +172,7 @@ pub fn parse(buf: &[u8], limits: &Limits) -> Result<Option<ParsedHead>, Reject> 
         peer: None,
         local: None,
     };
-    Ok(Some(ParsedHead { request, len, framing, keep_alive, expect_continue }))
+    Ok(Some(ParsedHead { request, len, framing, keep_alive, expect_continue, has_range }))
 }
 
 /// A Host value is `host[:port]` (RFC 9110 §7.2 / RFC 3986 authority without userinfo):
