@@ -12,11 +12,11 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
-use crate::cpython::app::{overloaded, timed_out, Reply};
+use crate::cpython::app::{overloaded, timed_out, Reply as AppReply};
 use crate::cpython::core::{Core, PendingResponse};
 use crate::lane::{LaneReply, LaneSender};
 use crate::metrics::{self, CoreMetrics};
-use server::{Handler, Miss, Request, Response, Target};
+use server::{Handler, Miss, Reply, Request, Response, Target};
 
 pub struct PythonHandler {
     pub core: Rc<Core>,
@@ -50,20 +50,37 @@ impl PythonHandler {
         PythonHandler { core, lane, max_in_flight, in_flight: Rc::new(Cell::new(0)), metrics, batches }
     }
 
-    fn reply(&self, route: Option<usize>, state: State, timeout: Option<Duration>) -> PythonReply<'_> {
-        let pending = !matches!(state, State::Ready(_));
-        if pending {
-            self.in_flight.set(self.in_flight.get() + 1);
-            self.update_gauges();
+    /// An answer now: counted, and returned without any future.
+    fn ready(&self, route: Option<usize>, response: Response, started: Option<Instant>) -> Reply<PythonReply<'_>> {
+        if let (Some(observer), Some(started)) = (&self.metrics, started) {
+            let mut m = observer.metrics.lock().unwrap_or_else(|p| p.into_inner());
+            m.record(route, response.status, started.elapsed());
         }
-        PythonReply {
+        Reply::Ready(response)
+    }
+
+    /// An answer later: in flight until the returned future completes or is dropped.
+    fn later(
+        &self,
+        route: Option<usize>,
+        state: State,
+        timeout: Option<Duration>,
+        started: Option<Instant>,
+    ) -> Reply<PythonReply<'_>> {
+        self.in_flight.set(self.in_flight.get() + 1);
+        self.update_gauges();
+        Reply::Later(PythonReply {
             state,
-            deadline: if pending { timeout.map(|t| Box::pin(monoio::time::sleep(t))) } else { None },
-            started: self.metrics.as_ref().map(|_| Instant::now()),
+            deadline: timeout.map(|t| Box::pin(monoio::time::sleep(t))),
+            started,
             route,
-            in_flight: pending.then(|| self.in_flight.clone()),
+            in_flight: Some(self.in_flight.clone()),
             handler: self,
-        }
+        })
+    }
+
+    fn started(&self) -> Option<Instant> {
+        self.metrics.as_ref().map(|_| Instant::now())
     }
 
     fn update_gauges(&self) {
@@ -76,7 +93,8 @@ impl PythonHandler {
 }
 
 enum State {
-    Ready(Option<Response>),
+    /// Answered (by the timeout): nothing left to wait for.
+    Done,
     Pending(PendingResponse),
     Lane(LaneReply),
     Batch(Rc<BatchSlot>),
@@ -99,7 +117,7 @@ impl Future for PythonReply<'_> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
         let this = self.get_mut();
         let waiting = match &mut this.state {
-            State::Ready(r) => Poll::Ready(r.take().unwrap_or_else(Response::internal_error)),
+            State::Done => Poll::Ready(Response::internal_error()),
             State::Pending(pending) => Pin::new(pending).poll(cx),
             State::Lane(reply) => Pin::new(reply).poll(cx),
             State::Batch(slot) => slot.poll(cx),
@@ -110,7 +128,7 @@ impl Future for PythonReply<'_> {
                 Some(Poll::Ready(())) => {
                     // Dropping the pending response cancels the task (or drops the late
                     // answer of a pool call or of the lane).
-                    this.state = State::Ready(None);
+                    this.state = State::Done;
                     if let Some(route) = this.route {
                         log::warn!("{} exceeded its timeout; answered 504", this.handler.core.app.labels()[route]);
                     }
@@ -148,38 +166,39 @@ impl Handler for PythonHandler {
     type Route = usize;
     type Future<'a> = PythonReply<'a>;
 
-    fn call<'a>(&'a self, target: Target<'a, usize>, request: Request) -> PythonReply<'a> {
+    fn call<'a>(&'a self, target: Target<'a, usize>, request: Request) -> Reply<PythonReply<'a>> {
+        let started = self.started();
         let index = match target {
             Target::Route(index) => *index,
             // Exception handlers and middleware for misses come with the middleware issue.
-            Target::Miss(miss) => return self.reply(None, State::Ready(Some(self.miss(miss, &request))), None),
+            Target::Miss(miss) => return self.ready(None, self.miss(miss, &request), started),
         };
         if self.in_flight.get() >= self.max_in_flight {
-            return self.reply(Some(index), State::Ready(Some(overloaded())), None);
+            return self.ready(Some(index), overloaded(), started);
         }
         let core = &self.core;
+        let timeout = core.app.timeout(index);
         if let Some((max_size, max_wait)) = core.app.batch(index) {
             let slot = self.batches.join(&self.core, index, request, max_size, max_wait);
-            return self.reply(Some(index), State::Batch(slot), core.app.timeout(index));
+            return self.later(Some(index), State::Batch(slot), timeout, started);
         }
         if core.app.is_lane(index) {
-            let state = match self.lane.as_ref().and_then(|lane| lane.submit(index, request)) {
-                Some(reply) => State::Lane(reply),
-                None => State::Ready(Some(overloaded())),
+            return match self.lane.as_ref().and_then(|lane| lane.submit(index, request)) {
+                Some(reply) => self.later(Some(index), State::Lane(reply), timeout, started),
+                None => self.ready(Some(index), overloaded(), started),
             };
-            return self.reply(Some(index), state, core.app.timeout(index));
         }
         // Attached for this call only: other Python threads of this interpreter (the
         // blocking pool, threads the app started) run while the core waits for I/O.
-        let state = core.interpreter.with(|attached| {
-            let reply = core.app.respond(attached, &core.event_loop, index, request);
+        let answer = core.interpreter.with(|attached| {
+            let answer = core.app.respond(attached, &core.event_loop, index, request);
             core.event_loop.kick_if_needed(attached);
-            match reply {
-                Reply::Ready(response) => State::Ready(Some(response)),
-                Reply::Pending(pending) => State::Pending(pending),
-            }
+            answer
         });
-        self.reply(Some(index), state, core.app.timeout(index))
+        match answer {
+            AppReply::Ready(response) => self.ready(Some(index), response, started),
+            AppReply::Pending(pending) => self.later(Some(index), State::Pending(pending), timeout, started),
+        }
     }
 }
 
@@ -206,33 +225,17 @@ pub struct LaneHandler {
     pub lane: LaneSender,
 }
 
-pub enum LaneOnlyReply {
-    Ready(Option<Response>),
-    Lane(LaneReply),
-}
-
-impl Future for LaneOnlyReply {
-    type Output = Response;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
-        match self.get_mut() {
-            LaneOnlyReply::Ready(r) => Poll::Ready(r.take().unwrap_or_else(Response::internal_error)),
-            LaneOnlyReply::Lane(reply) => Pin::new(reply).poll(cx),
-        }
-    }
-}
-
 impl Handler for LaneHandler {
     type Route = usize;
-    type Future<'a> = LaneOnlyReply;
+    type Future<'a> = LaneReply;
 
-    fn call<'a>(&'a self, target: Target<'a, usize>, request: Request) -> LaneOnlyReply {
+    fn call<'a>(&'a self, target: Target<'a, usize>, request: Request) -> Reply<LaneReply> {
         match target {
             Target::Route(index) => match self.lane.submit(*index, request) {
-                Some(reply) => LaneOnlyReply::Lane(reply),
-                None => LaneOnlyReply::Ready(Some(overloaded())),
+                Some(reply) => Reply::Later(reply),
+                None => Reply::Ready(overloaded()),
             },
-            Target::Miss(miss) => LaneOnlyReply::Ready(Some(miss.response())),
+            Target::Miss(miss) => Reply::Ready(miss.response()),
         }
     }
 }

@@ -41,6 +41,7 @@ pub struct LaneJob {
 /// the cores).
 pub struct LaneAnswer {
     status: u16,
+    content_type: Option<Bytes>,
     headers: Vec<server::Header>,
     body: LaneBody,
 }
@@ -57,7 +58,7 @@ impl LaneAnswer {
             Body::File(f) => LaneBody::File(f),
             Body::Stream(_) => return LaneAnswer::from_response(Response::internal_error()),
         };
-        LaneAnswer { status: response.status, headers: response.headers, body }
+        LaneAnswer { status: response.status, content_type: response.content_type, headers: response.headers, body }
     }
 
     fn into_response(self) -> Response {
@@ -65,7 +66,9 @@ impl LaneAnswer {
             LaneBody::Full(b) => Body::Full(b),
             LaneBody::File(f) => Body::File(f),
         };
-        Response::new(self.status, self.headers, body)
+        let mut response = Response::new(self.status, self.headers, body);
+        response.content_type = self.content_type;
+        response
     }
 }
 

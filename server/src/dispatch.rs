@@ -4,7 +4,7 @@
 
 use crate::http1::request::Request;
 use crate::router::{Lookup, Router};
-use crate::service::{Handler, Miss, Target};
+use crate::service::{Handler, Miss, Reply, Target};
 
 pub struct Dispatch<H: Handler> {
     router: Router<H::Route>,
@@ -17,7 +17,7 @@ impl<H: Handler> Dispatch<H> {
     }
 
     /// Routes `request` and calls the handler with what was found.
-    pub fn call(&self, mut request: Request) -> H::Future<'_> {
+    pub fn call(&self, mut request: Request) -> Reply<H::Future<'_>> {
         let target = {
             let path = request.path();
             match self.router.lookup(request.method(), &path) {

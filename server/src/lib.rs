@@ -25,5 +25,5 @@ pub use http1::request::{Request, Version};
 pub use response::{Body, ChunkStream, FileBody, Header, Response, StreamFailed};
 pub use router::{Lookup, Router, RouterError};
 pub use serve::serve_core;
-pub use service::{Handler, Miss, Target};
+pub use service::{Handler, Miss, Reply, Target};
 pub use upgrade::{OnUpgrade, Upgraded};

@@ -11,6 +11,9 @@ pub type Header = (Bytes, Bytes);
 
 pub struct Response {
     pub status: u16,
+    /// `Content-Type`, kept apart from `headers` because nearly every response has one: the
+    /// common answer then needs no header list at all (no allocation).
+    pub content_type: Option<Bytes>,
     pub headers: Vec<Header>,
     pub body: Body,
     /// Set on a `101 Switching Protocols` answer: after the head is written, the connection
@@ -47,16 +50,18 @@ pub struct FileBody {
 
 impl Response {
     pub fn new(status: u16, headers: Vec<Header>, body: Body) -> Response {
-        Response { status, headers, body, upgrade: None }
+        Response { status, content_type: None, headers, body, upgrade: None }
     }
 
     /// A complete response with a `content-type` and a body known now.
     pub fn full(status: u16, content_type: &'static [u8], body: impl Into<Bytes>) -> Response {
-        Response::new(
+        Response {
             status,
-            vec![(Bytes::from_static(b"content-type"), Bytes::from_static(content_type))],
-            Body::Full(body.into()),
-        )
+            content_type: Some(Bytes::from_static(content_type)),
+            headers: Vec::new(),
+            body: Body::Full(body.into()),
+            upgrade: None,
+        }
     }
 
     /// The response every unexpected failure gets.
@@ -66,6 +71,11 @@ impl Response {
 
     /// The first value of header `name` (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&[u8]> {
+        if name.eq_ignore_ascii_case("content-type") {
+            if let Some(ct) = &self.content_type {
+                return Some(ct);
+            }
+        }
         self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name.as_bytes())).map(|(_, v)| &v[..])
     }
 }

@@ -19,9 +19,16 @@ pub trait Handler {
 
     /// Answers a request. `target` is the matched route, or why nothing matched: the
     /// application may answer misses itself (exception handlers, middleware) or return
-    /// [`Miss::response`]. Dropping the future before it completes means the client is gone:
-    /// the handler's work is cancelled.
-    fn call<'a>(&'a self, target: Target<'a, Self::Route>, request: Request) -> Self::Future<'a>;
+    /// [`Miss::response`]. An answer known at once is returned as [`Reply::Ready`] (no future
+    /// at all on the common path); otherwise a future. Dropping the future before it
+    /// completes means the client is gone: the handler's work is cancelled.
+    fn call<'a>(&'a self, target: Target<'a, Self::Route>, request: Request) -> Reply<Self::Future<'a>>;
+}
+
+/// A handler's answer: now, or later.
+pub enum Reply<F> {
+    Ready(Response),
+    Later(F),
 }
 
 /// What the dispatch layer found for a request.

@@ -11,7 +11,8 @@ use std::time::Duration;
 use bytes::Bytes;
 use runtime::{monoio, CoreStats, Shutdown};
 use server::{
-    listener, Body, ChunkStream, FileBody, Handler, Limits, Request, Response, Router, StreamFailed, Target, Upgraded,
+    listener, Body, ChunkStream, FileBody, Handler, Limits, Reply, Request, Response, Router, StreamFailed, Target,
+    Upgraded,
 };
 
 /// Slow handlers whose future was dropped before it finished (the client left).
@@ -69,8 +70,8 @@ impl Handler for Echo {
     type Route = &'static str;
     type Future<'a> = Pin<Box<dyn Future<Output = Response> + 'a>>;
 
-    fn call<'a>(&'a self, target: Target<'a, &'static str>, request: Request) -> Self::Future<'a> {
-        Box::pin(async move {
+    fn call<'a>(&'a self, target: Target<'a, &'static str>, request: Request) -> Reply<Self::Future<'a>> {
+        Reply::Later(Box::pin(async move {
             let route = match target {
                 Target::Route(route) => *route,
                 Target::Miss(miss) => return miss.response(),
@@ -116,7 +117,7 @@ impl Handler for Echo {
                     ))
                 }
             }
-        })
+        }))
     }
 }
 

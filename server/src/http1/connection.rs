@@ -22,6 +22,7 @@ use monoio::io::{AsyncReadRent, AsyncWriteRent, AsyncWriteRentExt};
 use monoio::net::TcpStream;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::task::Poll;
 use std::time::Instant;
 
@@ -35,8 +36,8 @@ use crate::config::Limits;
 use crate::date;
 use crate::dispatch::Dispatch;
 use crate::range::{self, RangeOutcome};
-use crate::response::{valid_header, Body, ChunkStream, Header, Response, StreamFailed};
-use crate::service::Handler;
+use crate::response::{valid_header, Body, ChunkStream, Response, StreamFailed};
+use crate::service::{Handler, Reply};
 use crate::upgrade::{OnUpgrade, Upgraded};
 use runtime::Shutdown;
 
@@ -114,6 +115,28 @@ impl RangeHeaders {
     }
 }
 
+/// What writing a request's answer needs, noted before the request went to the handler.
+struct Meta {
+    keep: Keep,
+    range: RangeHeaders,
+    request_line: Option<String>,
+}
+
+/// Replaces the response by a 500 when it would break the protocol (a status outside
+/// 100-999, a header that is not a token or has CR/LF/NUL in its value).
+fn check(response: &mut Response) {
+    if !(100..=999).contains(&response.status) {
+        log::error!("the application answered with invalid status {}; sending 500", response.status);
+        *response = Response::internal_error();
+    } else {
+        let invalid = pairs(response).find(|(n, v)| !valid_header(n, v)).map(|(n, _)| n.to_vec());
+        if let Some(name) = invalid {
+            log::error!("the application sent an invalid header {:?}; sending 500", String::from_utf8_lossy(&name));
+            *response = Response::internal_error();
+        }
+    }
+}
+
 /// `GET /path?query HTTP/1.1`, as received.
 fn request_line(request: &Request) -> String {
     let mut line = format!("{} {}", request.method(), String::from_utf8_lossy(request.raw_path()));
@@ -134,8 +157,10 @@ fn connection_header(keep_alive: bool, version: Version) -> ConnectionHeader {
     }
 }
 
-fn pairs(headers: &[Header]) -> impl Iterator<Item = (&[u8], &[u8])> {
-    headers.iter().map(|(n, v)| (&n[..], &v[..]))
+/// The response's header fields as written: `content-type` first, then the others.
+fn pairs(response: &Response) -> impl Iterator<Item = (&[u8], &[u8])> {
+    let content_type = response.content_type.iter().map(|ct| (&b"content-type"[..], &ct[..]));
+    content_type.chain(response.headers.iter().map(|(n, v)| (&n[..], &v[..])))
 }
 
 /// Lower-case hex digits of `n` into `out`; returns how many.
@@ -190,11 +215,30 @@ impl<'a, H: Handler> Connection<'a, H> {
         loop {
             date::refresh();
             if let Some((head, body)) = self.next_request() {
-                if let Some((upgrade, _response)) = self.serve(head, body).await {
-                    return self.upgrade(upgrade).await;
+                let (request, meta) = self.begin(head, body);
+                let dispatch = self.dispatch;
+                let response = match dispatch.call(request) {
+                    // The common case: an answer now, no future, no I/O.
+                    Reply::Ready(response) => response,
+                    Reply::Later(future) => {
+                        let mut future = std::pin::pin!(future);
+                        let first = std::future::poll_fn(|cx| Poll::Ready(future.as_mut().poll(cx))).await;
+                        match first {
+                            Poll::Ready(response) => response,
+                            Poll::Pending => match self.wait_for(future.as_mut()).await {
+                                Some(response) => response,
+                                None => break,
+                            },
+                        }
+                    }
+                };
+                if let Some(log) = self.access_log {
+                    log.record(self.peer, meta.request_line.as_deref().unwrap_or(""), response.status);
                 }
-                if self.peer_left {
-                    break;
+                if matches!(response.body, Body::Full(_)) && response.upgrade.is_none() {
+                    self.write_full(response, meta.keep);
+                } else if let Some((upgrade, _response)) = self.write_response(response, meta.keep, meta.range).await {
+                    return self.upgrade(upgrade).await;
                 }
                 // Pipelined requests: answer what is buffered, writing in batches.
                 if self.out.len() >= self.limits.write_batch_bytes && self.flush().await.is_err() {
@@ -334,9 +378,9 @@ impl<'a, H: Handler> Connection<'a, H> {
         }
     }
 
-    /// Lets the application answer one complete request and writes the answer, in order.
-    /// Returns the upgrade to run when the answer switches protocols.
-    async fn serve(&mut self, parsed: ParsedHead, body: Bytes) -> Option<(OnUpgrade, Response)> {
+    /// Takes a complete request: counts it, decides keep-alive, and notes what writing its
+    /// answer will need (the request itself goes to the application).
+    fn begin(&mut self, parsed: ParsedHead, body: Bytes) -> (Request, Meta) {
         let ParsedHead { mut request, keep_alive, has_range, .. } = parsed;
         self.stats.requests += 1;
         let keep_alive = keep_alive && !self.shutdown.is_triggered();
@@ -347,41 +391,47 @@ impl<'a, H: Handler> Connection<'a, H> {
         request.body = body;
         request.peer = self.peer;
         request.local = self.local;
-        let head_only = request.method() == "HEAD";
-        let range = if has_range { RangeHeaders::of(&request) } else { RangeHeaders::default() };
-        // Only when the access log is on: the request line outlives the request.
-        let request_line = self.access_log.map(|_| request_line(&request));
-
-        let response = {
-            let future = self.dispatch.call(request);
-            let mut future = std::pin::pin!(future);
-            // The common case (an answer ready at once) costs one poll and no I/O.
-            match std::future::poll_fn(|cx| Poll::Ready(future.as_mut().poll(cx))).await {
-                Poll::Ready(response) => response,
-                Poll::Pending => {
-                    // While the handler waits, watch the client: if it leaves, dropping the
-                    // future cancels the handler's work.
-                    let gone = monoio::select! {
-                        response = &mut future => Ok(response),
-                        gone = file::peer_gone(&self.stream) => Err(gone),
-                    };
-                    match gone {
-                        Ok(response) => response,
-                        Err(false) => future.await,
-                        Err(true) => {
-                            self.closing = true;
-                            self.peer_left = true;
-                            return None;
-                        }
-                    }
-                }
-            }
+        let meta = Meta {
+            keep: Keep {
+                head_only: request.method() == "HEAD",
+                version,
+                connection: connection_header(keep_alive, version),
+            },
+            range: if has_range { RangeHeaders::of(&request) } else { RangeHeaders::default() },
+            // Only when the access log is on: the request line outlives the request.
+            request_line: self.access_log.map(|_| request_line(&request)),
         };
-        if let (Some(log), Some(line)) = (self.access_log, &request_line) {
-            log.record(self.peer, line, response.status);
+        (request, meta)
+    }
+
+    /// Awaits an answer that was not ready at once, watching the client meanwhile: if it
+    /// leaves, `None`, and the caller drops the future, which cancels the handler's work.
+    async fn wait_for<F: Future<Output = Response>>(&mut self, mut future: Pin<&mut F>) -> Option<Response> {
+        let gone = monoio::select! {
+            response = &mut future => Ok(response),
+            gone = file::peer_gone(&self.stream) => Err(gone),
+        };
+        match gone {
+            Ok(response) => Some(response),
+            // More input (a pipelined request): it stays in the socket; just wait.
+            Err(false) => Some(future.await),
+            Err(true) => {
+                self.closing = true;
+                self.peer_left = true;
+                None
+            }
         }
-        let keep = Keep { head_only, version, connection: connection_header(keep_alive, version) };
-        self.write_response(response, keep, range).await
+    }
+
+    /// A response with its whole body: head and body join the output batch.
+    fn write_full(&mut self, mut response: Response, keep: Keep) {
+        check(&mut response);
+        let Body::Full(bytes) = &response.body else { return };
+        let framing = BodyFraming::Length(bytes.len() as u64);
+        write_head(&mut self.out, response.status, pairs(&response), framing, keep.connection);
+        if !keep.head_only && !forbids_body(response.status) {
+            self.out.extend_from_slice(bytes);
+        }
     }
 
     /// Writes `response` after the ones already buffered: a full body joins the batch; a
@@ -392,22 +442,10 @@ impl<'a, H: Handler> Connection<'a, H> {
         keep: Keep,
         range: RangeHeaders,
     ) -> Option<(OnUpgrade, Response)> {
-        if !(100..=999).contains(&response.status) {
-            log::error!("the application answered with invalid status {}; sending 500", response.status);
-            response = Response::internal_error();
-        } else if let Some((name, _)) = response.headers.iter().find(|(n, v)| !valid_header(n, v)) {
-            log::error!("the application sent an invalid header {:?}; sending 500", String::from_utf8_lossy(name));
-            response = Response::internal_error();
-        }
+        check(&mut response);
         if response.status == 101 {
             if let Some(upgrade) = response.upgrade.take() {
-                write_head(
-                    &mut self.out,
-                    101,
-                    pairs(&response.headers),
-                    BodyFraming::Length(0),
-                    ConnectionHeader::Omit,
-                );
+                write_head(&mut self.out, 101, pairs(&response), BodyFraming::Length(0), ConnectionHeader::Omit);
                 self.closing = true;
                 return Some((upgrade, response));
             }
@@ -418,7 +456,7 @@ impl<'a, H: Handler> Connection<'a, H> {
         match body {
             Body::Full(bytes) => {
                 let framing = BodyFraming::Length(bytes.len() as u64);
-                write_head(&mut self.out, status, pairs(&response.headers), framing, keep.connection);
+                write_head(&mut self.out, status, pairs(&response), framing, keep.connection);
                 if !no_body {
                     self.out.extend_from_slice(&bytes);
                 }
@@ -432,7 +470,7 @@ impl<'a, H: Handler> Connection<'a, H> {
                     }
                 };
                 let connection = if self.closing { ConnectionHeader::Close } else { keep.connection };
-                write_head(&mut self.out, status, pairs(&response.headers), framing, connection);
+                write_head(&mut self.out, status, pairs(&response), framing, connection);
                 if !no_body {
                     self.write_stream(&mut *stream, framing).await;
                 }
@@ -448,6 +486,7 @@ impl<'a, H: Handler> Connection<'a, H> {
                     }
                     RangeOutcome::Unsatisfiable => {
                         let value = format!("bytes */{}", file.len);
+                        response.content_type = None;
                         response.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(b"content-type"));
                         response.headers.push((Bytes::from_static(b"content-range"), Bytes::from(value)));
                         (416, 0, 0)
@@ -456,7 +495,7 @@ impl<'a, H: Handler> Connection<'a, H> {
                 if status == 200 && file.len > 0 {
                     response.headers.push((Bytes::from_static(b"accept-ranges"), Bytes::from_static(b"bytes")));
                 }
-                write_head(&mut self.out, status, pairs(&response.headers), BodyFraming::Length(len), keep.connection);
+                write_head(&mut self.out, status, pairs(&response), BodyFraming::Length(len), keep.connection);
                 if !no_body && len > 0 {
                     let sent = match self.flush().await {
                         Ok(()) => {
