@@ -180,13 +180,23 @@ def test_sync_handlers_move_inline_once_measured_quick(waiting):
 
 
 def test_a_handler_seen_blocking_inline_goes_back_to_the_pool(waiting):
+    def in_pool(c, path="/quick-then-slow"):
+        return c.request("GET", path).json()["thread"].startswith("fasterapi-blocking")
+
     with Conn(waiting.host, waiting.port) as c:  # one connection: one core
-        for _ in range(40):
-            r = c.request("GET", "/quick-then-slow")
-        assert not r.json()["thread"].startswith("fasterapi-blocking"), "not promoted"
-        assert c.request("GET", "/quick-then-slow?slow=true").status == 200
-        assert c.request("GET", "/quick-then-slow").json()["thread"].startswith("fasterapi-blocking")
+        # Each time it is seen blocking, it must prove quick over twice as many calls (32,
+        # 64, 128); the third time it stays in the pool.
+        for round_ in range(3):
+            calls = 0
+            while in_pool(c):
+                calls += 1
+                assert calls <= 40 * 2**round_, f"not promoted after {calls} quick calls (round {round_})"
+            assert calls >= 32 * 2**round_ - 1, f"promoted after only {calls} calls (round {round_})"
+            assert c.request("GET", "/quick-then-slow?slow=true").status == 200
+            assert in_pool(c)
+        assert all(in_pool(c) for _ in range(300))
     assert "held the core for" in waiting.stderr
+    assert "runs in the blocking pool from now on" in waiting.stderr
 
 
 # --- streamed bodies -------------------------------------------------------------------------

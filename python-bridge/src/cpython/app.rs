@@ -31,15 +31,18 @@ struct SyncPolicy {
     /// Pool calls measured quick and not quick, in the current window.
     quick: Cell<u32>,
     slow: Cell<u32>,
-    /// Seen blocking inline: stays in the pool.
-    demoted: Cell<bool>,
+    /// How often an inline call was seen blocking: each time the route goes back to the pool
+    /// and must prove quick for twice as many calls; after `MAX_DEMOTIONS`, it stays there.
+    demotions: Cell<u32>,
 }
 
 /// Pool calls that must take under `QUICK_CALL` (with at most one in ten slower, which
 /// contention alone can cause under load) before a handler runs inline.
 const PROMOTE_AFTER: u32 = 32;
 /// Measurements are counted in windows of this many calls, so that old ones age out.
-const WINDOW: u32 = 256;
+const WINDOW: u32 = 4096;
+/// Inline calls seen blocking before a route stays in the pool for good.
+const MAX_DEMOTIONS: u32 = 3;
 const QUICK_CALL: Duration = Duration::from_micros(500);
 /// An inline call that took this long stalled the core: the route goes back to the pool.
 const BLOCKING_CALL: Duration = Duration::from_millis(2);
@@ -201,7 +204,7 @@ impl App {
                         inline: Cell::new(false),
                         quick: Cell::new(0),
                         slow: Cell::new(0),
-                        demoted: Cell::new(false),
+                        demotions: Cell::new(0),
                     },
                     timeout,
                     lane,
@@ -300,15 +303,7 @@ impl App {
             if !endpoint.is_async && endpoint.sync.forced.is_none() {
                 let took = started.elapsed();
                 if took >= BLOCKING_CALL {
-                    endpoint.sync.inline.set(false);
-                    endpoint.sync.demoted.set(true);
-                    log::warn!(
-                        "{}: {} held the core for {:.1} ms; it runs in the blocking pool from now on \
-                         (declare it `async def`, or pass inline=True to keep it inline)",
-                        self.place,
-                        endpoint.label,
-                        took.as_secs_f64() * 1000.0
-                    );
+                    self.demote(endpoint, took);
                 }
             }
             drop(heap);
@@ -494,10 +489,39 @@ impl App {
         self.endpoints.iter().map(|e| e.label.clone()).collect()
     }
 
+    /// An inline call took `took` (2 ms or more): back to the pool. The call may have blocked,
+    /// or the thread was preempted or waited for the GIL, which looks the same from here; so
+    /// the route may prove quick again, over twice as many calls each time, up to
+    /// `MAX_DEMOTIONS` times.
+    fn demote(&self, endpoint: &Endpoint, took: Duration) {
+        let policy = &endpoint.sync;
+        policy.inline.set(false);
+        policy.quick.set(0);
+        policy.slow.set(0);
+        let demotions = policy.demotions.get() + 1;
+        policy.demotions.set(demotions);
+        let ms = took.as_secs_f64() * 1000.0;
+        if demotions >= MAX_DEMOTIONS {
+            log::warn!(
+                "{}: {} held the core for {ms:.1} ms ({demotions} times); it runs in the blocking pool from now on \
+                 (declare it `async def`, or pass inline=True to keep it inline)",
+                self.place,
+                endpoint.label
+            );
+        } else {
+            log::info!(
+                "{}: {} held the core for {ms:.1} ms; it runs in the blocking pool until it proves quick again",
+                self.place,
+                endpoint.label
+            );
+        }
+    }
+
     /// Moves a handler inline once it proved quick often enough in the pool.
     fn measured_in_pool(&self, endpoint: &Endpoint, took: Duration) {
         let policy = &endpoint.sync;
-        if policy.forced.is_some() || policy.demoted.get() {
+        let demotions = policy.demotions.get();
+        if policy.forced.is_some() || demotions >= MAX_DEMOTIONS {
             return;
         }
         let (mut quick, mut slow) = (policy.quick.get(), policy.slow.get());
@@ -506,7 +530,7 @@ impl App {
         } else {
             slow += 1;
         }
-        if quick >= PROMOTE_AFTER && slow * 10 <= quick {
+        if quick >= PROMOTE_AFTER << demotions && slow * 10 <= quick {
             policy.inline.set(true);
         }
         if quick + slow >= WINDOW {
