@@ -31,8 +31,8 @@ struct SyncPolicy {
     /// Pool calls measured quick and not quick, in the current window.
     quick: Cell<u32>,
     slow: Cell<u32>,
-    /// How often an inline call was seen blocking: each time the route goes back to the pool
-    /// and must prove quick for twice as many calls; after `MAX_DEMOTIONS`, it stays there.
+    /// How often an inline call was seen taking long: each time the route goes back to the
+    /// pool and must prove quick over twice as many calls (up to `PROMOTE_AFTER << MAX_BACKOFF`).
     demotions: Cell<u32>,
 }
 
@@ -41,8 +41,8 @@ struct SyncPolicy {
 const PROMOTE_AFTER: u32 = 32;
 /// Measurements are counted in windows of this many calls, so that old ones age out.
 const WINDOW: u32 = 4096;
-/// Inline calls seen blocking before a route stays in the pool for good.
-const MAX_DEMOTIONS: u32 = 3;
+/// The quick calls needed to come back inline double with each demotion, up to 32 << 5 = 1024.
+const MAX_BACKOFF: u32 = 5;
 const QUICK_CALL: Duration = Duration::from_micros(500);
 /// An inline call that took this long stalled the core: the route goes back to the pool.
 const BLOCKING_CALL: Duration = Duration::from_millis(2);
@@ -490,47 +490,40 @@ impl App {
     }
 
     /// An inline call took `took` (2 ms or more): back to the pool. The call may have blocked,
-    /// or the thread was preempted or waited for the GIL, which looks the same from here; so
-    /// the route may prove quick again, over twice as many calls each time, up to
-    /// `MAX_DEMOTIONS` times.
+    /// or the thread was preempted, which looks the same from here: a handler that blocks
+    /// shows it in the pool too and stays there; a quick one proves quick again, over twice
+    /// as many calls as last time (so one that blocks now and then moves rarely).
     fn demote(&self, endpoint: &Endpoint, took: Duration) {
         let policy = &endpoint.sync;
         policy.inline.set(false);
         policy.quick.set(0);
         policy.slow.set(0);
-        let demotions = policy.demotions.get() + 1;
+        let demotions = policy.demotions.get().saturating_add(1);
         policy.demotions.set(demotions);
-        let ms = took.as_secs_f64() * 1000.0;
-        if demotions >= MAX_DEMOTIONS {
-            log::warn!(
-                "{}: {} held the core for {ms:.1} ms ({demotions} times); it runs in the blocking pool from now on \
-                 (declare it `async def`, or pass inline=True to keep it inline)",
-                self.place,
-                endpoint.label
-            );
-        } else {
-            log::info!(
-                "{}: {} held the core for {ms:.1} ms; it runs in the blocking pool until it proves quick again",
-                self.place,
-                endpoint.label
-            );
-        }
+        let needed = PROMOTE_AFTER << demotions.min(MAX_BACKOFF);
+        log::info!(
+            "{}: {} held the core for {:.1} ms; it runs in the blocking pool until {needed} quick calls there \
+             (pass inline=True or inline=False to decide yourself)",
+            self.place,
+            endpoint.label,
+            took.as_secs_f64() * 1000.0
+        );
     }
 
     /// Moves a handler inline once it proved quick often enough in the pool.
     fn measured_in_pool(&self, endpoint: &Endpoint, took: Duration) {
         let policy = &endpoint.sync;
-        let demotions = policy.demotions.get();
-        if policy.forced.is_some() || demotions >= MAX_DEMOTIONS {
+        if policy.forced.is_some() {
             return;
         }
+        let needed = PROMOTE_AFTER << policy.demotions.get().min(MAX_BACKOFF);
         let (mut quick, mut slow) = (policy.quick.get(), policy.slow.get());
         if took < QUICK_CALL {
             quick += 1;
         } else {
             slow += 1;
         }
-        if quick >= PROMOTE_AFTER << demotions && slow * 10 <= quick {
+        if quick >= needed && slow * 10 <= quick {
             policy.inline.set(true);
         }
         if quick + slow >= WINDOW {

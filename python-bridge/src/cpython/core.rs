@@ -273,6 +273,19 @@ impl CoreLoop {
         ))
     }
 
+    /// `args[0].<name>(*args[1:])`, its result and any error dropped (cancel, set_result).
+    ///
+    /// # Safety
+    /// Attached; `args` are live objects of this interpreter.
+    unsafe fn call_quietly(&self, name: &PyObj, args: &[*mut ffi::PyObject]) {
+        let r = ffi::PyObject_VectorcallMethod(name.as_ptr(), args.as_ptr(), args.len(), std::ptr::null_mut());
+        if r.is_null() {
+            ffi::PyErr_Clear();
+        } else {
+            ffi::Py_DECREF(r);
+        }
+    }
+
     /// `future.done()`.
     ///
     /// # Safety
@@ -454,24 +467,8 @@ impl Drop for PendingResponse {
         // runs to its end; its late answer finds no entry and is dropped.
         let future = self.future.get();
         if let Some(core) = current() {
-            let cancel = || {
-                // SAFETY: attached (inside `with_attached`); `future` is kept alive by `self.future`.
-                unsafe {
-                    let args = [future];
-                    let r = ffi::PyObject_VectorcallMethod(
-                        core.event_loop.attr_cancel.as_ptr(),
-                        args.as_ptr(),
-                        1,
-                        std::ptr::null_mut(),
-                    );
-                    if r.is_null() {
-                        ffi::PyErr_Clear();
-                    } else {
-                        ffi::Py_DECREF(r);
-                    }
-                }
-            };
-            with_attached(cancel);
+            // SAFETY: attached (inside `with_attached`); `future` is kept alive by `self.future`.
+            with_attached(|| unsafe { core.event_loop.call_quietly(&core.event_loop.attr_cancel, &[future]) });
             core.event_loop.kick.fire();
         }
     }
@@ -608,21 +605,12 @@ impl ChunkStream for PyChunkStream {
             // Room again: let the producer go on (`future.set_result(None)`).
             if let Some(core) = current() {
                 with_attached(|| {
-                    // SAFETY: attached (inside `with_attached`); `producer` is a pending future.
+                    // SAFETY: attached (inside `with_attached`); `producer` is a pending future
+                    // (already cancelled, if the pump was: the error is then ignored).
                     unsafe {
-                        let args = [producer.as_ptr(), ffi::Py_None()];
-                        let r = ffi::PyObject_VectorcallMethod(
-                            core.event_loop.attr_set_result.as_ptr(),
-                            args.as_ptr(),
-                            2,
-                            std::ptr::null_mut(),
-                        );
-                        if r.is_null() {
-                            ffi::PyErr_Clear(); // already cancelled
-                        } else {
-                            ffi::Py_DECREF(r);
-                        }
-                    }
+                        core.event_loop
+                            .call_quietly(&core.event_loop.attr_set_result, &[producer.as_ptr(), ffi::Py_None()])
+                    };
                     drop(producer);
                 });
                 core.event_loop.kick.fire();
@@ -648,20 +636,7 @@ impl Drop for PyChunkStream {
                 // closes its iterator.
                 if let Some(task) = &self.task {
                     // SAFETY: attached (inside `with_attached`); the task is alive.
-                    unsafe {
-                        let args = [task.get()];
-                        let r = ffi::PyObject_VectorcallMethod(
-                            core.event_loop.attr_cancel.as_ptr(),
-                            args.as_ptr(),
-                            1,
-                            std::ptr::null_mut(),
-                        );
-                        if r.is_null() {
-                            ffi::PyErr_Clear();
-                        } else {
-                            ffi::Py_DECREF(r);
-                        }
-                    }
+                    unsafe { core.event_loop.call_quietly(&core.event_loop.attr_cancel, &[task.get()]) };
                 }
             }
             drop(slot);
