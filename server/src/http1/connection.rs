@@ -66,6 +66,9 @@ pub struct Connection<'a, H: Handler> {
     stage: Stage,
     /// When the first byte of the current request's head arrived.
     head_started: Option<Instant>,
+    /// When the last read returned data: the one clock reading per read, shared by the
+    /// header timeout and by the requests that read completed.
+    last_read: Instant,
     closing: bool,
     /// The server refused a request: unread input may still be arriving (see `linger`).
     rejected: bool,
@@ -204,6 +207,7 @@ impl<'a, H: Handler> Connection<'a, H> {
             out: Vec::with_capacity(limits.read_buffer_bytes),
             stage: Stage::Head,
             head_started: None,
+            last_read: Instant::now(),
             closing: false,
             rejected: false,
             peer_left: false,
@@ -341,7 +345,7 @@ impl<'a, H: Handler> Connection<'a, H> {
         if self.buf.is_empty() {
             return false;
         }
-        self.head_started.get_or_insert_with(Instant::now);
+        self.head_started.get_or_insert(self.last_read);
         let mut parsed = match head::parse(&self.buf, self.limits) {
             Ok(Some(p)) => p,
             Ok(None) => return false,
@@ -391,6 +395,7 @@ impl<'a, H: Handler> Connection<'a, H> {
         request.body = body;
         request.peer = self.peer;
         request.local = self.local;
+        request.started = Some(self.last_read);
         let meta = Meta {
             keep: Keep {
                 head_only: request.method() == "HEAD",
@@ -628,6 +633,7 @@ impl<'a, H: Handler> Connection<'a, H> {
         match result {
             Some(Ok((Ok(n), slice))) => {
                 self.buf = slice.into_inner();
+                self.last_read = Instant::now();
                 if n == 0 {
                     ReadOutcome::Closed
                 } else {

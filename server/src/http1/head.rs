@@ -171,6 +171,7 @@ pub fn parse(buf: &[u8], limits: &Limits) -> Result<Option<ParsedHead>, Reject> 
         decoded_path,
         peer: None,
         local: None,
+        started: None,
     };
     Ok(Some(ParsedHead { request, len, framing, keep_alive, expect_continue, has_range }))
 }

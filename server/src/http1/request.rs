@@ -40,6 +40,9 @@ pub struct Request {
     pub(crate) decoded_path: Option<String>,
     pub peer: Option<SocketAddr>,
     pub local: Option<SocketAddr>,
+    /// When the read that completed this request returned (for timings; `None` when built
+    /// elsewhere). Later than that when earlier pipelined requests of the same read were slow.
+    pub started: Option<std::time::Instant>,
 }
 
 impl Request {
