@@ -253,10 +253,9 @@ impl App {
                 },
                 None => None,
             };
-            // The server's clock reading from the read that completed this request: timing an
-            // inline call from there costs one clock read, not two (parsing and routing add
-            // microseconds; a slow earlier request of the same pipelined read may add more,
-            // which at worst sends this route to the pool to prove itself again).
+            // The server's clock reading from when the connection last stopped waiting: timing
+            // an inline call from there costs one clock read, not two (parsing and routing add
+            // microseconds).
             let started = request.started;
             let Some(req) = new_request_object(self.request_type.as_ptr() as *mut ffi::PyTypeObject, request) else {
                 return Reply::Ready(self.fail(endpoint));
@@ -308,7 +307,9 @@ impl App {
             let result = ffi::PyObject_Vectorcall(callable, args.as_ptr(), args.len(), std::ptr::null_mut());
             if let Some(started) = started {
                 let took = started.elapsed();
-                if took >= BLOCKING_CALL {
+                // While pool threads run, a long call may only have waited for the GIL they
+                // hold: judge only when the pool is idle.
+                if took >= BLOCKING_CALL && self.pool_calls.get() == 0 {
                     self.demote(endpoint, took);
                 }
             }

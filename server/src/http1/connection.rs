@@ -66,9 +66,10 @@ pub struct Connection<'a, H: Handler> {
     stage: Stage,
     /// When the first byte of the current request's head arrived.
     head_started: Option<Instant>,
-    /// When the last read returned data: the one clock reading per read, shared by the
-    /// header timeout and by the requests that read completed.
-    last_read: Instant,
+    /// When this connection's task last came back from waiting (a read, a pending answer, a
+    /// streamed write): one clock reading, shared by the header timeout and by the requests
+    /// handled before the next wait (their `started`).
+    resumed: Instant,
     closing: bool,
     /// The server refused a request: unread input may still be arriving (see `linger`).
     rejected: bool,
@@ -207,7 +208,7 @@ impl<'a, H: Handler> Connection<'a, H> {
             out: Vec::with_capacity(limits.read_buffer_bytes),
             stage: Stage::Head,
             head_started: None,
-            last_read: Instant::now(),
+            resumed: Instant::now(),
             closing: false,
             rejected: false,
             peer_left: false,
@@ -230,7 +231,10 @@ impl<'a, H: Handler> Connection<'a, H> {
                         match first {
                             Poll::Ready(response) => response,
                             Poll::Pending => match self.wait_for(future.as_mut()).await {
-                                Some(response) => response,
+                                Some(response) => {
+                                    self.resumed = Instant::now();
+                                    response
+                                }
                                 None => break,
                             },
                         }
@@ -241,12 +245,19 @@ impl<'a, H: Handler> Connection<'a, H> {
                 }
                 if matches!(response.body, Body::Full(_)) && response.upgrade.is_none() {
                     self.write_full(response, meta.keep);
-                } else if let Some((upgrade, _response)) = self.write_response(response, meta.keep, meta.range).await {
-                    return self.upgrade(upgrade).await;
+                } else {
+                    let upgrade = self.write_response(response, meta.keep, meta.range).await;
+                    self.resumed = Instant::now();
+                    if let Some((upgrade, _response)) = upgrade {
+                        return self.upgrade(upgrade).await;
+                    }
                 }
                 // Pipelined requests: answer what is buffered, writing in batches.
-                if self.out.len() >= self.limits.write_batch_bytes && self.flush().await.is_err() {
-                    break;
+                if self.out.len() >= self.limits.write_batch_bytes {
+                    if self.flush().await.is_err() {
+                        break;
+                    }
+                    self.resumed = Instant::now();
                 }
                 continue;
             }
@@ -345,7 +356,7 @@ impl<'a, H: Handler> Connection<'a, H> {
         if self.buf.is_empty() {
             return false;
         }
-        self.head_started.get_or_insert(self.last_read);
+        self.head_started.get_or_insert(self.resumed);
         let mut parsed = match head::parse(&self.buf, self.limits) {
             Ok(Some(p)) => p,
             Ok(None) => return false,
@@ -395,7 +406,7 @@ impl<'a, H: Handler> Connection<'a, H> {
         request.body = body;
         request.peer = self.peer;
         request.local = self.local;
-        request.started = Some(self.last_read);
+        request.started = Some(self.resumed);
         let meta = Meta {
             keep: Keep {
                 head_only: request.method() == "HEAD",
@@ -633,7 +644,7 @@ impl<'a, H: Handler> Connection<'a, H> {
         match result {
             Some(Ok((Ok(n), slice))) => {
                 self.buf = slice.into_inner();
-                self.last_read = Instant::now();
+                self.resumed = Instant::now();
                 if n == 0 {
                     ReadOutcome::Closed
                 } else {

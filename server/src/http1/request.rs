@@ -40,8 +40,9 @@ pub struct Request {
     pub(crate) decoded_path: Option<String>,
     pub peer: Option<SocketAddr>,
     pub local: Option<SocketAddr>,
-    /// When the read that completed this request returned (for timings; `None` when built
-    /// elsewhere). Later than that when earlier pipelined requests of the same read were slow.
+    /// When the connection last came back from waiting before handling this request (the read
+    /// that completed it, or the answer to an earlier pipelined request): for timings; `None`
+    /// when built elsewhere.
     pub started: Option<std::time::Instant>,
 }
 
