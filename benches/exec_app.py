@@ -8,7 +8,7 @@ import asyncio
 import os
 import time
 
-from fasterapi import FasterAPI, FileResponse
+from fasterapi import FasterAPI, FileResponse, Request
 
 app = FasterAPI()
 ECHO = ("127.0.0.1", int(os.environ.get("ECHO_PORT", "0")))
@@ -61,3 +61,13 @@ def lane(body: dict):
 @app.get("/file")
 def file():
     return FileResponse(os.environ["BENCH_FILE"])
+
+
+@app.post("/tiny")
+def tiny(request: Request):
+    return {"n": len(request.content)}
+
+
+@app.batch("/tiny-batch", max_size=32, max_wait_ms=1)
+def tiny_batch(requests):
+    return [{"n": len(r.content)} for r in requests]

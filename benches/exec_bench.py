@@ -178,6 +178,13 @@ def main() -> None:
                      f"{loaded['rps']:,.0f} rps = {kept:.0%} of unloaded {unloaded['rps']:,.0f}; p99 {ms(loaded['p99'])}; /block {hammer_out['rps']:,.0f} rps",
                      ">= 50% of unloaded, p99 < 10 ms", "met" if kept >= 0.5 and loaded["p99"] < 0.010 else "NOT met"))
 
+        # 7. Request batching: one interpreter entry per batch of a tiny handler.
+        single = max(wrk(f"{base}/tiny", duration=args.duration, script="tiny_post.lua")["rps"] for _ in range(2))
+        batched = max(wrk(f"{base}/tiny-batch", duration=args.duration, script="tiny_post.lua")["rps"] for _ in range(2))
+        rows.append(("`@app.batch` tiny POST handler (max_size=32, max_wait_ms=1)",
+                     f"{batched:,.0f} rps batched vs {single:,.0f} rps one call per request = {batched / single:.2f}x",
+                     "report the gain", "measured"))
+
         # 4. A real socket round trip per request.
         echo_fa = wrk(f"{base}/echo", duration=args.duration)
         # 5. The main-interpreter lane (pydantic).

@@ -59,3 +59,19 @@ def test_a_whole_app_in_the_main_interpreter():
         assert "main-interpreter lane" in srv.stderr
     finally:
         srv.stop_and_check()
+
+
+def test_a_full_lane_queue_answers_503():
+    pytest.importorskip("pydantic")
+    env = {"FASTERAPI_LANE_THREADS": "1", "FASTERAPI_LANE_QUEUE": "1"}
+    srv = Server("tests.apps.lane:app", cores=1, env=env).start()
+    try:
+        with ThreadPoolExecutor(8) as ex:
+            codes = sorted(ex.map(lambda _: fetch(srv, "GET", "/slow-main", check=False).status, range(8)))
+        # /slow-main sleeps 1 s in the lane with a 0.3 s timeout: one runs, one waits, the rest
+        # find the queue full.
+        assert 503 in codes, codes
+        assert set(codes) <= {503, 504}, codes
+        assert fetch(srv, "GET", "/core").status == 200
+    finally:
+        srv.stop_and_check()
