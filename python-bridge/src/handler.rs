@@ -88,6 +88,7 @@ impl PythonHandler {
             let mut m = observer.metrics.lock().unwrap_or_else(|p| p.into_inner());
             m.in_flight = self.in_flight.get() as i64;
             m.pool_queued = self.core.app.pool_calls() as i64;
+            m.lane_queued = self.lane.as_ref().map_or(0, |lane| lane.queued() as i64);
         }
     }
 }

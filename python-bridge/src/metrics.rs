@@ -46,6 +46,8 @@ pub struct CoreMetrics {
     routes: Vec<RouteMetrics>,
     pub in_flight: i64,
     pub pool_queued: i64,
+    /// Requests waiting for the main-interpreter lane (the queue all cores share).
+    pub lane_queued: i64,
 }
 
 /// The label of requests that matched no route.
@@ -75,7 +77,8 @@ impl Registry {
     /// A core's metrics, registered for scrapes. `labels`: "GET /path" per route.
     pub fn register(&self, core: usize, labels: Vec<String>) -> Arc<Mutex<CoreMetrics>> {
         let routes = (0..=labels.len()).map(|_| RouteMetrics::default()).collect();
-        let metrics = Arc::new(Mutex::new(CoreMetrics { core, labels, routes, in_flight: 0, pool_queued: 0 }));
+        let metrics =
+            Arc::new(Mutex::new(CoreMetrics { core, labels, routes, in_flight: 0, pool_queued: 0, lane_queued: 0 }));
         let mut cores = self.cores.lock().unwrap_or_else(|p| p.into_inner());
         cores.retain(|m| m.lock().map(|m| m.core != core).unwrap_or(true));
         cores.push(metrics.clone());
@@ -143,6 +146,12 @@ impl Registry {
         for core in &cores {
             let m = core.lock().unwrap_or_else(|p| p.into_inner());
             let _ = writeln!(out, "fasterapi_blocking_queue_depth{{core=\"{}\"}} {}", m.core, m.pool_queued);
+        }
+        out.push_str("# HELP fasterapi_lane_queue_depth Requests waiting for the main-interpreter lane, as last seen by the core.\n");
+        out.push_str("# TYPE fasterapi_lane_queue_depth gauge\n");
+        for core in &cores {
+            let m = core.lock().unwrap_or_else(|p| p.into_inner());
+            let _ = writeln!(out, "fasterapi_lane_queue_depth{{core=\"{}\"}} {}", m.core, m.lane_queued);
         }
         out
     }

@@ -95,6 +95,7 @@ def test_metrics_in_prometheus_format(observed):
     assert any(l["route"] == "(unmatched)" and l["status"] == "404" for l, _ in samples["fasterapi_requests_total"])
     assert {l["core"] for l, _ in samples["fasterapi_requests_in_flight"]} == {"0", "1"}
     assert "fasterapi_blocking_queue_depth" in samples
+    assert "fasterapi_lane_queue_depth" in samples
     buckets = [(l, v) for l, v in samples["fasterapi_request_duration_seconds_bucket"] if l["route"] == "GET /json"]
     assert buckets and all(l["le"] for l, _ in buckets)
     inf_total = sum(v for l, v in buckets if l["le"] == "+Inf")
