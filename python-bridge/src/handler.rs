@@ -51,7 +51,12 @@ impl PythonHandler {
     }
 
     /// An answer now: counted, and returned without any future.
-    fn ready(&self, route: Option<usize>, response: Response, started: Option<Instant>) -> Reply<PythonReply<'_>> {
+    fn ready(
+        &self,
+        route: Option<usize>,
+        response: Response,
+        started: Option<Instant>,
+    ) -> Reply<Pin<Box<PythonReply<'_>>>> {
         if let (Some(observer), Some(started)) = (&self.metrics, started) {
             let mut m = observer.metrics.lock().unwrap_or_else(|p| p.into_inner());
             m.record(route, response.status, started.elapsed());
@@ -66,17 +71,18 @@ impl PythonHandler {
         state: State,
         timeout: Option<Duration>,
         started: Option<Instant>,
-    ) -> Reply<PythonReply<'_>> {
+    ) -> Reply<Pin<Box<PythonReply<'_>>>> {
         self.in_flight.set(self.in_flight.get() + 1);
         self.update_gauges();
-        Reply::Later(PythonReply {
+        // Boxed: only answers that wait pay for it, and the ready path moves a small value.
+        Reply::Later(Box::pin(PythonReply {
             state,
             deadline: timeout.map(|t| Box::pin(monoio::time::sleep(t))),
             started,
             route,
             in_flight: Some(self.in_flight.clone()),
             handler: self,
-        })
+        }))
     }
 
     fn started(&self) -> Option<Instant> {
@@ -165,9 +171,9 @@ impl Drop for PythonReply<'_> {
 impl Handler for PythonHandler {
     /// Index into the app's endpoint table.
     type Route = usize;
-    type Future<'a> = PythonReply<'a>;
+    type Future<'a> = Pin<Box<PythonReply<'a>>>;
 
-    fn call<'a>(&'a self, target: Target<'a, usize>, request: Request) -> Reply<PythonReply<'a>> {
+    fn call<'a>(&'a self, target: Target<'a, usize>, request: Request) -> Reply<Pin<Box<PythonReply<'a>>>> {
         let started = self.started();
         let index = match target {
             Target::Route(index) => *index,

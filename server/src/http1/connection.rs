@@ -122,7 +122,8 @@ impl RangeHeaders {
 /// What writing a request's answer needs, noted before the request went to the handler.
 struct Meta {
     keep: Keep,
-    range: RangeHeaders,
+    /// Boxed and rare (only requests with `Range`), so the common value stays small.
+    range: Option<Box<RangeHeaders>>,
     request_line: Option<String>,
 }
 
@@ -413,7 +414,7 @@ impl<'a, H: Handler> Connection<'a, H> {
                 version,
                 connection: connection_header(keep_alive, version),
             },
-            range: if has_range { RangeHeaders::of(&request) } else { RangeHeaders::default() },
+            range: has_range.then(|| Box::new(RangeHeaders::of(&request))),
             // Only when the access log is on: the request line outlives the request.
             request_line: self.access_log.map(|_| request_line(&request)),
         };
@@ -456,7 +457,7 @@ impl<'a, H: Handler> Connection<'a, H> {
         &mut self,
         mut response: Response,
         keep: Keep,
-        range: RangeHeaders,
+        range: Option<Box<RangeHeaders>>,
     ) -> Option<(OnUpgrade, Response)> {
         check(&mut response);
         if response.status == 101 {
@@ -492,7 +493,10 @@ impl<'a, H: Handler> Connection<'a, H> {
                 }
             }
             Body::File(file) => {
-                let part = if status == 200 { range.resolve(&response, file.len) } else { RangeOutcome::Whole };
+                let part = match &range {
+                    Some(range) if status == 200 => range.resolve(&response, file.len),
+                    _ => RangeOutcome::Whole,
+                };
                 let (status, start, len) = match part {
                     RangeOutcome::Whole => (status, 0, file.len),
                     RangeOutcome::Part { start, end } => {
