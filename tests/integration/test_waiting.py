@@ -319,3 +319,23 @@ def test_a_batch_handler_with_the_wrong_number_of_answers_is_a_500_for_the_batch
     assert codes == [500] * 4
     assert "must return a list of" in waiting.stderr
     assert fetch(waiting, "GET", "/json").status == 200
+
+
+def test_shutdown_during_an_endless_stream_and_a_pending_task():
+    import signal
+
+    srv = Server(APP, cores=1, env={"FASTERAPI_GRACE": "1"}).start()
+    stream = Conn(srv.host, srv.port)
+    pending = Conn(srv.host, srv.port)
+    try:
+        stream.send(build_request("GET", "/astream?n=100000&ms=10"))
+        pending.send(build_request("GET", "/sleep?ms=60000"))
+        time.sleep(0.5)
+        srv.send_signal(signal.SIGTERM)
+        assert srv.wait(15) == 0, srv.describe()
+        assert "Traceback" not in srv.stderr and "Fatal" not in srv.stderr, srv.stderr
+    finally:
+        stream.close()
+        pending.close()
+        if srv.alive():
+            srv.kill()

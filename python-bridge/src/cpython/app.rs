@@ -363,6 +363,10 @@ impl App {
         future: *mut ffi::PyObject,
     ) -> Response {
         let endpoint = &self.endpoints[index];
+        if core_loop.is_cancelled(future) {
+            // Cancelled by the server itself (shutdown): not the handler's failure.
+            return overloaded();
+        }
         let Some(value) = core_loop.result(future) else {
             return self.fail(endpoint);
         };

@@ -49,8 +49,10 @@ pub fn uninstall() {
     CORE.with(|c| c.borrow_mut().take());
 }
 
+/// This thread's core; `None` outside a core, after `uninstall`, and while the thread's
+/// locals are being destroyed (the reactor's tasks can be dropped then).
 fn current() -> Option<Rc<Core>> {
-    CORE.with(|c| c.borrow().clone())
+    CORE.try_with(|c| c.borrow().clone()).ok().flatten()
 }
 
 /// Runs `f` attached to this core's interpreter: directly if already attached, else by
@@ -80,9 +82,12 @@ impl Parked {
 impl Drop for Parked {
     fn drop(&mut self) {
         if let Some(obj) = self.0.take() {
-            // Outside a core (teardown), the interpreter is gone with its objects: forget it.
-            if with_attached(|| drop(obj)).is_none() {
-                // Only reached after `uninstall`, when the interpreter is ending.
+            if is_attached() || current().is_some() {
+                with_attached(|| drop(obj));
+            } else {
+                // After `uninstall` (teardown: a connection task dropped after its core's
+                // interpreter ended), the object died with the interpreter: forget it.
+                std::mem::forget(obj);
             }
         }
     }
@@ -103,6 +108,7 @@ pub struct CoreLoop {
     /// `("loop", "eager_start")`, the keyword names of the Task call.
     task_kwnames: PyObj,
     attr_done: PyObj,
+    attr_cancelled: PyObj,
     attr_result: PyObj,
     attr_cancel: PyObj,
     attr_add_done_callback: PyObj,
@@ -195,6 +201,7 @@ impl CoreLoop {
                 task_type,
                 task_kwnames: kwnames,
                 attr_done: intern(crate::cstr!("done"))?,
+                attr_cancelled: intern(crate::cstr!("cancelled"))?,
                 attr_result: intern(crate::cstr!("result"))?,
                 attr_cancel: intern(crate::cstr!("cancel"))?,
                 attr_add_done_callback: intern(crate::cstr!("add_done_callback"))?,
@@ -293,6 +300,20 @@ impl CoreLoop {
     pub unsafe fn is_done(&self, future: *mut ffi::PyObject) -> Option<bool> {
         let r = PyObj::from_owned(ffi::PyObject_CallMethodNoArgs(future, self.attr_done.as_ptr()))?;
         Some(r.as_ptr() == ffi::Py_True())
+    }
+
+    /// `future.cancelled()` (a failure to ask counts as not cancelled).
+    ///
+    /// # Safety
+    /// Attached; `future` is an asyncio future or task.
+    pub unsafe fn is_cancelled(&self, future: *mut ffi::PyObject) -> bool {
+        match PyObj::from_owned(ffi::PyObject_CallMethodNoArgs(future, self.attr_cancelled.as_ptr())) {
+            Some(r) => r.as_ptr() == ffi::Py_True(),
+            None => {
+                ffi::PyErr_Clear();
+                false
+            }
+        }
     }
 
     /// `future.result()` (raises what the future raised).
@@ -462,7 +483,8 @@ impl Drop for PendingResponse {
         if self.done {
             return;
         }
-        PENDING.with(|p| p.borrow_mut().try_remove(self.key));
+        // `try_with`: the reactor may drop this while the thread's locals are destroyed.
+        let _ = PENDING.try_with(|p| p.borrow_mut().try_remove(self.key));
         // The client left: cancel the task (CancelledError inside the handler). A pool call
         // runs to its end; its late answer finds no entry and is dropped.
         let future = self.future.get();
@@ -624,7 +646,8 @@ impl ChunkStream for PyChunkStream {
 
 impl Drop for PyChunkStream {
     fn drop(&mut self) {
-        let slot = STREAMS.with(|s| s.borrow_mut().try_remove(self.key));
+        // `try_with`: the reactor may drop this while the thread's locals are destroyed.
+        let slot = STREAMS.try_with(|s| s.borrow_mut().try_remove(self.key)).ok().flatten();
         let unfinished = slot.as_ref().is_some_and(|s| s.state == StreamState::Open);
         let Some(core) = current() else {
             std::mem::forget(slot.and_then(|s| s.producer));

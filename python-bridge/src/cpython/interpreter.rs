@@ -42,7 +42,7 @@ thread_local! {
 
 /// Whether the calling thread is attached through [`CoreInterpreter::with`].
 pub fn is_attached() -> bool {
-    ATTACHED.with(Cell::get)
+    ATTACHED.try_with(Cell::get).unwrap_or(false)
 }
 
 impl CoreInterpreter {
