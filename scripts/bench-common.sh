@@ -110,3 +110,20 @@ wrk_errors() {
 venv_base_python() {
     "$VENV/bin/python" -c 'import os, sys; print(os.path.realpath(sys._base_executable))'
 }
+
+# ensure_bench_venv: .bench-venv on the same interpreter as .venv (recreated when that
+# changes), so every framework is measured on the same CPython. Sets BPY.
+ensure_bench_venv() {
+    local base
+    base=$(venv_base_python)
+    if [ -d "$BENCH_VENV" ] && [ "$(cat "$BENCH_VENV/.base-python" 2>/dev/null || true)" != "$base" ]; then
+        blog "recreating .bench-venv (different base python)"
+        rm -rf "$BENCH_VENV"
+    fi
+    if [ ! -x "$BENCH_VENV/bin/python" ]; then
+        blog "creating .bench-venv with $base"
+        "$base" -m venv "$BENCH_VENV"
+        printf '%s\n' "$base" >"$BENCH_VENV/.base-python"
+    fi
+    BPY="$BENCH_VENV/bin/python"
+}
