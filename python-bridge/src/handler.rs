@@ -187,7 +187,11 @@ impl Handler for PythonHandler {
         let timeout = core.app.timeout(index);
         if let Some((max_size, max_wait)) = core.app.batch(index) {
             let slot = self.batches.join(&self.core, index, request, max_size, max_wait);
-            return self.later(Some(index), State::Batch(slot), timeout, started);
+            // The batch goes within max_wait: no need to watch the peer meanwhile.
+            return match self.later(Some(index), State::Batch(slot), timeout, started) {
+                Reply::Later(future) => Reply::Soon(future),
+                other => other,
+            };
         }
         if core.app.is_lane(index) {
             return match self.lane.as_ref().and_then(|lane| lane.submit(index, request)) {

@@ -25,9 +25,14 @@ pub trait Handler {
     fn call<'a>(&'a self, target: Target<'a, Self::Route>, request: Request) -> Reply<Self::Future<'a>>;
 }
 
-/// A handler's answer: now, or later.
+/// A handler's answer: now, soon, or later.
 pub enum Reply<F> {
     Ready(Response),
+    /// Within a few milliseconds, by construction (a batch about to be flushed): awaited
+    /// without watching the peer, which would cost more than the wait.
+    Soon(F),
+    /// When the application is done: awaited while watching the peer, whose leaving drops
+    /// (cancels) the future.
     Later(F),
 }
 

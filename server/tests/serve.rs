@@ -71,6 +71,12 @@ impl Handler for Echo {
     type Future<'a> = Pin<Box<dyn Future<Output = Response> + 'a>>;
 
     fn call<'a>(&'a self, target: Target<'a, &'static str>, request: Request) -> Reply<Self::Future<'a>> {
+        if matches!(target, Target::Route(&"soon")) {
+            return Reply::Soon(Box::pin(async move {
+                monoio::time::sleep(Duration::from_millis(20)).await;
+                text(format!("soon {}", request.path()))
+            }));
+        }
         Reply::Later(Box::pin(async move {
             let route = match target {
                 Target::Route(route) => *route,
@@ -149,7 +155,7 @@ fn start_with(limits: Limits) -> (u16, std::sync::mpsc::Sender<()>, std::thread:
             router.insert("GET", "/users/{id}", "user").unwrap();
             router.insert("POST", "/items", "items").unwrap();
             router.insert("GET", "/big", "big").unwrap();
-            for name in ["slow", "stream", "broken", "file", "upgrade"] {
+            for name in ["slow", "stream", "broken", "file", "upgrade", "soon"] {
                 router.insert("GET", &format!("/{name}"), name).unwrap();
             }
             let shutdown = Shutdown::new();
@@ -433,6 +439,18 @@ fn an_upgrade_hands_over_the_socket_and_the_unread_bytes() {
     let all = read_until_closed(&mut s);
     assert!(all.starts_with("HTTP/1.1 101 Switching Protocols\r\n"), "{all}");
     assert!(all.ends_with("\r\n\r\nearlylater"), "{all}");
+    stop.send(()).unwrap();
+    thread.join().unwrap();
+}
+
+#[test]
+fn an_answer_that_comes_soon_is_awaited_in_order() {
+    let (port, stop, thread) = start();
+    let all =
+        get(port, "GET /soon HTTP/1.1\r\nHost: x\r\n\r\nGET /users/3 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    let first = all.find("soon /soon").expect(&all);
+    let second = all.find("[id=3]").expect(&all);
+    assert!(first < second, "{all}");
     stop.send(()).unwrap();
     thread.join().unwrap();
 }

@@ -226,6 +226,11 @@ impl<'a, H: Handler> Connection<'a, H> {
                 let response = match dispatch.call(request) {
                     // The common case: an answer now, no future, no I/O.
                     Reply::Ready(response) => response,
+                    Reply::Soon(future) => {
+                        let response = future.await;
+                        self.resumed = Instant::now();
+                        response
+                    }
                     Reply::Later(future) => {
                         let mut future = std::pin::pin!(future);
                         let first = std::future::poll_fn(|cx| Poll::Ready(future.as_mut().poll(cx))).await;
