@@ -8,11 +8,10 @@ import asyncio
 import os
 import time
 
+from benches.exec_common import echo_roundtrip
 from fasterapi import FasterAPI, FileResponse, Request
 
 app = FasterAPI()
-ECHO = ("127.0.0.1", int(os.environ.get("ECHO_PORT", "0")))
-_echo_pool: list = []
 
 
 @app.get("/json")
@@ -39,16 +38,7 @@ def block(ms: int = 100):
 
 @app.get("/echo")
 async def echo():
-    # One real socket round trip per request, over pooled connections (the same code runs
-    # under FastAPI in benches/exec_fastapi.py).
-    if _echo_pool:
-        reader, writer = _echo_pool.pop()
-    else:
-        reader, writer = await asyncio.open_connection(*ECHO)
-    writer.write(b"ping\n")
-    line = await reader.readline()
-    _echo_pool.append((reader, writer))
-    return {"echo": line.decode().strip()}
+    return await echo_roundtrip()
 
 
 @app.post("/lane", interpreter="main")
