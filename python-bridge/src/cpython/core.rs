@@ -528,7 +528,7 @@ unsafe fn on_done(key: *mut ffi::PyObject, future: *mut ffi::PyObject) {
         return;
     };
     // SAFETY: the loop calls us from Python code of this core's interpreter.
-    let attached = Attached::assume(&core.interpreter);
+    let attached = Attached::assume();
     let response = core.app.finish(&attached, &core.event_loop, endpoint, work, future);
     PENDING.with(|p| {
         if let Some(entry) = p.borrow_mut().get_mut(key) {

@@ -26,11 +26,14 @@ pub struct CoreInterpreter {
     ended: Cell<bool>,
 }
 
-/// Proof that the calling thread is attached (holds the GIL of the core's interpreter).
-/// Only [`CoreInterpreter::with`] makes one, for the length of a synchronous closure: no
-/// `.await` can happen while it exists, so an attachment is never held across one.
+/// Proof that the calling thread is attached (holds the GIL of the interpreter whose objects
+/// it touches). [`CoreInterpreter::with`] makes one for the length of a synchronous closure:
+/// no `.await` can happen while it exists, so an attachment is never held across one.
+/// [`MainInterpreter::attached`] makes one on the serving thread, and code that CPython calls
+/// (module functions, getters, callbacks) makes one with [`Attached::assume`]. Helpers that
+/// need the GIL take it, and are safe functions.
 pub struct Attached<'a> {
-    interp: &'a CoreInterpreter,
+    _scope: std::marker::PhantomData<&'a ()>,
     /// Not `Send`: the proof is only good on the thread that attached.
     _here: std::marker::PhantomData<*mut ()>,
 }
@@ -123,7 +126,7 @@ impl CoreInterpreter {
         // through here and ends below, and creation ends with `detach_after_setup`.
         unsafe { ffi::PyEval_RestoreThread(self.tstate) };
         ATTACHED.with(|a| a.set(true));
-        let attached = Attached { interp: self, _here: std::marker::PhantomData };
+        let attached = Attached { _scope: std::marker::PhantomData, _here: std::marker::PhantomData };
         // Detach even if `f` panics.
         struct Detach;
         impl Drop for Detach {
@@ -173,18 +176,14 @@ impl CoreInterpreter {
 }
 
 impl<'a> Attached<'a> {
-    /// The proof for code that CPython itself calls (a native function or callback): the
-    /// caller holds the GIL by definition.
+    /// The proof for code that CPython itself calls (a native function, a getter, a
+    /// callback): the caller holds the GIL by definition.
     ///
     /// # Safety
-    /// The calling thread is attached to `interp` (it is running Python code of it).
-    pub unsafe fn assume(interp: &'a CoreInterpreter) -> Attached<'a> {
-        Attached { interp, _here: std::marker::PhantomData }
-    }
-
-    /// The interpreter this proof is for.
-    pub fn interpreter(&self) -> &CoreInterpreter {
-        self.interp
+    /// The calling thread is attached (it is running Python code), for as long as the proof
+    /// is used.
+    pub unsafe fn assume() -> Attached<'a> {
+        Attached { _scope: std::marker::PhantomData, _here: std::marker::PhantomData }
     }
 
     /// Replaces `sys.path` with `paths` (the main interpreter's), so the app and its
@@ -219,6 +218,11 @@ impl MainInterpreter {
     /// lives (except inside `detached`).
     pub unsafe fn assume_attached() -> MainInterpreter {
         MainInterpreter { _on_this_thread: std::marker::PhantomData }
+    }
+
+    /// The proof of attachment on this thread (the main interpreter's).
+    pub fn attached(&self) -> Attached<'_> {
+        Attached { _scope: std::marker::PhantomData, _here: std::marker::PhantomData }
     }
 
     /// Imports modules the sub-interpreters would otherwise initialise concurrently for the
