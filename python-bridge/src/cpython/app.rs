@@ -10,7 +10,7 @@ use super::core::{CoreLoop, PendingResponse, PyChunkStream, Work};
 use super::interpreter::{Attached, MainInterpreter};
 use super::json::{self, EncodeError};
 use super::native_plan::{native_values, read_native_plan, NativePlan};
-use super::object::{self, PyObj};
+use super::object::{self, Exc, PyObj};
 use super::request::new_request_object;
 use server::{Body, FileBody, Request, Response};
 
@@ -111,24 +111,25 @@ const OCTET: &[u8] = b"application/octet-stream";
 impl App {
     /// Imports the app in the attached interpreter via `fasterapi._server.load_app(spec)`.
     /// `core`: the core this interpreter serves, or `None` for the main interpreter's lane.
-    pub fn load(_attached: &Attached<'_>, spec: &str, core: Option<usize>) -> Result<(App, Vec<RouteSpec>), String> {
+    pub fn load(attached: &Attached<'_>, spec: &str, core: Option<usize>) -> Result<(App, Vec<RouteSpec>), String> {
+        let a = attached;
         // SAFETY: attached (proof in `_attached`); every object created here belongs to this
         // interpreter and is kept in the `App`, which is only used attached on this core.
         unsafe {
-            let fail = |what: &str| format!("{what}: {}", object::take_error_line());
-            let native =
-                object::import(crate::cstr!("fasterapi._native")).ok_or_else(|| fail("importing fasterapi._native"))?;
+            let fail = |what: &str| format!("{what}: {}", object::take_error_line(a));
+            let native = object::import(a, crate::cstr!("fasterapi._native"))
+                .ok_or_else(|| fail("importing fasterapi._native"))?;
             let request_type = super::module::request_type(native.as_ptr()).ok_or_else(|| fail("fasterapi._native"))?;
             if let Some(core) = core {
                 super::module::set_core_id(native.as_ptr(), core as i64);
             }
-            let server_mod =
-                object::import(crate::cstr!("fasterapi._server")).ok_or_else(|| fail("importing fasterapi._server"))?;
+            let server_mod = object::import(a, crate::cstr!("fasterapi._server"))
+                .ok_or_else(|| fail("importing fasterapi._server"))?;
             let load_app = object::getattr(server_mod.as_ptr(), crate::cstr!("load_app"))
                 .ok_or_else(|| fail("fasterapi._server"))?;
-            let spec_obj = object::new_str(spec).ok_or_else(|| fail("app spec"))?;
+            let spec_obj = object::new_str(a, spec).ok_or_else(|| fail("app spec"))?;
             let loaded = PyObj::from_owned(ffi::PyObject_CallOneArg(load_app.as_ptr(), spec_obj.as_ptr()))
-                .ok_or_else(|| object::take_error_line())?;
+                .ok_or_else(|| object::take_error_line(a))?;
             let attr = |name: &std::ffi::CStr| {
                 object::getattr(loaded.as_ptr(), name).ok_or_else(|| fail("fasterapi._server.load_app() result"))
             };
@@ -362,6 +363,7 @@ impl App {
         work: Work,
         future: *mut ffi::PyObject,
     ) -> Response {
+        let a = attached;
         let endpoint = &self.endpoints[index];
         if core_loop.is_cancelled(future) {
             // Cancelled by the server itself (shutdown): not the handler's failure.
@@ -375,7 +377,7 @@ impl App {
             Work::Pool => {
                 // `timed_call` returned `(answer, seconds)`.
                 if ffi::PyTuple_Check(value.as_ptr()) == 0 || ffi::PyTuple_Size(value.as_ptr()) != 2 {
-                    object::raise(ffi::PyExc_TypeError, "timed_call() must return (answer, seconds)");
+                    object::raise(a, Exc::Type, "timed_call() must return (answer, seconds)");
                     return self.fail(endpoint);
                 }
                 let seconds = ffi::PyFloat_AsDouble(ffi::PyTuple_GetItem(value.as_ptr(), 1));
@@ -386,7 +388,7 @@ impl App {
         if ffi::PyCoro_CheckExact(value.as_ptr()) != 0 {
             // A sync handler answered with a coroutine (an async exception handler): it
             // cannot be awaited from here; its answer would need another wait.
-            object::raise(ffi::PyExc_TypeError, "a sync endpoint in the blocking pool returned a coroutine");
+            object::raise(a, Exc::Type, "a sync endpoint in the blocking pool returned a coroutine");
             return self.fail(endpoint);
         }
         self.to_response(attached, Some(core_loop), endpoint, value)
@@ -406,6 +408,7 @@ impl App {
         index: usize,
         requests: Vec<Request>,
     ) -> Vec<Response> {
+        let a = attached;
         let endpoint = &self.endpoints[index];
         let n = requests.len();
         let all_failed = |this: &App| {
@@ -430,7 +433,7 @@ impl App {
                 return all_failed(self);
             };
             if ffi::PyList_Check(answers.as_ptr()) == 0 || ffi::PyList_Size(answers.as_ptr()) != n as ffi::Py_ssize_t {
-                object::raise(ffi::PyExc_TypeError, "a batch handler must return a list with one answer per request");
+                object::raise(a, Exc::Type, "a batch handler must return a list with one answer per request");
                 return all_failed(self);
             }
             (0..n)
@@ -578,6 +581,8 @@ impl App {
 
     /// A plain value as JSON; values the native encoder refuses go through `encode_fallback`.
     unsafe fn json_response(&self, endpoint: &Endpoint, obj: *mut ffi::PyObject) -> Response {
+        // SAFETY: attached (this function's contract).
+        let a = &Attached::assume();
         let mut out = self.scratch.borrow_mut();
         out.clear();
         match json::encode(obj, &mut out) {
@@ -590,7 +595,7 @@ impl App {
                         Response::full(endpoint.status, JSON, Bytes::copy_from_slice(object::bytes_data(b.as_ptr())))
                     }
                     Some(_) => {
-                        object::raise(ffi::PyExc_TypeError, "encode_fallback() must return bytes");
+                        object::raise(a, Exc::Type, "encode_fallback() must return bytes");
                         self.fail(endpoint)
                     }
                     None => self.fail(endpoint),
@@ -613,6 +618,7 @@ impl App {
         endpoint: &Endpoint,
         obj: *mut ffi::PyObject,
     ) -> Response {
+        let a = attached;
         let get = |name: &PyObj| PyObj::from_owned(ffi::PyObject_GetAttr(obj, name.as_ptr()));
         let (Some(status), Some(headers)) = (get(&self.attr_status_code), get(&self.attr_raw_headers)) else {
             return self.fail(endpoint);
@@ -622,14 +628,14 @@ impl App {
             return self.fail(endpoint);
         }
         if !(100..=999).contains(&status) {
-            object::raise(ffi::PyExc_ValueError, &format!("invalid status_code {status}"));
+            object::raise(a, Exc::Value, &format!("invalid status_code {status}"));
             return self.fail(endpoint);
         }
         let Some(headers) = self.header_list(headers) else { return self.fail(endpoint) };
         let body = if ffi::PyObject_IsInstance(obj, self.streaming_type.as_ptr()) == 1 {
             let Some(content) = get(&self.attr_body_iterator) else { return self.fail(endpoint) };
             let Some(core_loop) = core_loop else {
-                object::raise(ffi::PyExc_TypeError, "StreamingResponse is not supported on the main-interpreter lane");
+                object::raise(a, Exc::Type, "StreamingResponse is not supported on the main-interpreter lane");
                 return self.fail(endpoint);
             };
             match PyChunkStream::start(attached, core_loop, self.pump_body.as_ptr(), content.as_ptr()) {
@@ -643,18 +649,18 @@ impl App {
             match std::fs::File::open(&path).and_then(|f| f.metadata().map(|m| (f, m))) {
                 Ok((file, meta)) if meta.is_file() => Body::File(FileBody { file, len: meta.len() }),
                 Ok(_) => {
-                    object::raise(ffi::PyExc_RuntimeError, &format!("File at path {path} is not a file."));
+                    object::raise(a, Exc::Runtime, &format!("File at path {path} is not a file."));
                     return self.fail(endpoint);
                 }
                 Err(e) => {
-                    object::raise(ffi::PyExc_RuntimeError, &format!("File at path {path} cannot be opened: {e}"));
+                    object::raise(a, Exc::Runtime, &format!("File at path {path} cannot be opened: {e}"));
                     return self.fail(endpoint);
                 }
             }
         } else {
             let Some(body) = get(&self.attr_body) else { return self.fail(endpoint) };
             if ffi::PyBytes_Check(body.as_ptr()) == 0 {
-                object::raise(ffi::PyExc_TypeError, "Response.body must be bytes");
+                object::raise(a, Exc::Type, "Response.body must be bytes");
                 return self.fail(endpoint);
             }
             Body::Full(Bytes::copy_from_slice(object::bytes_data(body.as_ptr())))
@@ -665,6 +671,8 @@ impl App {
     /// `Response.raw_headers` as owned pairs; `content-length` is left to the server, which
     /// computes it from the body it actually sends.
     unsafe fn header_list(&self, headers: PyObj) -> Option<Vec<server::Header>> {
+        // SAFETY: attached (this function's contract).
+        let a = &Attached::assume();
         let list = if ffi::PyList_CheckExact(headers.as_ptr()) != 0 {
             headers
         } else {
@@ -676,7 +684,7 @@ impl App {
             // Borrowed from `list`, which outlives this loop.
             let item = ffi::PyList_GET_ITEM(list.as_ptr(), i);
             if ffi::PyTuple_Check(item) == 0 || ffi::PyTuple_GET_SIZE(item) != 2 {
-                object::raise(ffi::PyExc_TypeError, "Response.raw_headers items must be (bytes, bytes) tuples");
+                object::raise(a, Exc::Type, "Response.raw_headers items must be (bytes, bytes) tuples");
                 return None;
             }
             let (k, v) = (ffi::PyTuple_GET_ITEM(item, 0), ffi::PyTuple_GET_ITEM(item, 1));
@@ -687,7 +695,7 @@ impl App {
                     }
                 }
                 _ => {
-                    object::raise(ffi::PyExc_TypeError, "Response.raw_headers items must be (bytes, bytes) tuples");
+                    object::raise(a, Exc::Type, "Response.raw_headers items must be (bytes, bytes) tuples");
                     return None;
                 }
             }
@@ -697,12 +705,14 @@ impl App {
 
     /// Logs the pending exception with its traceback and answers 500. The core goes on.
     unsafe fn fail(&self, endpoint: &Endpoint) -> Response {
+        // SAFETY: attached (this function's contract).
+        let a = &Attached::assume();
         log::error!("{}: exception in {}", self.place, endpoint.label);
         if ffi::PyErr_Occurred().is_null() {
             log::error!("(no Python exception was set)");
         } else if ffi::PyErr_ExceptionMatches(ffi::PyExc_SystemExit) != 0 {
             // PyErr_Print would exit the whole process on SystemExit; a handler must not.
-            log::error!("{}", object::take_error_line());
+            log::error!("{}", object::take_error_line(a));
         } else {
             ffi::PyErr_PrintEx(0);
         }
@@ -721,18 +731,19 @@ pub struct LanePlan {
 }
 
 /// Reads the lane plan from `fasterapi._server.load_app(spec)` in the main interpreter.
-pub fn lane_plan(_main: &MainInterpreter, spec: &str) -> Result<LanePlan, String> {
-    // SAFETY: attached to the main interpreter (proof in `_main`); objects made here are
+pub fn lane_plan(main: &MainInterpreter, spec: &str) -> Result<LanePlan, String> {
+    let a = &main.attached();
+    // SAFETY: attached to the main interpreter (proof in `main`); objects made here are
     // dropped before returning.
     unsafe {
-        let fail = |what: &str| format!("{what}: {}", object::take_error_line());
+        let fail = |what: &str| format!("{what}: {}", object::take_error_line(a));
         let server_mod =
-            object::import(crate::cstr!("fasterapi._server")).ok_or_else(|| fail("importing fasterapi._server"))?;
+            object::import(a, crate::cstr!("fasterapi._server")).ok_or_else(|| fail("importing fasterapi._server"))?;
         let load_app =
             object::getattr(server_mod.as_ptr(), crate::cstr!("load_app")).ok_or_else(|| fail("fasterapi._server"))?;
-        let spec_obj = object::new_str(spec).ok_or_else(|| fail("app spec"))?;
+        let spec_obj = object::new_str(a, spec).ok_or_else(|| fail("app spec"))?;
         let loaded = PyObj::from_owned(ffi::PyObject_CallOneArg(load_app.as_ptr(), spec_obj.as_ptr()))
-            .ok_or_else(|| object::take_error_line())?;
+            .ok_or_else(|| object::take_error_line(a))?;
         let attr = |obj: *mut ffi::PyObject, name: &std::ffi::CStr| {
             object::getattr(obj, name).ok_or_else(|| fail("fasterapi._server.load_app() result"))
         };
@@ -774,23 +785,25 @@ pub fn timed_out() -> Response {
 
 /// `close_loop(loop)`: cancels the loop's remaining tasks and stops its blocking pool
 /// (joining its threads, which must be gone before the interpreter ends).
-pub fn close_event_loop(_attached: &Attached<'_>, close_loop: &PyObj, core_loop: &CoreLoop) -> Result<(), String> {
+pub fn close_event_loop(attached: &Attached<'_>, close_loop: &PyObj, core_loop: &CoreLoop) -> Result<(), String> {
+    let a = attached;
     // SAFETY: attached (proof); both objects belong to this interpreter.
     unsafe {
         PyObj::from_owned(ffi::PyObject_CallOneArg(close_loop.as_ptr(), core_loop.loop_obj.as_ptr()))
             .map(drop)
-            .ok_or_else(|| object::take_error_line())
+            .ok_or_else(|| object::take_error_line(a))
     }
 }
 
 /// Runs `fasterapi._server.shutdown()` in the attached interpreter, before it ends.
-pub fn run_shutdown_hook(_attached: &Attached<'_>) -> Result<(), String> {
+pub fn run_shutdown_hook(attached: &Attached<'_>) -> Result<(), String> {
+    let a = attached;
     // SAFETY: attached (proof in `_attached`); the objects made here are dropped before return.
     unsafe {
-        let module = object::import(crate::cstr!("fasterapi._server")).ok_or_else(|| object::take_error_line())?;
+        let module = object::import(a, crate::cstr!("fasterapi._server")).ok_or_else(|| object::take_error_line(a))?;
         let hook =
-            object::getattr(module.as_ptr(), crate::cstr!("shutdown")).ok_or_else(|| object::take_error_line())?;
-        PyObj::from_owned(ffi::PyObject_CallNoArgs(hook.as_ptr())).ok_or_else(|| object::take_error_line())?;
+            object::getattr(module.as_ptr(), crate::cstr!("shutdown")).ok_or_else(|| object::take_error_line(a))?;
+        PyObj::from_owned(ffi::PyObject_CallNoArgs(hook.as_ptr())).ok_or_else(|| object::take_error_line(a))?;
         Ok(())
     }
 }

@@ -19,7 +19,7 @@ use server::{ChunkStream, Response, StreamFailed};
 
 use super::app::App;
 use super::interpreter::{is_attached, Attached, CoreInterpreter};
-use super::object::{self, PyObj};
+use super::object::{self, Exc, PyObj};
 
 /// Streamed bodies: past this many queued bytes the producer waits for the socket.
 const HIGH_WATER: usize = 64 * 1024;
@@ -169,11 +169,12 @@ pub enum Wakeup {
 
 impl CoreLoop {
     /// Creates the loop through `new_loop(epoll_fd, blocking_threads)`.
-    pub fn new(_attached: &Attached<'_>, new_loop: &PyObj, epoll_fd: i32, threads: usize) -> Result<CoreLoop, String> {
+    pub fn new(attached: &Attached<'_>, new_loop: &PyObj, epoll_fd: i32, threads: usize) -> Result<CoreLoop, String> {
+        let a = attached;
         // SAFETY: attached (proof); all objects made here belong to this interpreter and are
         // kept in the `CoreLoop`, which lives on this core and is used attached.
         unsafe {
-            let fail = |what: &str| format!("{what}: {}", object::take_error_line());
+            let fail = |what: &str| format!("{what}: {}", object::take_error_line(a));
             let fd = PyObj::from_owned(ffi::PyLong_FromLong(epoll_fd as _)).ok_or_else(|| fail("fd"))?;
             let n = PyObj::from_owned(ffi::PyLong_FromSize_t(threads)).ok_or_else(|| fail("threads"))?;
             let args = [fd.as_ptr(), n.as_ptr()];
@@ -182,7 +183,7 @@ impl CoreLoop {
                     .ok_or_else(|| fail("creating the core's event loop"))?;
             let get =
                 |name: &std::ffi::CStr| object::getattr(loop_obj.as_ptr(), name).ok_or_else(|| fail("event loop"));
-            let asyncio = object::import(crate::cstr!("asyncio")).ok_or_else(|| fail("importing asyncio"))?;
+            let asyncio = object::import(a, crate::cstr!("asyncio")).ok_or_else(|| fail("importing asyncio"))?;
             let task_type =
                 object::getattr(asyncio.as_ptr(), crate::cstr!("Task")).ok_or_else(|| fail("asyncio.Task"))?;
             let intern = |s: &std::ffi::CStr| {
@@ -670,13 +671,15 @@ impl Drop for PyChunkStream {
 
 /// `send(chunk)`: queue a chunk; returns `None`, or a future to await while the queue is full.
 unsafe extern "C" fn on_chunk(key: *mut ffi::PyObject, chunk: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    // SAFETY: CPython calls this attached.
+    let a = &unsafe { Attached::assume() };
     // SAFETY: METH_O function, called attached by the pump task.
     let none = || {
         ffi::Py_INCREF(ffi::Py_None());
         ffi::Py_None()
     };
     if ffi::PyBytes_Check(chunk) == 0 {
-        object::raise(ffi::PyExc_TypeError, "send() takes bytes");
+        object::raise(a, Exc::Type, "send() takes bytes");
         return std::ptr::null_mut();
     }
     let Some(key) = key_of(key) else { return none() };

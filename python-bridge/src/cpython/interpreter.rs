@@ -189,17 +189,18 @@ impl<'a> Attached<'a> {
     /// Replaces `sys.path` with `paths` (the main interpreter's), so the app and its
     /// dependencies import in the sub-interpreter exactly as they did in the main one.
     pub fn set_sys_path(&self, paths: &[String]) -> Result<(), String> {
+        let a = self;
         // SAFETY: attached (self).
         unsafe {
-            let list = PyObj::from_owned(ffi::PyList_New(0)).ok_or_else(|| object::take_error_line())?;
+            let list = PyObj::from_owned(ffi::PyList_New(0)).ok_or_else(|| object::take_error_line(a))?;
             for p in paths {
-                let s = object::new_str(p).ok_or_else(|| object::take_error_line())?;
+                let s = object::new_str(a, p).ok_or_else(|| object::take_error_line(a))?;
                 if ffi::PyList_Append(list.as_ptr(), s.as_ptr()) != 0 {
-                    return Err(object::take_error_line());
+                    return Err(object::take_error_line(a));
                 }
             }
             if ffi::PySys_SetObject(crate::cstr!("path").as_ptr(), list.as_ptr()) != 0 {
-                return Err(object::take_error_line());
+                return Err(object::take_error_line(a));
             }
             Ok(())
         }
@@ -228,12 +229,10 @@ impl MainInterpreter {
     /// Imports modules the sub-interpreters would otherwise initialise concurrently for the
     /// first time (their static state is shared process-wide in CPython 3.12/3.13).
     pub fn preload(&self) -> Result<(), String> {
-        // SAFETY: attached to the main interpreter (self).
-        unsafe {
-            for name in [crate::cstr!("decimal"), crate::cstr!("_datetime"), crate::cstr!("asyncio")] {
-                if object::import(name).is_none() {
-                    return Err(object::take_error_line());
-                }
+        let a = &self.attached();
+        for name in [crate::cstr!("decimal"), crate::cstr!("_datetime"), crate::cstr!("asyncio")] {
+            if object::import(a, name).is_none() {
+                return Err(object::take_error_line(a));
             }
         }
         Ok(())

@@ -6,11 +6,13 @@
 //! objects as it goes.
 
 use pyo3_ffi as ffi;
+
+use super::interpreter::Attached;
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use std::ffi::c_char;
 use std::fmt;
 
-use super::object::{self, PyObj};
+use super::object::{self, Exc, PyObj};
 
 /// Why an object could not be encoded.
 pub enum EncodeError {
@@ -242,11 +244,13 @@ unsafe fn encode_tuple(obj: *mut ffi::PyObject, out: &mut Vec<u8>, depth: usize)
 /// # Safety
 /// Attached.
 pub unsafe fn raise_encode_error(e: EncodeError) {
+    // SAFETY: attached (this function's contract).
+    let a = &Attached::assume();
     match e {
         EncodeError::Type(name) => {
-            object::raise(ffi::PyExc_TypeError, &format!("Object of type {name} is not JSON serializable"))
+            object::raise(a, Exc::Type, &format!("Object of type {name} is not JSON serializable"))
         }
-        EncodeError::Value(msg) => object::raise(ffi::PyExc_ValueError, &msg),
+        EncodeError::Value(msg) => object::raise(a, Exc::Value, &msg),
         EncodeError::Python => {}
     }
 }

@@ -6,13 +6,15 @@
 //! is shared between them (shared state lives in Rust: `crate::shared_state`).
 
 use pyo3_ffi as ffi;
+
+use super::interpreter::Attached;
 use std::cell::Cell;
 use std::ffi::{c_int, c_void, CStr};
 use std::ptr;
 use std::time::Duration;
 
 use super::json;
-use super::object::{self, PyObj};
+use super::object::{self, Exc, PyObj};
 use crate::config::{ServeConfig, ServeError};
 
 /// Per-interpreter state of the module.
@@ -139,19 +141,23 @@ unsafe extern "C" fn clear(module: *mut ffi::PyObject) -> c_int {
 /// # Safety
 /// Attached; `module` is this interpreter's `fasterapi._native`.
 pub unsafe fn request_type(module: *mut ffi::PyObject) -> Option<PyObj> {
+    // SAFETY: attached (this function's contract).
+    let a = &Attached::assume();
     let state = ffi::PyModule_GetState(module) as *mut ModuleState;
     if state.is_null() || (*state).request_type.is_null() {
-        object::raise(ffi::PyExc_RuntimeError, "fasterapi._native is not initialised");
+        object::raise(a, Exc::Runtime, "fasterapi._native is not initialised");
         return None;
     }
     Some(PyObj::from_borrowed((*state).request_type))
 }
 
 unsafe extern "C" fn json_dumps(_m: *mut ffi::PyObject, obj: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    // SAFETY: CPython calls this attached.
+    let a = &unsafe { Attached::assume() };
     // SAFETY: METH_O function, attached.
     let mut out = Vec::with_capacity(128);
     match json::encode(obj, &mut out) {
-        Ok(()) => object::new_bytes(&out).map_or(ptr::null_mut(), PyObj::into_ptr),
+        Ok(()) => object::new_bytes(a, &out).map_or(ptr::null_mut(), PyObj::into_ptr),
         Err(e) => {
             json::raise_encode_error(e);
             ptr::null_mut()
@@ -160,6 +166,8 @@ unsafe extern "C" fn json_dumps(_m: *mut ffi::PyObject, obj: *mut ffi::PyObject)
 }
 
 unsafe extern "C" fn json_loads(_m: *mut ffi::PyObject, data: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    // SAFETY: CPython calls this attached.
+    let a = &unsafe { Attached::assume() };
     // SAFETY: METH_O function, attached. `input` borrows from `data`, alive for the call.
     let input: &[u8] = if ffi::PyBytes_Check(data) != 0 {
         object::bytes_data(data)
@@ -171,7 +179,7 @@ unsafe extern "C" fn json_loads(_m: *mut ffi::PyObject, data: *mut ffi::PyObject
     } else if ffi::PyByteArray_Check(data) != 0 {
         std::slice::from_raw_parts(ffi::PyByteArray_AsString(data) as *const u8, ffi::PyByteArray_Size(data) as usize)
     } else {
-        object::raise(ffi::PyExc_TypeError, "json_loads() expects bytes, bytearray or str");
+        object::raise(a, Exc::Type, "json_loads() expects bytes, bytearray or str");
         return ptr::null_mut();
     };
     match json::decode(input) {
@@ -187,8 +195,10 @@ unsafe extern "C" fn json_loads(_m: *mut ffi::PyObject, data: *mut ffi::PyObject
 /// `ValueError("msg at line L column C")` with `.msg`, `.pos`, `.lineno`, `.colno`, like
 /// `json.JSONDecodeError` (of which it is not a subclass, to stay independent of `json`).
 unsafe fn raise_decode_error(e: &json::DecodeError) {
+    // SAFETY: attached (this function's contract).
+    let a = &Attached::assume();
     let text = format!("{} at line {} column {}", e.message, e.line, e.column);
-    let Some(msg) = object::new_str(&text) else { return };
+    let Some(msg) = object::new_str(a, &text) else { return };
     let exc = ffi::PyObject_CallOneArg(ffi::PyExc_ValueError, msg.as_ptr());
     let Some(exc) = PyObj::from_owned(exc) else { return };
     let set = |name: &CStr, value: Option<PyObj>| {
@@ -196,7 +206,7 @@ unsafe fn raise_decode_error(e: &json::DecodeError) {
             ffi::PyObject_SetAttrString(exc.as_ptr(), name.as_ptr(), v.as_ptr());
         }
     };
-    set(crate::cstr!("msg"), object::new_str(&e.message));
+    set(crate::cstr!("msg"), object::new_str(a, &e.message));
     set(crate::cstr!("pos"), PyObj::from_owned(ffi::PyLong_FromSize_t(e.pos)));
     set(crate::cstr!("lineno"), PyObj::from_owned(ffi::PyLong_FromSize_t(e.line)));
     set(crate::cstr!("colno"), PyObj::from_owned(ffi::PyLong_FromSize_t(e.column)));
@@ -204,6 +214,8 @@ unsafe fn raise_decode_error(e: &json::DecodeError) {
 }
 
 unsafe extern "C" fn parse_query(_m: *mut ffi::PyObject, qs: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    // SAFETY: CPython calls this attached.
+    let a = &unsafe { Attached::assume() };
     // SAFETY: METH_O function, attached.
     let input: &[u8] = if ffi::PyBytes_Check(qs) != 0 {
         object::bytes_data(qs)
@@ -213,7 +225,7 @@ unsafe extern "C" fn parse_query(_m: *mut ffi::PyObject, qs: *mut ffi::PyObject)
             None => return ptr::null_mut(),
         }
     } else {
-        object::raise(ffi::PyExc_TypeError, "parse_query() expects bytes or str");
+        object::raise(a, Exc::Type, "parse_query() expects bytes or str");
         return ptr::null_mut();
     };
     match query_list(input) {
@@ -225,12 +237,14 @@ unsafe extern "C" fn parse_query(_m: *mut ffi::PyObject, qs: *mut ffi::PyObject)
 /// # Safety
 /// Attached.
 pub unsafe fn query_list(input: &[u8]) -> Option<PyObj> {
+    // SAFETY: attached (this function's contract).
+    let a = &Attached::assume();
     let pairs = server::percent::parse_query(input);
     let list = PyObj::from_owned(ffi::PyList_New(pairs.len() as ffi::Py_ssize_t))?;
     for (i, (k, v)) in pairs.iter().enumerate() {
         let t = PyObj::from_owned(ffi::PyTuple_New(2))?;
-        ffi::PyTuple_SET_ITEM(t.as_ptr(), 0, object::new_str(k)?.into_ptr());
-        ffi::PyTuple_SET_ITEM(t.as_ptr(), 1, object::new_str(v)?.into_ptr());
+        ffi::PyTuple_SET_ITEM(t.as_ptr(), 0, object::new_str(a, k)?.into_ptr());
+        ffi::PyTuple_SET_ITEM(t.as_ptr(), 1, object::new_str(a, v)?.into_ptr());
         ffi::PyList_SET_ITEM(list.as_ptr(), i as ffi::Py_ssize_t, t.into_ptr());
     }
     Some(list)
@@ -259,13 +273,15 @@ unsafe extern "C" fn serve(
     args: *mut ffi::PyObject,
     kwargs: *mut ffi::PyObject,
 ) -> *mut ffi::PyObject {
+    // SAFETY: CPython calls this attached.
+    let a = &unsafe { Attached::assume() };
     // SAFETY: METH_VARARGS|METH_KEYWORDS function, attached to the interpreter that called it.
     if ffi::PyInterpreterState_Get() != ffi::PyInterpreterState_Main() {
-        object::raise(ffi::PyExc_RuntimeError, "serve() can only be called from the main interpreter");
+        object::raise(a, Exc::Runtime, "serve() can only be called from the main interpreter");
         return ptr::null_mut();
     }
     if !args.is_null() && ffi::PyTuple_Size(args) > 0 {
-        object::raise(ffi::PyExc_TypeError, "serve() takes keyword arguments only");
+        object::raise(a, Exc::Type, "serve() takes keyword arguments only");
         return ptr::null_mut();
     }
     let config = match read_serve_kwargs(kwargs) {
@@ -277,11 +293,11 @@ unsafe extern "C" fn serve(
         Ok(()) => PyObj::from_borrowed(ffi::Py_None()).into_ptr(),
         Err(e) => {
             let (exc, msg) = match e {
-                ServeError::Config(m) => (ffi::PyExc_ValueError, m),
-                ServeError::Os(m) => (ffi::PyExc_OSError, m),
-                ServeError::Runtime(m) => (ffi::PyExc_RuntimeError, m),
+                ServeError::Config(m) => (Exc::Value, m),
+                ServeError::Os(m) => (Exc::OS, m),
+                ServeError::Runtime(m) => (Exc::Runtime, m),
             };
-            object::raise(exc, &msg);
+            object::raise(a, exc, &msg);
             ptr::null_mut()
         }
     }
@@ -289,9 +305,11 @@ unsafe extern "C" fn serve(
 
 /// Reads the keyword arguments of `serve`; unknown names are a `TypeError`.
 unsafe fn read_serve_kwargs(kwargs: *mut ffi::PyObject) -> Result<ServeConfig, ()> {
+    // SAFETY: attached (this function's contract).
+    let a = &Attached::assume();
     let mut c = ServeConfig::default();
     if kwargs.is_null() {
-        object::raise(ffi::PyExc_TypeError, "serve() needs at least app=");
+        object::raise(a, Exc::Type, "serve() needs at least app=");
         return Err(());
     }
     let mut pos: ffi::Py_ssize_t = 0;
@@ -302,7 +320,7 @@ unsafe fn read_serve_kwargs(kwargs: *mut ffi::PyObject) -> Result<ServeConfig, (
         let name = String::from_utf8_lossy(object::str_utf8(key).ok_or(())?).into_owned();
         let none = value == ffi::Py_None();
         let bad = |what: &str| {
-            object::raise(ffi::PyExc_TypeError, &format!("serve(): {name} must be {what}"));
+            object::raise(a, Exc::Type, &format!("serve(): {name} must be {what}"));
         };
         match name.as_str() {
             "app" => {
@@ -313,7 +331,7 @@ unsafe fn read_serve_kwargs(kwargs: *mut ffi::PyObject) -> Result<ServeConfig, (
             "port" if !none => {
                 let p = read_f64(value).ok_or_else(|| bad("an int"))?;
                 if !(0.0..=65535.0).contains(&p) || p.fract() != 0.0 {
-                    object::raise(ffi::PyExc_ValueError, &format!("invalid port {p}: must be 0-65535"));
+                    object::raise(a, Exc::Value, &format!("invalid port {p}: must be 0-65535"));
                     return Err(());
                 }
                 c.port = p as u16;
@@ -354,13 +372,13 @@ unsafe fn read_serve_kwargs(kwargs: *mut ffi::PyObject) -> Result<ServeConfig, (
             | "max_body" | "blocking_threads" | "blocking_queue" | "max_inflight" | "access_log" | "lane_threads"
             | "lane_queue" => {}
             _ => {
-                object::raise(ffi::PyExc_TypeError, &format!("serve() got an unexpected keyword argument '{name}'"));
+                object::raise(a, Exc::Type, &format!("serve() got an unexpected keyword argument '{name}'"));
                 return Err(());
             }
         }
     }
     if !have_app {
-        object::raise(ffi::PyExc_TypeError, "serve() needs app='module:attribute'");
+        object::raise(a, Exc::Type, "serve() needs app='module:attribute'");
         return Err(());
     }
     Ok(c)

@@ -8,6 +8,8 @@
 
 use pyo3_ffi as ffi;
 
+use super::interpreter::Attached;
+
 use super::object::{self, PyObj};
 use server::Request;
 
@@ -87,6 +89,8 @@ pub unsafe fn read_native_plan(obj: *mut ffi::PyObject) -> Result<Option<NativeP
 /// # Safety
 /// Attached to the interpreter that owns the plan's objects.
 pub unsafe fn native_values(plan: &NativePlan, request: &Request) -> Option<Result<Vec<PyObj>, ()>> {
+    // SAFETY: attached (this function's contract).
+    let a = &Attached::assume();
     let query = if plan.any_query { server::percent::parse_query(request.query()) } else { Vec::new() };
     let mut values = Vec::with_capacity(plan.params.len());
     for p in &plan.params {
@@ -100,7 +104,7 @@ pub unsafe fn native_values(plan: &NativePlan, request: &Request) -> Option<Resu
             (None, Some(default)) => Some(PyObj::from_borrowed(default.as_ptr())),
             (None, None) => return None,
             (Some(text), _) => match p.kind {
-                NativeKind::Str => object::new_str(text),
+                NativeKind::Str => object::new_str(a, text),
                 NativeKind::Int => PyObj::from_owned(ffi::PyLong_FromLongLong(plain_int(text)?)),
                 NativeKind::Float => PyObj::from_owned(ffi::PyFloat_FromDouble(plain_float(text)?)),
             },

@@ -1,6 +1,8 @@
 //! Owned references and small helpers over the C API.
 
 use pyo3_ffi as ffi;
+
+use super::interpreter::Attached;
 use std::ffi::{c_char, CStr};
 use std::ptr::NonNull;
 
@@ -58,31 +60,31 @@ macro_rules! cstr {
 }
 
 /// A new `str` from UTF-8 (invalid sequences are replaced).
-///
-/// # Safety
-/// Attached.
-pub unsafe fn new_str(s: &str) -> Option<PyObj> {
-    PyObj::from_owned(ffi::PyUnicode_FromStringAndSize(s.as_ptr() as *const c_char, s.len() as ffi::Py_ssize_t))
+pub fn new_str(_attached: &Attached<'_>, s: &str) -> Option<PyObj> {
+    // SAFETY: attached (proof); the pointer and length describe `s`.
+    unsafe {
+        PyObj::from_owned(ffi::PyUnicode_FromStringAndSize(s.as_ptr() as *const c_char, s.len() as ffi::Py_ssize_t))
+    }
 }
 
 /// A new `str` decoded as Latin-1 (how HTTP header values are exposed, like Starlette).
-///
-/// # Safety
-/// Attached.
-pub unsafe fn new_latin1(b: &[u8]) -> Option<PyObj> {
-    PyObj::from_owned(ffi::PyUnicode_DecodeLatin1(
-        b.as_ptr() as *const c_char,
-        b.len() as ffi::Py_ssize_t,
-        std::ptr::null(),
-    ))
+pub fn new_latin1(_attached: &Attached<'_>, b: &[u8]) -> Option<PyObj> {
+    // SAFETY: attached (proof); the pointer and length describe `b`.
+    unsafe {
+        PyObj::from_owned(ffi::PyUnicode_DecodeLatin1(
+            b.as_ptr() as *const c_char,
+            b.len() as ffi::Py_ssize_t,
+            std::ptr::null(),
+        ))
+    }
 }
 
 /// A new `bytes`.
-///
-/// # Safety
-/// Attached.
-pub unsafe fn new_bytes(b: &[u8]) -> Option<PyObj> {
-    PyObj::from_owned(ffi::PyBytes_FromStringAndSize(b.as_ptr() as *const c_char, b.len() as ffi::Py_ssize_t))
+pub fn new_bytes(_attached: &Attached<'_>, b: &[u8]) -> Option<PyObj> {
+    // SAFETY: attached (proof); the pointer and length describe `b`.
+    unsafe {
+        PyObj::from_owned(ffi::PyBytes_FromStringAndSize(b.as_ptr() as *const c_char, b.len() as ffi::Py_ssize_t))
+    }
 }
 
 /// Borrows the UTF-8 of a `str` (cached inside the object; valid while the object lives).
@@ -110,11 +112,9 @@ pub unsafe fn bytes_data<'a>(obj: *mut ffi::PyObject) -> &'a [u8] {
 }
 
 /// Imports a module.
-///
-/// # Safety
-/// Attached.
-pub unsafe fn import(name: &CStr) -> Option<PyObj> {
-    PyObj::from_owned(ffi::PyImport_ImportModule(name.as_ptr()))
+pub fn import(_attached: &Attached<'_>, name: &CStr) -> Option<PyObj> {
+    // SAFETY: attached (proof); `name` is a C string.
+    unsafe { PyObj::from_owned(ffi::PyImport_ImportModule(name.as_ptr())) }
 }
 
 /// `getattr(obj, name)`.
@@ -125,38 +125,56 @@ pub unsafe fn getattr(obj: *mut ffi::PyObject, name: &CStr) -> Option<PyObj> {
     PyObj::from_owned(ffi::PyObject_GetAttrString(obj, name.as_ptr()))
 }
 
-/// Takes the pending exception and renders it as `TypeName: message` (one line).
-///
-/// # Safety
-/// Attached; an exception is set (otherwise returns a generic text).
-pub unsafe fn take_error_line() -> String {
-    let exc = ffi::PyErr_GetRaisedException();
-    if exc.is_null() {
-        return "unknown error".into();
-    }
-    let exc = PyObj::from_owned(exc).unwrap();
-    let ty = ffi::Py_TYPE(exc.as_ptr());
-    let name = CStr::from_ptr((*ty).tp_name).to_string_lossy().into_owned();
-    let msg = match PyObj::from_owned(ffi::PyObject_Str(exc.as_ptr())) {
-        Some(s) => str_utf8(s.as_ptr()).map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default(),
-        None => {
-            ffi::PyErr_Clear();
-            String::new()
+/// Takes the pending exception and renders it as `TypeName: message` (one line); a generic
+/// text if none is set.
+pub fn take_error_line(_attached: &Attached<'_>) -> String {
+    // SAFETY: attached (proof); every object made here is dropped before returning.
+    unsafe {
+        let exc = ffi::PyErr_GetRaisedException();
+        if exc.is_null() {
+            return "unknown error".into();
         }
-    };
-    let name = name.rsplit('.').next().unwrap_or(&name).to_owned();
-    if msg.is_empty() {
-        name
-    } else {
-        format!("{name}: {}", msg.lines().next().unwrap_or(""))
+        let exc = PyObj::from_owned(exc).unwrap();
+        let ty = ffi::Py_TYPE(exc.as_ptr());
+        let name = CStr::from_ptr((*ty).tp_name).to_string_lossy().into_owned();
+        let msg = match PyObj::from_owned(ffi::PyObject_Str(exc.as_ptr())) {
+            Some(s) => str_utf8(s.as_ptr()).map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default(),
+            None => {
+                ffi::PyErr_Clear();
+                String::new()
+            }
+        };
+        let name = name.rsplit('.').next().unwrap_or(&name).to_owned();
+        if msg.is_empty() {
+            name
+        } else {
+            format!("{name}: {}", msg.lines().next().unwrap_or(""))
+        }
     }
 }
 
-/// Raises `exc_type(message)`.
-///
-/// # Safety
-/// Attached.
-pub unsafe fn raise(exc_type: *mut ffi::PyObject, message: &str) {
+/// The exception types the bridge raises itself.
+#[derive(Debug, Clone, Copy)]
+pub enum Exc {
+    Type,
+    Value,
+    Runtime,
+    Overflow,
+    OS,
+}
+
+/// Raises `exc(message)`.
+pub fn raise(_attached: &Attached<'_>, exc: Exc, message: &str) {
     let msg = std::ffi::CString::new(message.replace('\0', " ")).unwrap_or_default();
-    ffi::PyErr_SetString(exc_type, msg.as_ptr());
+    // SAFETY: attached (proof); the exception types are CPython's static type objects.
+    unsafe {
+        let ty = match exc {
+            Exc::Type => ffi::PyExc_TypeError,
+            Exc::Value => ffi::PyExc_ValueError,
+            Exc::Runtime => ffi::PyExc_RuntimeError,
+            Exc::Overflow => ffi::PyExc_OverflowError,
+            Exc::OS => ffi::PyExc_OSError,
+        };
+        ffi::PyErr_SetString(ty, msg.as_ptr());
+    }
 }

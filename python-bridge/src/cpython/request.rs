@@ -6,12 +6,14 @@
 //! headers, body or query.
 
 use pyo3_ffi as ffi;
+
+use super::interpreter::Attached;
 use std::cell::Cell;
 use std::ffi::{c_int, c_void};
 use std::mem::ManuallyDrop;
 use std::ptr;
 
-use super::object::{self, PyObj};
+use super::object::{self, Exc, PyObj};
 use server::Request;
 
 /// Attributes, in the order of the cache slots.
@@ -98,17 +100,19 @@ unsafe fn get(obj: *mut ffi::PyObject, field: Field) -> *mut ffi::PyObject {
 }
 
 unsafe fn build(r: &Request, field: Field) -> Option<PyObj> {
+    // SAFETY: attached (this function's contract).
+    let a = &Attached::assume();
     match field {
-        Field::Method => object::new_str(r.method()),
-        Field::Path => object::new_str(&r.path()),
-        Field::RawPath => object::new_bytes(r.raw_path()),
-        Field::QueryString => object::new_bytes(r.query()),
+        Field::Method => object::new_str(a, r.method()),
+        Field::Path => object::new_str(a, &r.path()),
+        Field::RawPath => object::new_bytes(a, r.raw_path()),
+        Field::QueryString => object::new_bytes(a, r.query()),
         Field::Headers => {
             let list = PyObj::from_owned(ffi::PyList_New(r.headers().len() as ffi::Py_ssize_t))?;
             for (i, (name, value)) in r.headers().enumerate() {
                 let lower = name.to_ascii_lowercase();
-                let n = object::new_latin1(&lower)?;
-                let v = object::new_latin1(value)?;
+                let n = object::new_latin1(a, &lower)?;
+                let v = object::new_latin1(a, value)?;
                 let pair = PyObj::from_owned(ffi::PyTuple_New(2))?;
                 ffi::PyTuple_SET_ITEM(pair.as_ptr(), 0, n.into_ptr());
                 ffi::PyTuple_SET_ITEM(pair.as_ptr(), 1, v.into_ptr());
@@ -116,32 +120,32 @@ unsafe fn build(r: &Request, field: Field) -> Option<PyObj> {
             }
             Some(list)
         }
-        Field::Body => object::new_bytes(&r.body),
+        Field::Body => object::new_bytes(a, &r.body),
         Field::PathParams => {
             let dict = PyObj::from_owned(ffi::PyDict_New())?;
             // Values come from the path the router matched, which is already decoded.
             for (name, value) in &r.params {
-                let k = object::new_str(name)?;
-                let v = object::new_str(value)?;
+                let k = object::new_str(a, name)?;
+                let v = object::new_str(a, value)?;
                 if ffi::PyDict_SetItem(dict.as_ptr(), k.as_ptr(), v.as_ptr()) != 0 {
                     return None;
                 }
             }
             Some(dict)
         }
-        Field::HttpVersion => object::new_str(r.version.as_str()),
-        Field::Client => address(r.peer),
-        Field::Server => address(r.local),
-        Field::Scheme => object::new_str("http"),
+        Field::HttpVersion => object::new_str(a, r.version.as_str()),
+        Field::Client => address(a, r.peer),
+        Field::Server => address(a, r.local),
+        Field::Scheme => object::new_str(a, "http"),
     }
 }
 
-unsafe fn address(addr: Option<std::net::SocketAddr>) -> Option<PyObj> {
+unsafe fn address(attached: &Attached<'_>, addr: Option<std::net::SocketAddr>) -> Option<PyObj> {
     match addr {
         None => Some(PyObj::from_borrowed(ffi::Py_None())),
-        Some(a) => {
-            let host = object::new_str(&a.ip().to_string())?;
-            let port = PyObj::from_owned(ffi::PyLong_FromLong(a.port() as _))?;
+        Some(addr) => {
+            let host = object::new_str(attached, &addr.ip().to_string())?;
+            let port = PyObj::from_owned(ffi::PyLong_FromLong(addr.port() as _))?;
             let t = PyObj::from_owned(ffi::PyTuple_New(2))?;
             ffi::PyTuple_SET_ITEM(t.as_ptr(), 0, host.into_ptr());
             ffi::PyTuple_SET_ITEM(t.as_ptr(), 1, port.into_ptr());
@@ -173,9 +177,11 @@ getter!(get_scheme, Field::Scheme);
 /// `header_values(name) -> list[str]`: the values of one header field (case-insensitive), in
 /// order, found in Rust without building the whole header list.
 unsafe extern "C" fn header_values(obj: *mut ffi::PyObject, name: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    // SAFETY: CPython calls this attached.
+    let a = &unsafe { Attached::assume() };
     // SAFETY: METH_O method called attached with `obj` an instance of our type.
     if ffi::PyUnicode_Check(name) == 0 {
-        object::raise(ffi::PyExc_TypeError, "header_values() takes a str");
+        object::raise(a, Exc::Type, "header_values() takes a str");
         return ptr::null_mut();
     }
     let Some(wanted) = object::str_utf8(name) else { return ptr::null_mut() };
@@ -183,7 +189,7 @@ unsafe extern "C" fn header_values(obj: *mut ffi::PyObject, name: *mut ffi::PyOb
     let Some(list) = PyObj::from_owned(ffi::PyList_New(0)) else { return ptr::null_mut() };
     for (n, v) in this.data.request.headers() {
         if n.eq_ignore_ascii_case(wanted) {
-            let Some(value) = object::new_latin1(v) else { return ptr::null_mut() };
+            let Some(value) = object::new_latin1(a, v) else { return ptr::null_mut() };
             if ffi::PyList_Append(list.as_ptr(), value.as_ptr()) != 0 {
                 return ptr::null_mut();
             }
@@ -193,11 +199,13 @@ unsafe extern "C" fn header_values(obj: *mut ffi::PyObject, name: *mut ffi::PyOb
 }
 
 unsafe extern "C" fn repr(obj: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    // SAFETY: CPython calls this attached.
+    let a = &unsafe { Attached::assume() };
     // SAFETY: attached; `obj` is an instance of our type.
     let this = &*(obj as *mut RequestObject);
     let r = &this.data.request;
     let text = format!("<Request {} {}>", r.method(), r.path());
-    object::new_str(&text).map_or(ptr::null_mut(), PyObj::into_ptr)
+    object::new_str(a, &text).map_or(ptr::null_mut(), PyObj::into_ptr)
 }
 
 /// Creates the `Request` type for the module being executed.

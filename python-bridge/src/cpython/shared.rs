@@ -8,12 +8,14 @@
 //! Python code ever runs while a lock is held and no Python object crosses interpreters.
 
 use pyo3_ffi as ffi;
+
+use super::interpreter::Attached;
 use std::ffi::{c_int, c_void};
 use std::mem::ManuallyDrop;
 use std::ptr;
 use std::sync::{Arc, OnceLock};
 
-use super::object::{self, PyObj};
+use super::object::{self, Exc, PyObj};
 use crate::shared_state::{self, Counter, IncrError, SharedDict, Value};
 
 #[repr(C)]
@@ -59,8 +61,10 @@ unsafe fn as_str<'a>(obj: *mut ffi::PyObject) -> Option<&'a str> {
 /// # Safety
 /// Attached; `obj` is a valid object.
 unsafe fn key<'a>(obj: *mut ffi::PyObject) -> Option<&'a str> {
+    // SAFETY: attached (this function's contract).
+    let a = &Attached::assume();
     if ffi::PyUnicode_Check(obj) == 0 {
-        object::raise(ffi::PyExc_TypeError, &format!("SharedDict keys must be str, not {}", type_name(obj)));
+        object::raise(a, Exc::Type, &format!("SharedDict keys must be str, not {}", type_name(obj)));
         return None;
     }
     as_str(obj)
@@ -71,14 +75,16 @@ unsafe fn key<'a>(obj: *mut ffi::PyObject) -> Option<&'a str> {
 /// # Safety
 /// Attached; `obj` is a valid object.
 unsafe fn i64_arg(obj: *mut ffi::PyObject, what: &str) -> Option<i64> {
+    // SAFETY: attached (this function's contract).
+    let a = &Attached::assume();
     if ffi::PyLong_Check(obj) == 0 {
-        object::raise(ffi::PyExc_TypeError, &format!("{what} must be int, not {}", type_name(obj)));
+        object::raise(a, Exc::Type, &format!("{what} must be int, not {}", type_name(obj)));
         return None;
     }
     let mut overflow: c_int = 0;
     let v = ffi::PyLong_AsLongLongAndOverflow(obj, &mut overflow);
     if overflow != 0 {
-        object::raise(ffi::PyExc_OverflowError, &format!("{what} does not fit in 64 bits"));
+        object::raise(a, Exc::Overflow, &format!("{what} does not fit in 64 bits"));
         return None;
     }
     if v == -1 && !ffi::PyErr_Occurred().is_null() {
@@ -100,10 +106,12 @@ unsafe fn parse_args<const N: usize>(
     nargs: ffi::Py_ssize_t,
     kwnames: *mut ffi::PyObject,
 ) -> Option<[*mut ffi::PyObject; N]> {
+    // SAFETY: attached (this function's contract).
+    let a = &Attached::assume();
     let mut out = [ptr::null_mut(); N];
     let nargs = nargs as usize;
     if nargs > N {
-        object::raise(ffi::PyExc_TypeError, &format!("{fname}() takes at most {N} arguments ({nargs} given)"));
+        object::raise(a, Exc::Type, &format!("{fname}() takes at most {N} arguments ({nargs} given)"));
         return None;
     }
     for (i, slot) in out.iter_mut().enumerate().take(nargs) {
@@ -115,21 +123,18 @@ unsafe fn parse_args<const N: usize>(
             match names.iter().position(|n| *n == kw) {
                 Some(i) if out[i].is_null() => out[i] = *args.add(nargs + j),
                 Some(_) => {
-                    object::raise(ffi::PyExc_TypeError, &format!("{fname}() got multiple values for argument '{kw}'"));
+                    object::raise(a, Exc::Type, &format!("{fname}() got multiple values for argument '{kw}'"));
                     return None;
                 }
                 None => {
-                    object::raise(
-                        ffi::PyExc_TypeError,
-                        &format!("{fname}() got an unexpected keyword argument '{kw}'"),
-                    );
+                    object::raise(a, Exc::Type, &format!("{fname}() got an unexpected keyword argument '{kw}'"));
                     return None;
                 }
             }
         }
     }
     if let Some(i) = out[..required].iter().position(|p| p.is_null()) {
-        object::raise(ffi::PyExc_TypeError, &format!("{fname}() missing required argument '{}'", names[i]));
+        object::raise(a, Exc::Type, &format!("{fname}() missing required argument '{}'", names[i]));
         return None;
     }
     Some(out)
@@ -140,6 +145,8 @@ unsafe fn parse_args<const N: usize>(
 /// # Safety
 /// Attached; `args` is a tuple and `kwargs` NULL or a dict (as `tp_new` receives them).
 unsafe fn name_arg<'a>(tname: &str, args: *mut ffi::PyObject, kwargs: *mut ffi::PyObject) -> Option<&'a str> {
+    // SAFETY: attached (this function's contract).
+    let a = &Attached::assume();
     let nkw = if kwargs.is_null() { 0 } else { ffi::PyDict_Size(kwargs) };
     let nargs = ffi::PyTuple_Size(args);
     let mut name: *mut ffi::PyObject = ptr::null_mut();
@@ -160,11 +167,11 @@ unsafe fn name_arg<'a>(tname: &str, args: *mut ffi::PyObject, kwargs: *mut ffi::
         if !ffi::PyErr_Occurred().is_null() {
             return None;
         }
-        object::raise(ffi::PyExc_TypeError, &format!("{tname}() takes exactly one argument: name (a str)"));
+        object::raise(a, Exc::Type, &format!("{tname}() takes exactly one argument: name (a str)"));
         return None;
     }
     if ffi::PyUnicode_Check(name) == 0 {
-        object::raise(ffi::PyExc_TypeError, &format!("{tname}() name must be str, not {}", type_name(name)));
+        object::raise(a, Exc::Type, &format!("{tname}() name must be str, not {}", type_name(name)));
         return None;
     }
     as_str(name)
@@ -175,7 +182,9 @@ unsafe fn name_arg<'a>(tname: &str, args: *mut ffi::PyObject, kwargs: *mut ffi::
 /// # Safety
 /// Attached.
 unsafe fn py_repr(text: &str) -> Option<String> {
-    let s = object::new_str(text)?;
+    // SAFETY: attached (this function's contract).
+    let a = &Attached::assume();
+    let s = object::new_str(a, text)?;
     let r = PyObj::from_owned(ffi::PyObject_Repr(s.as_ptr()))?;
     as_str(r.as_ptr()).map(str::to_owned)
 }
@@ -202,8 +211,10 @@ pub unsafe fn to_value(obj: *mut ffi::PyObject) -> Option<Value> {
 }
 
 unsafe fn to_value_at(obj: *mut ffi::PyObject, depth: usize) -> Option<Value> {
+    // SAFETY: attached (this function's contract).
+    let a = &Attached::assume();
     if depth > MAX_DEPTH {
-        object::raise(ffi::PyExc_ValueError, "SharedDict value is nested too deeply (or contains itself)");
+        object::raise(a, Exc::Value, "SharedDict value is nested too deeply (or contains itself)");
         return None;
     }
     if obj == ffi::Py_None() {
@@ -263,7 +274,8 @@ unsafe fn to_value_at(obj: *mut ffi::PyObject, depth: usize) -> Option<Value> {
         while ffi::PyDict_Next(obj, &mut pos, &mut k, &mut v) != 0 {
             if ffi::PyUnicode_Check(k) == 0 {
                 object::raise(
-                    ffi::PyExc_TypeError,
+                    a,
+                    Exc::Type,
                     &format!("dict keys in a SharedDict value must be str, not {}", type_name(k)),
                 );
                 return None;
@@ -273,7 +285,7 @@ unsafe fn to_value_at(obj: *mut ffi::PyObject, depth: usize) -> Option<Value> {
         }
         return Some(Value::Dict(entries));
     }
-    object::raise(ffi::PyExc_TypeError, &format!("SharedDict values must be {VALUE_TYPES}, not {}", type_name(obj)));
+    object::raise(a, Exc::Type, &format!("SharedDict values must be {VALUE_TYPES}, not {}", type_name(obj)));
     None
 }
 
@@ -282,6 +294,8 @@ unsafe fn to_value_at(obj: *mut ffi::PyObject, depth: usize) -> Option<Value> {
 /// # Safety
 /// Attached.
 pub unsafe fn from_value(v: &Value) -> Option<PyObj> {
+    // SAFETY: attached (this function's contract).
+    let a = &Attached::assume();
     match v {
         Value::None => Some(PyObj::from_borrowed(ffi::Py_None())),
         Value::Bool(b) => Some(PyObj::from_borrowed(if *b { ffi::Py_True() } else { ffi::Py_False() })),
@@ -291,8 +305,8 @@ pub unsafe fn from_value(v: &Value) -> Option<PyObj> {
             PyObj::from_owned(ffi::PyLong_FromString(c.as_ptr(), ptr::null_mut(), 10))
         }
         Value::Float(f) => PyObj::from_owned(ffi::PyFloat_FromDouble(*f)),
-        Value::Str(s) => object::new_str(s),
-        Value::Bytes(b) => object::new_bytes(b),
+        Value::Str(s) => object::new_str(a, s),
+        Value::Bytes(b) => object::new_bytes(a, b),
         Value::List(items) => {
             let list = PyObj::from_owned(ffi::PyList_New(items.len() as ffi::Py_ssize_t))?;
             for (i, item) in items.iter().enumerate() {
@@ -303,7 +317,7 @@ pub unsafe fn from_value(v: &Value) -> Option<PyObj> {
         Value::Dict(entries) => {
             let dict = PyObj::from_owned(ffi::PyDict_New())?;
             for (k, item) in entries {
-                let k = object::new_str(k)?;
+                let k = object::new_str(a, k)?;
                 let item = from_value(item)?;
                 if ffi::PyDict_SetItem(dict.as_ptr(), k.as_ptr(), item.as_ptr()) != 0 {
                     return None;
@@ -367,6 +381,8 @@ unsafe extern "C" fn counter_add(
     nargs: ffi::Py_ssize_t,
     kwnames: *mut ffi::PyObject,
 ) -> *mut ffi::PyObject {
+    // SAFETY: CPython calls this attached.
+    let a = &unsafe { Attached::assume() };
     // SAFETY: METH_FASTCALL | METH_KEYWORDS method of SharedCounter, attached.
     let n = if nargs == 0 && kwnames.is_null() {
         1
@@ -386,7 +402,8 @@ unsafe extern "C" fn counter_add(
         Some(v) => ffi::PyLong_FromLongLong(v),
         None => {
             object::raise(
-                ffi::PyExc_OverflowError,
+                a,
+                Exc::Overflow,
                 &format!("SharedCounter '{}' would overflow 64 bits (value {}, adding {n})", c.name(), c.get()),
             );
             ptr::null_mut()
@@ -400,15 +417,19 @@ unsafe extern "C" fn counter_get_value(obj: *mut ffi::PyObject, _closure: *mut c
 }
 
 unsafe extern "C" fn counter_get_name(obj: *mut ffi::PyObject, _closure: *mut c_void) -> *mut ffi::PyObject {
+    // SAFETY: CPython calls this attached.
+    let a = &unsafe { Attached::assume() };
     // SAFETY: getter, attached, `obj` an instance of SharedCounter.
-    object::new_str(counter(obj).name()).map_or(ptr::null_mut(), PyObj::into_ptr)
+    object::new_str(a, counter(obj).name()).map_or(ptr::null_mut(), PyObj::into_ptr)
 }
 
 unsafe extern "C" fn counter_repr(obj: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    // SAFETY: CPython calls this attached.
+    let a = &unsafe { Attached::assume() };
     // SAFETY: tp_repr, attached, `obj` an instance of SharedCounter.
     let c = counter(obj);
     let Some(name) = py_repr(c.name()) else { return ptr::null_mut() };
-    object::new_str(&format!("SharedCounter({name}, value={})", c.get())).map_or(ptr::null_mut(), PyObj::into_ptr)
+    object::new_str(a, &format!("SharedCounter({name}, value={})", c.get())).map_or(ptr::null_mut(), PyObj::into_ptr)
 }
 
 // ---- SharedDict --------------------------------------------------------------------------
@@ -575,6 +596,8 @@ unsafe extern "C" fn dict_incr(
     nargs: ffi::Py_ssize_t,
     kwnames: *mut ffi::PyObject,
 ) -> *mut ffi::PyObject {
+    // SAFETY: CPython calls this attached.
+    let a = &unsafe { Attached::assume() };
     // SAFETY: METH_FASTCALL | METH_KEYWORDS method of SharedDict, attached.
     let Some([k, n]) = parse_args("incr", ["key", "n"], 1, args, nargs, kwnames) else {
         return ptr::null_mut();
@@ -585,14 +608,11 @@ unsafe extern "C" fn dict_incr(
     match dict(slf).incr(key_s, n) {
         Ok(v) => ffi::PyLong_FromLongLong(v),
         Err(IncrError::NotInt) => {
-            object::raise(
-                ffi::PyExc_TypeError,
-                &format!("SharedDict.incr(): the value of {key_s:?} is not an int of 64 bits"),
-            );
+            object::raise(a, Exc::Type, &format!("SharedDict.incr(): the value of {key_s:?} is not an int of 64 bits"));
             ptr::null_mut()
         }
         Err(IncrError::Overflow) => {
-            object::raise(ffi::PyExc_OverflowError, &format!("SharedDict.incr(): {key_s:?} would overflow 64 bits"));
+            object::raise(a, Exc::Overflow, &format!("SharedDict.incr(): {key_s:?} would overflow 64 bits"));
             ptr::null_mut()
         }
     }
@@ -614,8 +634,10 @@ unsafe fn new_list<T>(items: &[T], f: impl Fn(&T) -> Option<PyObj>) -> *mut ffi:
 }
 
 unsafe extern "C" fn dict_keys(slf: *mut ffi::PyObject, _unused: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    // SAFETY: CPython calls this attached.
+    let a = &unsafe { Attached::assume() };
     // SAFETY: METH_NOARGS method of SharedDict, attached.
-    new_list(&dict(slf).keys(), |k| object::new_str(k))
+    new_list(&dict(slf).keys(), |k| object::new_str(a, k))
 }
 
 unsafe extern "C" fn dict_values(slf: *mut ffi::PyObject, _unused: *mut ffi::PyObject) -> *mut ffi::PyObject {
@@ -624,9 +646,11 @@ unsafe extern "C" fn dict_values(slf: *mut ffi::PyObject, _unused: *mut ffi::PyO
 }
 
 unsafe extern "C" fn dict_items(slf: *mut ffi::PyObject, _unused: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    // SAFETY: CPython calls this attached.
+    let a = &unsafe { Attached::assume() };
     // SAFETY: METH_NOARGS method of SharedDict, attached.
     new_list(&dict(slf).items(), |(k, v)| {
-        let k = object::new_str(k)?;
+        let k = object::new_str(a, k)?;
         let v = from_value(v)?;
         let pair = PyObj::from_owned(ffi::PyTuple_New(2))?;
         ffi::PyTuple_SET_ITEM(pair.as_ptr(), 0, k.into_ptr());
@@ -648,14 +672,18 @@ unsafe extern "C" fn dict_iter(slf: *mut ffi::PyObject) -> *mut ffi::PyObject {
 }
 
 unsafe extern "C" fn dict_get_name(obj: *mut ffi::PyObject, _closure: *mut c_void) -> *mut ffi::PyObject {
+    // SAFETY: CPython calls this attached.
+    let a = &unsafe { Attached::assume() };
     // SAFETY: getter, attached, `obj` an instance of SharedDict.
-    object::new_str(dict(obj).name()).map_or(ptr::null_mut(), PyObj::into_ptr)
+    object::new_str(a, dict(obj).name()).map_or(ptr::null_mut(), PyObj::into_ptr)
 }
 
 unsafe extern "C" fn dict_repr(obj: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    // SAFETY: CPython calls this attached.
+    let a = &unsafe { Attached::assume() };
     // SAFETY: tp_repr, attached, `obj` an instance of SharedDict.
     let Some(name) = py_repr(dict(obj).name()) else { return ptr::null_mut() };
-    object::new_str(&format!("SharedDict({name})")).map_or(ptr::null_mut(), PyObj::into_ptr)
+    object::new_str(a, &format!("SharedDict({name})")).map_or(ptr::null_mut(), PyObj::into_ptr)
 }
 
 // ---- the types -----------------------------------------------------------------------------
