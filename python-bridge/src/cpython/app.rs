@@ -249,7 +249,7 @@ impl App {
             let native_args = match &endpoint.native {
                 Some(plan) => match native_values(plan, &request) {
                     Some(Ok(values)) => Some((plan, values)),
-                    Some(Err(())) => return Reply::Ready(self.fail(endpoint)),
+                    Some(Err(())) => return Reply::Ready(self.fail(attached, endpoint)),
                     None => None,
                 },
                 None => None,
@@ -259,7 +259,7 @@ impl App {
             // microseconds).
             let started = request.started;
             let Some(req) = new_request_object(self.request_type.as_ptr() as *mut ffi::PyTypeObject, request) else {
-                return Reply::Ready(self.fail(endpoint));
+                return Reply::Ready(self.fail(attached, endpoint));
             };
             // The request and the plan's values, on the stack for the usual few parameters.
             let mut stack = [std::ptr::null_mut(); 8];
@@ -298,9 +298,9 @@ impl App {
                             self.pool_calls.set(self.pool_calls.get() + 1);
                             Reply::Pending(pending)
                         }
-                        None => Reply::Ready(self.fail(endpoint)),
+                        None => Reply::Ready(self.fail(attached, endpoint)),
                     },
-                    None => Reply::Ready(self.fail(endpoint)),
+                    None => Reply::Ready(self.fail(attached, endpoint)),
                 };
             }
             let timed = !endpoint.is_async && endpoint.sync.forced.is_none();
@@ -318,7 +318,7 @@ impl App {
             drop(native_args);
             drop(req);
             let Some(result) = PyObj::from_owned(result) else {
-                return Reply::Ready(self.fail(endpoint));
+                return Reply::Ready(self.fail(attached, endpoint));
             };
             self.answer(attached, core_loop, index, result)
         }
@@ -335,19 +335,19 @@ impl App {
             return Reply::Ready(self.to_response(attached, Some(core_loop), endpoint, result));
         }
         let Some(task) = core_loop.start_task(result.as_ptr()) else {
-            return Reply::Ready(self.fail(endpoint));
+            return Reply::Ready(self.fail(attached, endpoint));
         };
         drop(result);
         match core_loop.is_done(task.as_ptr()) {
             Some(true) => match core_loop.result(task.as_ptr()) {
                 Some(value) => Reply::Ready(self.to_response(attached, Some(core_loop), endpoint, value)),
-                None => Reply::Ready(self.fail(endpoint)),
+                None => Reply::Ready(self.fail(attached, endpoint)),
             },
             Some(false) => match PendingResponse::register(attached, core_loop, task, index, Work::Task) {
                 Some(pending) => Reply::Pending(pending),
-                None => Reply::Ready(self.fail(endpoint)),
+                None => Reply::Ready(self.fail(attached, endpoint)),
             },
-            None => Reply::Ready(self.fail(endpoint)),
+            None => Reply::Ready(self.fail(attached, endpoint)),
         }
     }
 
@@ -370,7 +370,7 @@ impl App {
             return overloaded();
         }
         let Some(value) = core_loop.result(future) else {
-            return self.fail(endpoint);
+            return self.fail(a, endpoint);
         };
         let value = match work {
             Work::Task => value,
@@ -378,7 +378,7 @@ impl App {
                 // `timed_call` returned `(answer, seconds)`.
                 if ffi::PyTuple_Check(value.as_ptr()) == 0 || ffi::PyTuple_Size(value.as_ptr()) != 2 {
                     object::raise(a, Exc::Type, "timed_call() must return (answer, seconds)");
-                    return self.fail(endpoint);
+                    return self.fail(a, endpoint);
                 }
                 let seconds = ffi::PyFloat_AsDouble(ffi::PyTuple_GetItem(value.as_ptr(), 1));
                 self.measured_in_pool(endpoint, Duration::from_secs_f64(seconds.max(0.0)));
@@ -389,7 +389,7 @@ impl App {
             // A sync handler answered with a coroutine (an async exception handler): it
             // cannot be awaited from here; its answer would need another wait.
             object::raise(a, Exc::Type, "a sync endpoint in the blocking pool returned a coroutine");
-            return self.fail(endpoint);
+            return self.fail(a, endpoint);
         }
         self.to_response(attached, Some(core_loop), endpoint, value)
     }
@@ -412,8 +412,7 @@ impl App {
         let endpoint = &self.endpoints[index];
         let n = requests.len();
         let all_failed = |this: &App| {
-            // SAFETY: attached (proof); `fail` logs the pending exception.
-            let first = unsafe { this.fail(endpoint) };
+            let first = this.fail(a, endpoint);
             std::iter::once(first).chain((1..n).map(|_| Response::internal_error())).collect()
         };
         // SAFETY: attached (proof) to the interpreter that owns every object in `self`.
@@ -457,7 +456,7 @@ impl App {
         // SAFETY: attached (proof) to the interpreter that owns every object in `self`.
         unsafe {
             let Some(req) = new_request_object(self.request_type.as_ptr() as *mut ffi::PyTypeObject, request) else {
-                return self.fail(endpoint);
+                return self.fail(attached, endpoint);
             };
             let args = [req.as_ptr()];
             let Some(mut value) = PyObj::from_owned(ffi::PyObject_Vectorcall(
@@ -466,12 +465,12 @@ impl App {
                 1,
                 std::ptr::null_mut(),
             )) else {
-                return self.fail(endpoint);
+                return self.fail(attached, endpoint);
             };
             if ffi::PyCoro_CheckExact(value.as_ptr()) != 0 {
                 value = match PyObj::from_owned(ffi::PyObject_CallOneArg(self.run_coroutine.as_ptr(), value.as_ptr())) {
                     Some(v) => v,
-                    None => return self.fail(endpoint),
+                    None => return self.fail(attached, endpoint),
                 };
             }
             self.to_response(attached, None, endpoint, value)
@@ -565,7 +564,7 @@ impl App {
         if ffi::PyUnicode_CheckExact(obj) != 0 {
             return match object::str_utf8(obj) {
                 Some(text) => Response::full(endpoint.status, TEXT, Bytes::copy_from_slice(text)),
-                None => self.fail(endpoint),
+                None => self.fail(attached, endpoint),
             };
         }
         if ffi::PyBytes_CheckExact(obj) != 0 {
@@ -573,7 +572,7 @@ impl App {
         }
         match ffi::PyObject_IsInstance(obj, self.response_type.as_ptr()) {
             1 => return self.response_object(attached, core_loop, endpoint, obj),
-            -1 => return self.fail(endpoint),
+            -1 => return self.fail(attached, endpoint),
             _ => {}
         }
         self.json_response(endpoint, obj)
@@ -596,15 +595,15 @@ impl App {
                     }
                     Some(_) => {
                         object::raise(a, Exc::Type, "encode_fallback() must return bytes");
-                        self.fail(endpoint)
+                        self.fail(a, endpoint)
                     }
-                    None => self.fail(endpoint),
+                    None => self.fail(a, endpoint),
                 }
             }
             Err(e) => {
                 drop(out);
                 json::raise_encode_error(e);
-                self.fail(endpoint)
+                self.fail(a, endpoint)
             }
         }
     }
@@ -621,47 +620,47 @@ impl App {
         let a = attached;
         let get = |name: &PyObj| PyObj::from_owned(ffi::PyObject_GetAttr(obj, name.as_ptr()));
         let (Some(status), Some(headers)) = (get(&self.attr_status_code), get(&self.attr_raw_headers)) else {
-            return self.fail(endpoint);
+            return self.fail(a, endpoint);
         };
         let status = ffi::PyLong_AsLong(status.as_ptr());
         if status == -1 && !ffi::PyErr_Occurred().is_null() {
-            return self.fail(endpoint);
+            return self.fail(a, endpoint);
         }
         if !(100..=999).contains(&status) {
             object::raise(a, Exc::Value, &format!("invalid status_code {status}"));
-            return self.fail(endpoint);
+            return self.fail(a, endpoint);
         }
-        let Some(headers) = self.header_list(headers) else { return self.fail(endpoint) };
+        let Some(headers) = self.header_list(headers) else { return self.fail(a, endpoint) };
         let body = if ffi::PyObject_IsInstance(obj, self.streaming_type.as_ptr()) == 1 {
-            let Some(content) = get(&self.attr_body_iterator) else { return self.fail(endpoint) };
+            let Some(content) = get(&self.attr_body_iterator) else { return self.fail(a, endpoint) };
             let Some(core_loop) = core_loop else {
                 object::raise(a, Exc::Type, "StreamingResponse is not supported on the main-interpreter lane");
-                return self.fail(endpoint);
+                return self.fail(a, endpoint);
             };
             match PyChunkStream::start(attached, core_loop, self.pump_body.as_ptr(), content.as_ptr()) {
                 Some(stream) => Body::Stream(Box::new(stream)),
-                None => return self.fail(endpoint),
+                None => return self.fail(a, endpoint),
             }
         } else if ffi::PyObject_IsInstance(obj, self.file_type.as_ptr()) == 1 {
-            let Some(path) = get(&self.attr_path) else { return self.fail(endpoint) };
-            let Some(path) = object::str_utf8(path.as_ptr()) else { return self.fail(endpoint) };
+            let Some(path) = get(&self.attr_path) else { return self.fail(a, endpoint) };
+            let Some(path) = object::str_utf8(path.as_ptr()) else { return self.fail(a, endpoint) };
             let path = String::from_utf8_lossy(path).into_owned();
             match std::fs::File::open(&path).and_then(|f| f.metadata().map(|m| (f, m))) {
                 Ok((file, meta)) if meta.is_file() => Body::File(FileBody { file, len: meta.len() }),
                 Ok(_) => {
                     object::raise(a, Exc::Runtime, &format!("File at path {path} is not a file."));
-                    return self.fail(endpoint);
+                    return self.fail(a, endpoint);
                 }
                 Err(e) => {
                     object::raise(a, Exc::Runtime, &format!("File at path {path} cannot be opened: {e}"));
-                    return self.fail(endpoint);
+                    return self.fail(a, endpoint);
                 }
             }
         } else {
-            let Some(body) = get(&self.attr_body) else { return self.fail(endpoint) };
+            let Some(body) = get(&self.attr_body) else { return self.fail(a, endpoint) };
             if ffi::PyBytes_Check(body.as_ptr()) == 0 {
                 object::raise(a, Exc::Type, "Response.body must be bytes");
-                return self.fail(endpoint);
+                return self.fail(a, endpoint);
             }
             Body::Full(Bytes::copy_from_slice(object::bytes_data(body.as_ptr())))
         };
@@ -704,17 +703,18 @@ impl App {
     }
 
     /// Logs the pending exception with its traceback and answers 500. The core goes on.
-    unsafe fn fail(&self, endpoint: &Endpoint) -> Response {
-        // SAFETY: attached (this function's contract).
-        let a = &Attached::assume();
+    fn fail(&self, attached: &Attached<'_>, endpoint: &Endpoint) -> Response {
         log::error!("{}: exception in {}", self.place, endpoint.label);
-        if ffi::PyErr_Occurred().is_null() {
-            log::error!("(no Python exception was set)");
-        } else if ffi::PyErr_ExceptionMatches(ffi::PyExc_SystemExit) != 0 {
-            // PyErr_Print would exit the whole process on SystemExit; a handler must not.
-            log::error!("{}", object::take_error_line(a));
-        } else {
-            ffi::PyErr_PrintEx(0);
+        // SAFETY: attached (proof); these read and print the thread's pending exception.
+        unsafe {
+            if ffi::PyErr_Occurred().is_null() {
+                log::error!("(no Python exception was set)");
+            } else if ffi::PyErr_ExceptionMatches(ffi::PyExc_SystemExit) != 0 {
+                // PyErr_Print would exit the whole process on SystemExit; a handler must not.
+                log::error!("{}", object::take_error_line(attached));
+            } else {
+                ffi::PyErr_PrintEx(0);
+            }
         }
         Response::internal_error()
     }
