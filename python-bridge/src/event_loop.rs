@@ -45,7 +45,7 @@ pub struct Stop(Cell<bool>);
 impl Stop {
     pub fn stop(&self, core: &Core) {
         self.0.set(true);
-        core.event_loop.kick().fire_now();
+        core.event_loop.kick().fire();
     }
 }
 

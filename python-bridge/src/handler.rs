@@ -64,25 +64,25 @@ impl PythonHandler {
         Reply::Ready(response)
     }
 
-    /// An answer later: in flight until the returned future completes or is dropped.
-    fn later(
+    /// The future of an answer that waits: in flight until it completes or is dropped.
+    fn waiting(
         &self,
         route: Option<usize>,
         state: State,
         timeout: Option<Duration>,
         started: Option<Instant>,
-    ) -> Reply<Pin<Box<PythonReply<'_>>>> {
+    ) -> Pin<Box<PythonReply<'_>>> {
         self.in_flight.set(self.in_flight.get() + 1);
         self.update_gauges();
         // Boxed: only answers that wait pay for it, and the ready path moves a small value.
-        Reply::Later(Box::pin(PythonReply {
+        Box::pin(PythonReply {
             state,
             deadline: timeout.map(|t| Box::pin(monoio::time::sleep(t))),
             started,
             route,
             in_flight: Some(self.in_flight.clone()),
             handler: self,
-        }))
+        })
     }
 
     fn started(&self) -> Option<Instant> {
@@ -137,7 +137,7 @@ impl Future for PythonReply<'_> {
                     // answer of a pool call or of the lane).
                     this.state = State::Done;
                     if let Some(route) = this.route {
-                        log::warn!("{} exceeded its timeout; answered 504", this.handler.core.app.labels()[route]);
+                        log::warn!("{} exceeded its timeout; answered 504", this.handler.core.app.label(route));
                     }
                     timed_out()
                 }
@@ -188,14 +188,11 @@ impl Handler for PythonHandler {
         if let Some((max_size, max_wait)) = core.app.batch(index) {
             let slot = self.batches.join(&self.core, index, request, max_size, max_wait);
             // The batch goes within max_wait: no need to watch the peer meanwhile.
-            return match self.later(Some(index), State::Batch(slot), timeout, started) {
-                Reply::Later(future) => Reply::Soon(future),
-                other => other,
-            };
+            return Reply::Soon(self.waiting(Some(index), State::Batch(slot), timeout, started));
         }
         if core.app.is_lane(index) {
             return match self.lane.as_ref().and_then(|lane| lane.submit(index, request)) {
-                Some(reply) => self.later(Some(index), State::Lane(reply), timeout, started),
+                Some(reply) => Reply::Later(self.waiting(Some(index), State::Lane(reply), timeout, started)),
                 None => self.ready(Some(index), overloaded(), started),
             };
         }
@@ -208,7 +205,9 @@ impl Handler for PythonHandler {
         });
         match answer {
             AppReply::Ready(response) => self.ready(Some(index), response, started),
-            AppReply::Pending(pending) => self.later(Some(index), State::Pending(pending), timeout, started),
+            AppReply::Pending(pending) => {
+                Reply::Later(self.waiting(Some(index), State::Pending(pending), timeout, started))
+            }
         }
     }
 }

@@ -212,7 +212,7 @@ impl App {
                     batch,
                 });
             }
-            let intern = |s: &std::ffi::CStr| PyObj::from_owned(ffi::PyUnicode_InternFromString(s.as_ptr()));
+            let intern = |name: &std::ffi::CStr| object::intern(a, name).ok_or_else(|| fail("interning"));
             let app = App {
                 endpoints,
                 request_type,
@@ -225,11 +225,11 @@ impl App {
                 pump_body: attr(crate::cstr!("pump_body"))?,
                 timed_call: attr(crate::cstr!("timed_call"))?,
                 run_coroutine: attr(crate::cstr!("run_coroutine"))?,
-                attr_status_code: intern(crate::cstr!("status_code")).ok_or_else(|| fail("interning"))?,
-                attr_raw_headers: intern(crate::cstr!("raw_headers")).ok_or_else(|| fail("interning"))?,
-                attr_body: intern(crate::cstr!("body")).ok_or_else(|| fail("interning"))?,
-                attr_body_iterator: intern(crate::cstr!("body_iterator")).ok_or_else(|| fail("interning"))?,
-                attr_path: intern(crate::cstr!("path")).ok_or_else(|| fail("interning"))?,
+                attr_status_code: intern(crate::cstr!("status_code"))?,
+                attr_raw_headers: intern(crate::cstr!("raw_headers"))?,
+                attr_body: intern(crate::cstr!("body"))?,
+                attr_body_iterator: intern(crate::cstr!("body_iterator"))?,
+                attr_path: intern(crate::cstr!("path"))?,
                 scratch: RefCell::new(Vec::with_capacity(4096)),
                 place: core.map_or_else(|| "main-interpreter lane".to_owned(), |c| format!("core {c}")),
                 pool_calls: Cell::new(0),
@@ -500,6 +500,11 @@ impl App {
     /// "GET /path" of each route, in index order (metrics labels).
     pub fn labels(&self) -> Vec<String> {
         self.endpoints.iter().map(|e| e.label.clone()).collect()
+    }
+
+    /// "GET /path" of one route (for logs).
+    pub fn label(&self, index: usize) -> &str {
+        &self.endpoints[index].label
     }
 
     /// An inline call took `took` (2 ms or more): back to the pool. The call may have blocked,

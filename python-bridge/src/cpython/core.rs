@@ -129,12 +129,8 @@ pub struct Kick {
 }
 
 impl Kick {
-    /// Wakes the driver now (e.g. to stop it).
-    pub fn fire_now(&self) {
-        self.fire();
-    }
-
-    fn fire(&self) {
+    /// Wakes the driver (Python left it work, or it must stop).
+    pub fn fire(&self) {
         self.flag.set(true);
         if let Some(w) = self.waker.borrow_mut().take() {
             w.wake();
@@ -186,9 +182,7 @@ impl CoreLoop {
             let asyncio = object::import(a, crate::cstr!("asyncio")).ok_or_else(|| fail("importing asyncio"))?;
             let task_type =
                 object::getattr(asyncio.as_ptr(), crate::cstr!("Task")).ok_or_else(|| fail("asyncio.Task"))?;
-            let intern = |s: &std::ffi::CStr| {
-                PyObj::from_owned(ffi::PyUnicode_InternFromString(s.as_ptr())).ok_or_else(|| fail("interning"))
-            };
+            let intern = |name: &std::ffi::CStr| object::intern(a, name).ok_or_else(|| fail("interning"));
             let kw_loop = intern(crate::cstr!("loop"))?;
             let kw_eager = intern(crate::cstr!("eager_start"))?;
             let kwnames = PyObj::from_owned(ffi::PyTuple_Pack(2, kw_loop.as_ptr(), kw_eager.as_ptr()))

@@ -111,6 +111,24 @@ pub unsafe fn bytes_data<'a>(obj: *mut ffi::PyObject) -> &'a [u8] {
     std::slice::from_raw_parts(p as *const u8, n as usize)
 }
 
+/// An interned `str` (for attribute and keyword names looked up on every request).
+pub fn intern(_attached: &Attached<'_>, name: &CStr) -> Option<PyObj> {
+    // SAFETY: attached (proof); `name` is a C string.
+    unsafe { PyObj::from_owned(ffi::PyUnicode_InternFromString(name.as_ptr())) }
+}
+
+/// Frees an instance of one of our heap types (the `tp_dealloc` tail): `tp_free`, then the
+/// reference every heap-type instance holds on its type.
+///
+/// # Safety
+/// Attached; `obj` is being deallocated and its Rust fields are already dropped.
+pub unsafe fn free_instance(obj: *mut ffi::PyObject) {
+    let ty = ffi::Py_TYPE(obj);
+    let free: ffi::freefunc = std::mem::transmute(ffi::PyType_GetSlot(ty, ffi::Py_tp_free));
+    free(obj as *mut std::ffi::c_void);
+    ffi::Py_DECREF(ty as *mut ffi::PyObject);
+}
+
 /// Imports a module.
 pub fn import(_attached: &Attached<'_>, name: &CStr) -> Option<PyObj> {
     // SAFETY: attached (proof); `name` is a C string.

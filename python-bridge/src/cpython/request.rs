@@ -70,12 +70,7 @@ unsafe extern "C" fn dealloc(obj: *mut ffi::PyObject) {
         }
     }
     ManuallyDrop::drop(&mut this.data);
-    let ty = ffi::Py_TYPE(obj);
-    let free = ffi::PyType_GetSlot(ty, ffi::Py_tp_free);
-    let free: ffi::freefunc = std::mem::transmute(free);
-    free(obj as *mut c_void);
-    // Instances of heap types hold a reference to their type.
-    ffi::Py_DECREF(ty as *mut ffi::PyObject);
+    object::free_instance(obj);
 }
 
 /// Shared getter: look in the cache, else build and cache.

@@ -360,19 +360,7 @@ unsafe extern "C" fn counter_dealloc(obj: *mut ffi::PyObject) {
     // SAFETY: called by CPython, attached, when the last reference goes; `store` was written
     // by `counter_new`, the only way to make an instance.
     ManuallyDrop::drop(&mut (*(obj as *mut CounterObject)).store);
-    free_instance(obj);
-}
-
-/// Frees an instance of one of our heap types.
-///
-/// # Safety
-/// Attached; `obj` is being deallocated and its Rust fields are already dropped.
-unsafe fn free_instance(obj: *mut ffi::PyObject) {
-    let ty = ffi::Py_TYPE(obj);
-    let free: ffi::freefunc = std::mem::transmute(ffi::PyType_GetSlot(ty, ffi::Py_tp_free));
-    free(obj as *mut c_void);
-    // instances of heap types hold a reference to their type
-    ffi::Py_DECREF(ty as *mut ffi::PyObject);
+    object::free_instance(obj);
 }
 
 unsafe extern "C" fn counter_add(
@@ -460,7 +448,7 @@ unsafe extern "C" fn dict_dealloc(obj: *mut ffi::PyObject) {
     // SAFETY: called by CPython, attached, when the last reference goes; `store` was written
     // by `dict_new`, the only way to make an instance.
     ManuallyDrop::drop(&mut (*(obj as *mut DictObject)).store);
-    free_instance(obj);
+    object::free_instance(obj);
 }
 
 /// `KeyError(key)`.
