@@ -129,12 +129,17 @@ def test_background_tasks_keep_running_after_the_response(waiting):
     assert wait_for_file(waiting.markers / "background-done")
 
 
+def leave_after(server, path: str, seconds: float = 0.3) -> None:
+    """Send a request, wait a little, and disconnect without reading the answer."""
+    c = Conn(server.host, server.port)
+    c.send(build_request("GET", path))
+    time.sleep(seconds)
+    c.close()
+
+
 def test_a_client_that_disconnects_cancels_its_handler(waiting):
     tag = f"c{waiting.cores}"
-    c = Conn(waiting.host, waiting.port)
-    c.send(build_request("GET", f"/cancel-me?tag={tag}"))
-    time.sleep(0.3)
-    c.close()
+    leave_after(waiting, f"/cancel-me?tag={tag}")
     assert wait_for_file(waiting.markers / f"cancelled-{tag}"), "the handler was not cancelled"
     assert "Traceback" not in waiting.stderr, waiting.stderr
     assert get_json(waiting, "/sleep?ms=1")["slept"] == 1
@@ -232,10 +237,7 @@ def test_a_stream_that_breaks_midway_closes_the_connection(waiting):
 
 def test_a_client_leaving_mid_stream_closes_the_generator(waiting):
     tag = f"s{waiting.cores}"
-    c = Conn(waiting.host, waiting.port)
-    c.send(build_request("GET", f"/astream?n=1000&ms=20&tag={tag}"))
-    time.sleep(0.3)
-    c.close()
+    leave_after(waiting, f"/astream?n=1000&ms=20&tag={tag}")
     assert wait_for_file(waiting.markers / f"closed-{tag}"), "the generator was not closed"
 
 

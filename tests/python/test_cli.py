@@ -13,27 +13,31 @@ def isolated(monkeypatch):
     monkeypatch.setattr(sys, "path", list(sys.path))
 
 
+# Every setting's default, spelled out (not read from cli.SETTINGS, so a changed default fails).
+DEFAULTS = {
+    "host": "127.0.0.1",
+    "port": 8000,
+    "cores": None,
+    "pin": True,
+    "io": "auto",
+    "shared_gil": False,
+    "grace": 10.0,
+    "max_header": 16384,
+    "max_body": 1048576,
+    "keepalive": 5.0,
+    "header_timeout": 10.0,
+    "blocking_threads": 40,
+    "blocking_queue": 1000,
+    "max_inflight": 16384,
+    "metrics": None,
+    "access_log": False,
+    "lane_threads": 2,
+    "lane_queue": 1024,
+}
+
+
 def test_defaults():
-    assert cli.resolve_settings({}, {}) == {
-        "host": "127.0.0.1",
-        "port": 8000,
-        "cores": None,
-        "pin": True,
-        "io": "auto",
-        "shared_gil": False,
-        "grace": 10.0,
-        "max_header": 16384,
-        "max_body": 1048576,
-        "keepalive": 5.0,
-        "header_timeout": 10.0,
-        "blocking_threads": 40,
-        "blocking_queue": 1000,
-        "max_inflight": 16384,
-        "metrics": None,
-        "access_log": False,
-        "lane_threads": 2,
-        "lane_queue": 1024,
-    }
+    assert cli.resolve_settings({}, {}) == DEFAULTS
 
 
 def test_env_and_flags():
@@ -105,29 +109,7 @@ def test_serve_gets_resolved_keywords(app_dir, monkeypatch, capsys):
     monkeypatch.setattr(_native, "serve", lambda **kw: calls.append(kw))
     code, err = run_main(["run", "cliapp:app", "--port", "8123", "--no-pin", "--io", "epoll", "--cores", "2"], capsys)
     assert (code, err) == (0, "")
-    assert calls == [
-        {
-            "app": "cliapp:app",
-            "host": "127.0.0.1",
-            "port": 8123,
-            "cores": "2",
-            "pin": False,
-            "io": "epoll",
-            "shared_gil": False,
-            "grace": 10.0,
-            "max_header": 16384,
-            "max_body": 1048576,
-            "keepalive": 5.0,
-            "header_timeout": 10.0,
-            "blocking_threads": 40,
-            "blocking_queue": 1000,
-            "max_inflight": 16384,
-            "metrics": None,
-            "access_log": False,
-            "lane_threads": 2,
-            "lane_queue": 1024,
-        }
-    ]
+    assert calls == [{**DEFAULTS, "app": "cliapp:app", "port": 8123, "cores": "2", "pin": False, "io": "epoll"}]
 
 
 @pytest.mark.parametrize("exc, code", [(OSError("address in use: 127.0.0.1:8000"), 1), (RuntimeError("core 3 failed"), 1), (ValueError("bad core spec"), 2)])

@@ -153,13 +153,8 @@ def _bind_body(specs: Sequence[ParamSpec], body: Any, kwargs: dict, errors: list
         else:
             errors.append(missing_error(spec.loc))
             continue
-        if value is None:
-            if spec.default is Undefined:
-                errors.append(missing_error(spec.loc))
-            else:
-                kwargs[spec.name] = spec.get_default()
-        else:
-            kwargs[spec.name] = spec.validate(value, spec.loc, errors)
+        # FastAPI treats an embedded null like a missing field.
+        _bind(spec, _MISSING if value is None else value, kwargs, errors)
 
 
 # --------------------------------------------------------------------------
