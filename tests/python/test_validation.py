@@ -116,5 +116,5 @@ def test_unsupported_annotation_is_a_startup_error():
     class Thing:
         pass
 
-    with pytest.raises(TypeError, match="unsupported parameter type"):
+    with pytest.raises(TypeError, match="unsupported type"):
         compile_validator(Thing)

@@ -12,6 +12,22 @@ from fasterapi.applications import FasterAPI
 from fasterapi.encoders import jsonable_encoder
 from fasterapi.exceptions import HTTPException, RequestValidationError
 from fasterapi.params import Body, Cookie, Header, Path, Query
+from fasterapi.pydantic import (
+    AfterValidator,
+    AliasChoices,
+    AliasPath,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    EmailStr,
+    Field,
+    HttpUrl,
+    TypeAdapter,
+    ValidationError,
+    computed_field,
+    field_validator,
+    model_validator,
+)
 from fasterapi.requests import Request
 from fasterapi.responses import (
     FileResponse,
@@ -27,6 +43,20 @@ from fasterapi.routing import APIRouter
 __version__ = "0.1.0"
 
 __all__ = [
+    "AfterValidator",
+    "AliasChoices",
+    "AliasPath",
+    "BaseModel",
+    "BeforeValidator",
+    "ConfigDict",
+    "EmailStr",
+    "Field",
+    "HttpUrl",
+    "TypeAdapter",
+    "ValidationError",
+    "computed_field",
+    "field_validator",
+    "model_validator",
     "APIRouter",
     "Body",
     "Cookie",

@@ -13,4 +13,5 @@ pub mod module;
 pub mod native_plan;
 pub mod object;
 pub mod request;
+pub mod schema;
 pub mod shared;

@@ -24,6 +24,8 @@ pub struct ModuleState {
     /// The core this interpreter serves (-1: not a serving interpreter). Per interpreter,
     /// not per thread: the blocking pool's threads serve the same core.
     pub core: i64,
+    /// `(ValidationError, FAILED, to_jsonable)` for the native validator (`schema::schema_setup`).
+    pub schema_support: *mut ffi::PyObject,
 }
 
 thread_local! {
@@ -63,6 +65,22 @@ fn module_def() -> *mut ffi::PyModuleDef {
                    crate::cstr!("core_id() -> int\n\nThe core this interpreter serves (-1 in the main interpreter).")),
             method(crate::cstr!("serve"), serve as *mut c_void, ffi::METH_VARARGS | ffi::METH_KEYWORDS,
                    crate::cstr!("serve(*, app, host, port, cores, pin, io, shared_gil, grace, max_header, max_body, keepalive, header_timeout, blocking_threads, blocking_queue, max_inflight, metrics, access_log, lane_threads, lane_queue)\n\nRuns the server until SIGINT/SIGTERM. Main interpreter only.")),
+            method(crate::cstr!("schema_setup"), super::schema::schema_setup as *mut c_void, ffi::METH_FASTCALL,
+                   crate::cstr!("schema_setup(ValidationError, FAILED, to_jsonable)\n\nRegisters what the native validator raises and calls.")),
+            method(crate::cstr!("schema_model_core"), super::schema::schema_model_core as *mut c_void, ffi::METH_NOARGS,
+                   crate::cstr!("schema_model_core() -> capsule\n\nA model to be defined by schema_define_model.")),
+            method(crate::cstr!("schema_define_model"), super::schema::schema_define_model as *mut c_void, ffi::METH_FASTCALL,
+                   crate::cstr!("schema_define_model(core, spec)")),
+            method(crate::cstr!("schema_compile"), super::schema::schema_compile as *mut c_void, ffi::METH_FASTCALL,
+                   crate::cstr!("schema_compile(spec, title) -> capsule")),
+            method(crate::cstr!("schema_validate"), super::schema::schema_validate as *mut c_void, ffi::METH_FASTCALL,
+                   crate::cstr!("schema_validate(schema, value, from_json, loc_prefix) -> value")),
+            method(crate::cstr!("schema_validate_json"), super::schema::schema_validate_json as *mut c_void, ffi::METH_FASTCALL,
+                   crate::cstr!("schema_validate_json(schema, data, loc_prefix) -> value")),
+            method(crate::cstr!("schema_dump"), super::schema::schema_dump as *mut c_void, ffi::METH_FASTCALL,
+                   crate::cstr!("schema_dump(schema, value, json, by_alias, exclude_unset, exclude_defaults, exclude_none, include, exclude)")),
+            method(crate::cstr!("schema_dump_json"), super::schema::schema_dump_json as *mut c_void, ffi::METH_FASTCALL,
+                   crate::cstr!("schema_dump_json(schema, value, json, by_alias, exclude_unset, exclude_defaults, exclude_none, include, exclude) -> bytes")),
             ffi::PyMethodDef::zeroed(),
         ];
         let slots = vec![
@@ -108,6 +126,7 @@ unsafe extern "C" fn exec(module: *mut ffi::PyObject) -> c_int {
     let state = ffi::PyModule_GetState(module) as *mut ModuleState;
     (*state).request_type = ty; // the state keeps the new reference
     (*state).core = -1;
+    (*state).schema_support = ptr::null_mut();
     ffi::Py_INCREF(ty);
     if ffi::PyModule_AddObject(module, crate::cstr!("Request").as_ptr(), ty) != 0 {
         ffi::Py_DECREF(ty);
@@ -131,6 +150,10 @@ unsafe extern "C" fn clear(module: *mut ffi::PyObject) -> c_int {
     if !state.is_null() && !(*state).request_type.is_null() {
         let t = (*state).request_type;
         (*state).request_type = ptr::null_mut();
+        ffi::Py_DECREF(t);
+    }
+    if !state.is_null() && !(*state).schema_support.is_null() {
+        let t = std::mem::replace(&mut (*state).schema_support, ptr::null_mut());
         ffi::Py_DECREF(t);
     }
     0

@@ -1,0 +1,274 @@
+"""Compiling type descriptors into the native validator's spec.
+
+:func:`compile_type` turns a :class:`~fasterapi._types.TypeDesc` into a capsule the native
+module validates and serializes with (``python-bridge/src/cpython/schema/``). The spec is
+nested tuples, one per node, whose first item is the node's code:
+
+====  ===========================================================================
+code  spec
+====  ===========================================================================
+0     ``(0,)`` any
+1     ``(1,)`` None
+2     ``(2, strict)`` bool
+3     ``(3, strict, gt, ge, lt, le, multiple_of)`` int
+4     ``(4, strict, gt, ge, lt, le, multiple_of, allow_inf_nan)`` float
+5     ``(5, strict, min_length, max_length, re_search, pattern, strip, lower, upper)`` str
+6     ``(6, kind, item, min_length, max_length)`` list/set/frozenset/tuple[X, ...] (kind 0-3)
+7     ``(7, (item, ...))`` fixed tuple
+8     ``(8, key, value, min_length, max_length)`` dict
+9     ``(9, inner)`` X | None
+10    ``(10, ((label, node), ...))`` smart union
+11    ``(11, field, {tag: index}, ((label, node), ...), expected_tags)`` discriminated union
+12    ``(12, {value: result}, error_type, msg, expected, {int: result} | None, enum_cls | None)``
+13    ``(13, model_core)`` a model, dataclass or TypedDict (``_model_core``)
+14    ``(14, validate, to_json | None)`` a validator written in Python (``_leaf_validators``)
+15    ``(15, inner, ((mode, func, wants_info, pass_cls), ...))`` with Python validators
+====  ===========================================================================
+
+Compiled once per type per interpreter, at startup (models on first use).
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from typing import Any
+
+from fasterapi import _leaf_validators as leaf
+from fasterapi import _native
+from fasterapi._model_desc import ModelDesc, desc_of
+from fasterapi._types import Constraints, TypeDesc, describe, type_label
+from fasterapi.functional_validators import ValidationInfo, accepts_info
+
+_SEQ_KINDS = {"list": 0, "set": 1, "frozenset": 2, "var_tuple": 3}
+_VALIDATOR_MODES = {"before": 0, "after": 1, "plain": 2}
+_EXTRA = {None: 0, "ignore": 0, "forbid": 1, "allow": 2}
+_CONSTRUCT = {"model": 0, "dataclass": 1, "typeddict": 2}
+
+
+def compile_type(desc: TypeDesc, title: str | None = None) -> Any:
+    """The native schema capsule of ``desc`` (cached on the descriptor)."""
+    compiled = desc._compiled.get("native")
+    if compiled is None:
+        compiled = _native.schema_compile(node_spec(desc), title or type_label(desc))
+        desc._compiled["native"] = compiled
+    return compiled
+
+
+def compile_annotation(annotation: Any, title: str | None = None) -> Any:
+    return compile_type(describe(annotation), title)
+
+
+def node_spec(desc: TypeDesc) -> tuple:
+    spec = _plain_spec(desc)
+    if desc.validators:
+        spec = (15, spec, _annotated_validators(desc.validators))
+    return spec
+
+
+def _annotated_validators(validators: tuple) -> tuple:
+    # pydantic: before/wrap markers run right-to-left (the last declared first), after markers
+    # left-to-right; a plain marker replaces everything declared before it.
+    befores = [(0, f, accepts_info(f, 1), False) for mode, f in reversed(validators) if mode == "before"]
+    plains = [(2, f, accepts_info(f, 1), False) for mode, f in validators if mode == "plain"]
+    afters = [(1, f, accepts_info(f, 1), False) for mode, f in validators if mode == "after"]
+    wraps = [f for mode, f in validators if mode == "wrap"]
+    if wraps:
+        raise TypeError("WrapValidator is not supported yet; use BeforeValidator/AfterValidator")
+    return tuple(befores + plains[-1:] + afters)
+
+
+def _bound(value: Any) -> Any:
+    return value
+
+
+def _plain_spec(desc: TypeDesc) -> tuple:
+    kind = desc.kind
+    c = desc.constraints or Constraints()
+    strict = bool(c.strict)
+    if kind == "any":
+        return (0,)
+    if kind == "none":
+        return (1,)
+    if kind == "bool":
+        return (2, strict)
+    if kind == "int":
+        return (3, strict, c.gt, c.ge, c.lt, c.le, c.multiple_of)
+    if kind == "float":
+        return (4, strict, c.gt, c.ge, c.lt, c.le, c.multiple_of, c.allow_inf_nan is not False)
+    if kind == "str":
+        search = re.compile(c.pattern).search if c.pattern is not None else None
+        return (5, strict, c.min_length, c.max_length, search, c.pattern or "", False, False, False)
+    if kind in _SEQ_KINDS:
+        return (6, _SEQ_KINDS[kind], node_spec(desc.args[0]), c.min_length, c.max_length)
+    if kind == "tuple":
+        return (7, tuple(node_spec(a) for a in desc.args))
+    if kind == "dict":
+        return (8, node_spec(desc.args[0]), node_spec(desc.args[1]), c.min_length, c.max_length)
+    if kind == "nullable":
+        inner = desc.args[0]
+        if desc.constraints is not None:
+            inner = inner.with_constraints(desc.constraints)
+        return (9, node_spec(inner))
+    if kind == "union":
+        if desc.discriminator:
+            return _tagged_spec(desc)
+        return (10, tuple((type_label(m), node_spec(m)) for m in desc.args))
+    if kind == "literal":
+        return _choice_spec({v: v for v in desc.choices}, list(desc.choices), "literal_error", None)
+    if kind == "enum":
+        members = list(desc.cls)
+        return _choice_spec({m.value: m for m in members}, [m.value for m in members], "enum", desc.cls)
+    if kind in ("model", "dataclass", "typeddict"):
+        return (13, model_core(desc))
+    leaf_spec = leaf.spec_for(desc)
+    if leaf_spec is not None:
+        return (14, *leaf_spec)
+    raise TypeError(f"unsupported type: {desc.annotation!r}")
+
+
+def _choice_spec(lookup: dict, values: list, error_type: str, enum_cls: Any) -> tuple:
+    expected = leaf.expected_repr(values)
+    ints = {v: r for v, r in lookup.items() if type(v) is int}
+    return (12, lookup, error_type, f"Input should be {expected}", expected, ints or None, enum_cls)
+
+
+def _tagged_spec(desc: TypeDesc) -> tuple:
+    field = desc.discriminator
+    tags: dict = {}
+    members = []
+    labels = []
+    for index, member in enumerate(desc.args):
+        member_desc = desc_of(member.non_null())
+        tag_field = member_desc.field(field)
+        if tag_field is None:
+            raise TypeError(f"discriminator {field!r}: model {member.cls.__name__} has no field {field!r}")
+        tag_type = tag_field.type.non_null()
+        if tag_type.kind not in ("literal", "enum"):
+            raise TypeError(f"discriminator {field!r} needs a Literal field in {member.cls.__name__}")
+        for value in tag_type.choices:
+            tags[value] = index
+            labels.append(value)
+        members.append((type_label(member), node_spec(member)))
+    expected = ", ".join(repr(v) for v in labels)
+    return (11, field, tags, tuple(members), expected)
+
+
+# --------------------------------------------------------------------------
+# Models
+
+
+def model_core(desc: TypeDesc) -> Any:
+    """The native model capsule of a model/dataclass/TypedDict class, defined on first use.
+
+    The capsule is created *before* its fields are compiled, so a field that refers back
+    to the class (directly or through other models) finds it.
+    """
+    cls = desc.cls
+    cores = _model_cores
+    core = cores.get(cls)
+    if core is None:
+        core = _native.schema_model_core()
+        cores[cls] = core
+        _native.schema_define_model(core, _model_spec(desc_of(desc)))
+    return core
+
+
+# Per interpreter; written at startup while models are compiled.
+_model_cores: dict[type, Any] = {}
+
+
+def _model_spec(model: ModelDesc) -> tuple:
+    config = model.config
+    fields = tuple(_field_spec(f, config) for f in model.fields)
+    known: set = set()
+    for f in model.fields:
+        for path in f.validation_keys:
+            known.add(path[0])
+    validators = []
+    for mode, func, wants_info in model.model_validators:
+        if mode == "wrap":
+            raise TypeError(f"{model.cls.__name__}: model_validator(mode='wrap') is not supported yet")
+        validators.append((_VALIDATOR_MODES[mode], func, wants_info, mode == "before"))
+    computed = tuple((c.name, node_spec(c.type)) for c in model.computed)
+    extra = config.get("extra")
+    if model.kind == "typeddict" and extra is None:
+        extra = getattr(model.cls, "__pydantic_config__", {}).get("extra")
+    return (
+        model.cls,
+        _CONSTRUCT[model.kind],
+        fields,
+        _EXTRA[extra],
+        bool(config.get("from_attributes")),
+        tuple(validators),
+        computed,
+        config.get("title") or model.cls.__name__,
+        ValidationInfo,
+        copy.deepcopy,
+        frozenset(known),
+    )
+
+
+def _field_spec(field: Any, config: dict) -> tuple:
+    info = field.info
+    desc = field.type
+    if desc.non_null().kind == "str" and (config.get("str_strip_whitespace") or config.get("str_to_lower") or config.get("str_to_upper")):
+        spec = _str_with_config(desc, config)
+    else:
+        spec = node_spec(desc)
+    if info.default_factory is not None:
+        default_kind, default = 3, info.default_factory
+    elif info.default is _absent():
+        default_kind, default = 4, None
+    elif info.default is not leaf.Undefined:
+        default_kind, default = (1 if _hashable(info.default) else 2), info.default
+    else:
+        default_kind, default = 0, None
+    validators = []
+    befores = [v for v in field.validators if v[0] in ("before", "wrap")]
+    if any(v[0] == "wrap" for v in befores):
+        raise TypeError(f"field_validator(mode='wrap') on {field.name!r} is not supported yet")
+    # pydantic: decorator validators run after the annotation's, before ones last-declared first.
+    for mode, func, wants_info in reversed(befores):
+        validators.append((0, func, wants_info, True))
+    plains = [v for v in field.validators if v[0] == "plain"]
+    if plains:
+        mode, func, wants_info = plains[-1]
+        validators.append((2, func, wants_info, True))
+    for mode, func, wants_info in field.validators:
+        if mode == "after":
+            validators.append((1, func, wants_info, True))
+    return (
+        field.name,
+        field.validation_keys,
+        spec,
+        default_kind,
+        default,
+        tuple(validators),
+        field.serialization_alias,
+        bool(info.exclude),
+    )
+
+
+def _str_with_config(desc: TypeDesc, config: dict) -> tuple:
+    spec = list(node_spec(desc.non_null()))
+    if spec[0] != 5:
+        return node_spec(desc)
+    spec[6] = bool(config.get("str_strip_whitespace"))
+    spec[7] = bool(config.get("str_to_lower"))
+    spec[8] = bool(config.get("str_to_upper"))
+    return (9, tuple(spec)) if desc.kind == "nullable" else tuple(spec)
+
+
+def _absent() -> Any:
+    from fasterapi._model_desc import _ABSENT
+
+    return _ABSENT
+
+
+def _hashable(value: Any) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True

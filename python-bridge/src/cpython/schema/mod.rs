@@ -1,0 +1,334 @@
+//! Native validation and serialization of models and annotated types (`fasterapi._native.schema_*`).
+//!
+//! pydantic-core cannot load in own-GIL sub-interpreters, so this is our own: the Python type
+//! layer (`fasterapi/_types.py`) describes each type once; `fasterapi/_native_schema.py`
+//! compiles the description into a spec of nested tuples; `node.rs` reads the spec into a
+//! tree of `Node`s held by a capsule; `validate.rs` and `dump.rs` execute it. Models live in
+//! their own capsules (`schema_model_core`), defined after creation, so models may refer to
+//! themselves and to each other in any order.
+
+pub mod dump;
+pub mod errors;
+pub mod node;
+pub mod validate;
+
+use pyo3_ffi as ffi;
+
+use std::ffi::{c_void, CStr};
+use std::ptr;
+
+use super::interpreter::Attached;
+use super::json;
+use super::module::ModuleState;
+use super::object::{self, Exc, PyObj};
+use errors::{Run, Stop};
+use node::{ModelCore, Node};
+
+const SCHEMA_CAPSULE: &CStr = c"fasterapi.schema";
+const MODEL_CAPSULE: &CStr = c"fasterapi.model";
+
+/// A compiled type: its node tree and the title of its validation errors.
+struct Schema {
+    node: Node,
+    title: PyObj,
+}
+
+unsafe extern "C" fn drop_schema(capsule: *mut ffi::PyObject) {
+    // SAFETY: the capsule's destructor, attached; the pointer came from Box::into_raw.
+    let p = ffi::PyCapsule_GetPointer(capsule, SCHEMA_CAPSULE.as_ptr()) as *mut Schema;
+    if !p.is_null() {
+        drop(Box::from_raw(p));
+    }
+}
+
+unsafe extern "C" fn drop_model(capsule: *mut ffi::PyObject) {
+    // SAFETY: the capsule's destructor, attached; the pointer came from Box::into_raw.
+    let p = ffi::PyCapsule_GetPointer(capsule, MODEL_CAPSULE.as_ptr()) as *mut ModelCore;
+    if !p.is_null() {
+        drop(Box::from_raw(p));
+    }
+}
+
+/// The ModelCore inside a model capsule.
+///
+/// # Safety
+/// Attached; `capsule` is a valid object.
+pub unsafe fn model_core_ptr(capsule: *mut ffi::PyObject) -> Option<*const ModelCore> {
+    if ffi::PyCapsule_IsValid(capsule, MODEL_CAPSULE.as_ptr()) == 0 {
+        return None;
+    }
+    Some(ffi::PyCapsule_GetPointer(capsule, MODEL_CAPSULE.as_ptr()) as *const ModelCore)
+}
+
+unsafe fn schema<'a>(capsule: *mut ffi::PyObject) -> Option<&'a Schema> {
+    if ffi::PyCapsule_IsValid(capsule, SCHEMA_CAPSULE.as_ptr()) == 0 {
+        object::raise(&Attached::assume(), Exc::Type, "expected a compiled schema");
+        return None;
+    }
+    Some(&*(ffi::PyCapsule_GetPointer(capsule, SCHEMA_CAPSULE.as_ptr()) as *const Schema))
+}
+
+/// The node of a schema capsule (a model class's `__fasterapi_schema__`).
+///
+/// # Safety
+/// Attached; `capsule` is a valid object.
+pub unsafe fn schema_node<'a>(capsule: *mut ffi::PyObject) -> Option<&'a Node> {
+    schema(capsule).map(|s| &s.node)
+}
+
+/// `(ValidationError, FAILED, to_jsonable)`, registered once per interpreter by `schema_setup`.
+unsafe fn support(module: *mut ffi::PyObject) -> Option<*mut ffi::PyObject> {
+    let state = ffi::PyModule_GetState(module) as *mut ModuleState;
+    if state.is_null() || (*state).schema_support.is_null() {
+        object::raise(&Attached::assume(), Exc::Runtime, "fasterapi._native.schema_setup() was not called");
+        return None;
+    }
+    Some((*state).schema_support)
+}
+
+unsafe fn arg_count(name: &str, nargs: ffi::Py_ssize_t, expected: ffi::Py_ssize_t) -> Option<()> {
+    if nargs != expected {
+        object::raise(&Attached::assume(), Exc::Type, &format!("{name}() takes {expected} arguments ({nargs} given)"));
+        return None;
+    }
+    Some(())
+}
+
+/// `schema_setup(ValidationError, FAILED, to_jsonable)`.
+pub unsafe extern "C" fn schema_setup(
+    m: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargs: ffi::Py_ssize_t,
+) -> *mut ffi::PyObject {
+    // SAFETY: METH_FASTCALL function, attached; `args` holds `nargs` borrowed objects.
+    if arg_count("schema_setup", nargs, 3).is_none() {
+        return ptr::null_mut();
+    }
+    let tuple = ffi::PyTuple_Pack(3, *args, *args.add(1), *args.add(2));
+    if tuple.is_null() {
+        return ptr::null_mut();
+    }
+    let state = ffi::PyModule_GetState(m) as *mut ModuleState;
+    let old = std::mem::replace(&mut (*state).schema_support, tuple);
+    if !old.is_null() {
+        ffi::Py_DECREF(old);
+    }
+    none()
+}
+
+unsafe fn none() -> *mut ffi::PyObject {
+    ffi::Py_INCREF(ffi::Py_None());
+    ffi::Py_None()
+}
+
+/// `schema_model_core() -> capsule`: a model to be defined later (see `schema_define_model`).
+pub unsafe extern "C" fn schema_model_core(_m: *mut ffi::PyObject, _unused: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    // SAFETY: METH_NOARGS function, attached.
+    let core = Box::into_raw(Box::new(ModelCore::new()));
+    let capsule = ffi::PyCapsule_New(core as *mut c_void, MODEL_CAPSULE.as_ptr(), Some(drop_model));
+    if capsule.is_null() {
+        drop(Box::from_raw(core));
+    }
+    capsule
+}
+
+/// `schema_define_model(core, spec)`.
+pub unsafe extern "C" fn schema_define_model(
+    _m: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargs: ffi::Py_ssize_t,
+) -> *mut ffi::PyObject {
+    // SAFETY: METH_FASTCALL function, attached.
+    let a = &Attached::assume();
+    if arg_count("schema_define_model", nargs, 2).is_none() {
+        return ptr::null_mut();
+    }
+    let Some(core) = model_core_ptr(*args) else {
+        object::raise(a, Exc::Type, "expected a model core");
+        return ptr::null_mut();
+    };
+    match node::read_model(*args.add(1)).and_then(|body| (*core).set(body)) {
+        Ok(()) => none(),
+        Err(e) => {
+            if ffi::PyErr_Occurred().is_null() {
+                object::raise(a, Exc::Value, &e);
+            }
+            ptr::null_mut()
+        }
+    }
+}
+
+/// `schema_compile(spec, title) -> capsule`.
+pub unsafe extern "C" fn schema_compile(
+    _m: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargs: ffi::Py_ssize_t,
+) -> *mut ffi::PyObject {
+    // SAFETY: METH_FASTCALL function, attached.
+    let a = &Attached::assume();
+    if arg_count("schema_compile", nargs, 2).is_none() {
+        return ptr::null_mut();
+    }
+    let node = match node::read_node(*args) {
+        Ok(node) => node,
+        Err(e) => {
+            if ffi::PyErr_Occurred().is_null() {
+                object::raise(a, Exc::Value, &e);
+            }
+            return ptr::null_mut();
+        }
+    };
+    let raw = Box::into_raw(Box::new(Schema { node, title: PyObj::from_borrowed(*args.add(1)) }));
+    let capsule = ffi::PyCapsule_New(raw as *mut c_void, SCHEMA_CAPSULE.as_ptr(), Some(drop_schema));
+    if capsule.is_null() {
+        drop(Box::from_raw(raw));
+    }
+    capsule
+}
+
+/// Raises `ValidationError(title, errors)`.
+unsafe fn raise_validation_error(support: *mut ffi::PyObject, title: &PyObj, errors: &PyObj) {
+    let cls = ffi::PyTuple_GetItem(support, 0);
+    let args = [title.as_ptr(), errors.as_ptr()];
+    let exc = ffi::PyObject_Vectorcall(cls, args.as_ptr(), 2, ptr::null_mut());
+    if !exc.is_null() {
+        ffi::PyErr_SetRaisedException(exc);
+    }
+}
+
+/// Runs a validation and turns its outcome into a return value or a raised error.
+unsafe fn finish(
+    support: *mut ffi::PyObject,
+    s: &Schema,
+    run: &Run,
+    outcome: Result<PyObj, Stop>,
+) -> *mut ffi::PyObject {
+    match outcome {
+        Ok(value) => value.into_ptr(),
+        Err(Stop::Raised) => ptr::null_mut(),
+        Err(Stop::Invalid) => {
+            raise_validation_error(support, &s.title, &run.errors);
+            ptr::null_mut()
+        }
+    }
+}
+
+unsafe fn prefix_arg(obj: *mut ffi::PyObject) -> Option<PyObj> {
+    (obj != ffi::Py_None() && ffi::PyTuple_Check(obj) != 0).then(|| PyObj::from_borrowed(obj))
+}
+
+/// `schema_validate(schema, value, from_json, loc_prefix) -> value`; raises ValidationError.
+pub unsafe extern "C" fn schema_validate(
+    m: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargs: ffi::Py_ssize_t,
+) -> *mut ffi::PyObject {
+    // SAFETY: METH_FASTCALL function, attached.
+    if arg_count("schema_validate", nargs, 4).is_none() {
+        return ptr::null_mut();
+    }
+    let (Some(s), Some(support)) = (schema(*args), support(m)) else { return ptr::null_mut() };
+    let json = ffi::PyObject_IsTrue(*args.add(2)) == 1;
+    let Some(mut run) = Run::new(json, prefix_arg(*args.add(3)), ffi::PyTuple_GetItem(support, 1)) else {
+        return ptr::null_mut();
+    };
+    let outcome = validate::validate(&s.node, *args.add(1), &mut run);
+    finish(support, s, &run, outcome)
+}
+
+/// `schema_validate_json(schema, data, loc_prefix) -> value`: parse, then validate in JSON
+/// mode; invalid JSON is a `json_invalid` validation error, as in pydantic.
+pub unsafe extern "C" fn schema_validate_json(
+    m: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargs: ffi::Py_ssize_t,
+) -> *mut ffi::PyObject {
+    // SAFETY: METH_FASTCALL function, attached; `input` borrows from `data`, alive for the call.
+    if arg_count("schema_validate_json", nargs, 3).is_none() {
+        return ptr::null_mut();
+    }
+    let (Some(s), Some(support)) = (schema(*args), support(m)) else { return ptr::null_mut() };
+    let data = *args.add(1);
+    let input: &[u8] = if ffi::PyBytes_Check(data) != 0 {
+        object::bytes_data(data)
+    } else if ffi::PyUnicode_Check(data) != 0 {
+        match object::str_utf8(data) {
+            Some(b) => b,
+            None => return ptr::null_mut(),
+        }
+    } else if ffi::PyByteArray_Check(data) != 0 {
+        std::slice::from_raw_parts(ffi::PyByteArray_AsString(data) as *const u8, ffi::PyByteArray_Size(data) as usize)
+    } else {
+        object::raise(&Attached::assume(), Exc::Type, "JSON input should be string, bytes or bytearray");
+        return ptr::null_mut();
+    };
+    let Some(mut run) = Run::new(true, prefix_arg(*args.add(2)), ffi::PyTuple_GetItem(support, 1)) else {
+        return ptr::null_mut();
+    };
+    let parsed = match json::decode(input) {
+        Ok(value) => value,
+        Err(Err(())) => return ptr::null_mut(),
+        Err(Ok(e)) => {
+            let detail = format!("{} at line {} column {}", e.message, e.line, e.column);
+            let ctx = match errors::str_obj(&detail) {
+                Some(c) => c,
+                None => return ptr::null_mut(),
+            };
+            let stop = run.fail("json_invalid", &format!("Invalid JSON: {detail}"), data, &[(c"error", ctx)]);
+            return finish(support, s, &run, Err(stop));
+        }
+    };
+    let outcome = validate::validate(&s.node, parsed.as_ptr(), &mut run);
+    finish(support, s, &run, outcome)
+}
+
+/// Reads `(schema, value, json, by_alias, exclude_unset, exclude_defaults, exclude_none, include, exclude)`.
+unsafe fn dump_args<'a>(
+    m: *mut ffi::PyObject,
+    name: &str,
+    args: *const *mut ffi::PyObject,
+    nargs: ffi::Py_ssize_t,
+) -> Option<(&'a Schema, *mut ffi::PyObject, dump::Options, dump::Filter)> {
+    arg_count(name, nargs, 9)?;
+    let s = schema(*args)?;
+    let support = support(m)?;
+    let truth = |i: usize| ffi::PyObject_IsTrue(*args.add(i)) == 1;
+    let options = dump::Options {
+        json: truth(2),
+        by_alias: truth(3),
+        exclude_unset: truth(4),
+        exclude_defaults: truth(5),
+        exclude_none: truth(6),
+        fallback: ffi::PyTuple_GetItem(support, 2),
+    };
+    let filter_arg = |i: usize| if *args.add(i) == ffi::Py_None() { ptr::null_mut() } else { *args.add(i) };
+    Some((s, *args.add(1), options, dump::Filter { include: filter_arg(7), exclude: filter_arg(8) }))
+}
+
+/// `schema_dump(schema, value, json, by_alias, exclude_unset, exclude_defaults, exclude_none, include, exclude)`.
+pub unsafe extern "C" fn schema_dump(
+    m: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargs: ffi::Py_ssize_t,
+) -> *mut ffi::PyObject {
+    // SAFETY: METH_FASTCALL function, attached.
+    let Some((s, value, options, filter)) = dump_args(m, "schema_dump", args, nargs) else { return ptr::null_mut() };
+    dump::dump(&s.node, value, options, filter, 0).map_or(ptr::null_mut(), PyObj::into_ptr)
+}
+
+/// `schema_dump_json(...)` with `schema_dump`'s arguments -> `bytes`.
+pub unsafe extern "C" fn schema_dump_json(
+    m: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargs: ffi::Py_ssize_t,
+) -> *mut ffi::PyObject {
+    // SAFETY: METH_FASTCALL function, attached.
+    let Some((s, value, options, filter)) = dump_args(m, "schema_dump_json", args, nargs) else {
+        return ptr::null_mut();
+    };
+    let mut out = Vec::with_capacity(256);
+    match dump::write(&s.node, value, dump::Options { json: true, ..options }, filter, &mut out, 0) {
+        Ok(()) => object::new_bytes(&Attached::assume(), &out).map_or(ptr::null_mut(), PyObj::into_ptr),
+        Err(()) => ptr::null_mut(),
+    }
+}

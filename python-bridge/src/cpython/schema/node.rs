@@ -1,0 +1,505 @@
+//! The compiled form of a type descriptor: a tree of `Node`s, built once at startup.
+//!
+//! The Python side (`fasterapi/_native_schema.py`) turns each `TypeDesc` into nested tuples
+//! (the "spec", documented there next to the codes below); this module reads them once into
+//! Rust values, so validation and serialization only execute: no dict lookups of options, no
+//! attribute reads on descriptors, per request.
+
+use pyo3_ffi as ffi;
+
+use std::cell::OnceCell;
+
+use super::super::object::{self, PyObj};
+
+pub enum Node {
+    Any,
+    None,
+    Bool {
+        strict: bool,
+    },
+    Int(Numeric),
+    Float {
+        num: Numeric,
+        allow_inf_nan: bool,
+    },
+    Str(StrRules),
+    Seq {
+        kind: SeqKind,
+        item: Box<Node>,
+        len: Lengths,
+    },
+    Tuple {
+        items: Vec<Node>,
+    },
+    Dict {
+        key: Box<Node>,
+        value: Box<Node>,
+        len: Lengths,
+    },
+    Nullable(Box<Node>),
+    Union {
+        members: Vec<(PyObj, Node)>,
+    },
+    Tagged {
+        field: PyObj,
+        tags: PyObj,
+        members: Vec<(PyObj, Node)>,
+        expected: String,
+    },
+    Choice(Choice),
+    Model(ModelRef),
+    /// A validator written in Python: `func(value, loc, errors) -> value | FAILED`, and how
+    /// to turn the value into JSON types (`to_json(value)`; `None`: it already is).
+    Python {
+        func: PyObj,
+        to_json: Option<PyObj>,
+    },
+    Validated {
+        inner: Box<Node>,
+        validators: Vec<FuncValidator>,
+    },
+}
+
+#[derive(Default)]
+pub struct Numeric {
+    pub strict: bool,
+    pub gt: Option<PyObj>,
+    pub ge: Option<PyObj>,
+    pub lt: Option<PyObj>,
+    pub le: Option<PyObj>,
+    pub multiple_of: Option<PyObj>,
+}
+
+impl Numeric {
+    pub fn constrained(&self) -> bool {
+        self.gt.is_some() || self.ge.is_some() || self.lt.is_some() || self.le.is_some() || self.multiple_of.is_some()
+    }
+}
+
+pub struct StrRules {
+    pub strict: bool,
+    pub min_length: Option<usize>,
+    pub max_length: Option<usize>,
+    /// `re.compile(pattern).search` and the pattern's text (for the error message).
+    pub pattern: Option<(PyObj, String)>,
+    pub strip: bool,
+    pub lower: bool,
+    pub upper: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum SeqKind {
+    List,
+    Set,
+    FrozenSet,
+    Tuple,
+}
+
+#[derive(Default, Clone, Copy)]
+pub struct Lengths {
+    pub min: Option<usize>,
+    pub max: Option<usize>,
+}
+
+pub struct Choice {
+    /// input value -> result (the value itself for Literal, the member for Enum).
+    pub lookup: PyObj,
+    pub error_type: PyObj,
+    pub msg: PyObj,
+    pub expected: PyObj,
+    /// For a choice with int values: int -> result, consulted for numeric strings.
+    pub ints: Option<PyObj>,
+    /// The Enum class (its members pass as they are); `None` for Literal.
+    pub enum_cls: Option<PyObj>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Before,
+    After,
+    Plain,
+}
+
+pub struct FuncValidator {
+    pub mode: Mode,
+    pub func: PyObj,
+    pub wants_info: bool,
+    /// Called as `func(cls, value[, info])` (a `@field_validator`) rather than `func(value[, info])`.
+    pub pass_cls: bool,
+}
+
+/// A model, dataclass or TypedDict, shared by every node that refers to it (a capsule
+/// object owns it, so self-referencing models are possible: the node holds the capsule).
+pub struct ModelRef {
+    pub capsule: PyObj,
+    pub core: *const ModelCore,
+}
+
+impl ModelRef {
+    pub fn core(&self) -> Option<&ModelBody> {
+        // SAFETY: the capsule we hold owns the ModelCore and outlives this node.
+        unsafe { (*self.core).get() }
+    }
+}
+
+/// Filled in once (`define_model`), after every model it may refer to has a capsule.
+pub struct ModelCore(OnceCell<ModelBody>);
+
+impl ModelCore {
+    pub fn new() -> ModelCore {
+        ModelCore(OnceCell::new())
+    }
+    pub fn get(&self) -> Option<&ModelBody> {
+        self.0.get()
+    }
+    pub fn set(&self, body: ModelBody) -> Result<(), String> {
+        self.0.set(body).map_err(|_| "model defined twice".to_owned())
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Construct {
+    Model,
+    Dataclass,
+    TypedDict,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Extra {
+    Ignore,
+    Forbid,
+    Allow,
+}
+
+pub enum Default {
+    Required,
+    Value(PyObj),
+    /// A mutable default: each instance gets `copy.deepcopy(value)`.
+    Copied(PyObj),
+    Factory(PyObj),
+    /// TypedDict's optional key: absent stays absent.
+    Absent,
+}
+
+pub struct Field {
+    pub name: PyObj,
+    /// Key paths to read the value from, in order of preference (`("a",)`, `("a", 0, "b")`).
+    pub keys: Vec<Vec<PyObj>>,
+    pub node: Node,
+    pub default: Default,
+    pub validators: Vec<FuncValidator>,
+    /// The key when dumping `by_alias`.
+    pub serialization_alias: Option<PyObj>,
+    pub exclude: bool,
+}
+
+pub struct ModelBody {
+    pub cls: PyObj,
+    pub construct: Construct,
+    pub fields: Vec<Field>,
+    pub extra: Extra,
+    pub from_attributes: bool,
+    pub model_validators: Vec<FuncValidator>,
+    /// `@computed_field`s: name and how to dump their value.
+    pub computed: Vec<(PyObj, Node)>,
+    pub title: PyObj,
+    /// `ValidationInfo(field_name, data, mode)`, for validators that take `info`.
+    pub info_cls: PyObj,
+    /// `copy.deepcopy`, for mutable defaults.
+    pub deepcopy: PyObj,
+    /// Every key a field may be given by (for `extra="forbid"/"allow"`).
+    pub known_keys: PyObj,
+    /// `__dict__`, `__pydantic_fields_set__`, `__pydantic_extra__`: set on each new instance.
+    pub slot_names: [PyObj; 3],
+}
+
+// ---- reading specs --------------------------------------------------------------------------
+
+type Res<T> = Result<T, String>;
+
+/// # Safety
+/// Attached; `t` is a tuple.
+unsafe fn item(t: *mut ffi::PyObject, i: isize) -> Res<*mut ffi::PyObject> {
+    if i >= ffi::PyTuple_Size(t) {
+        return Err(format!("schema spec: missing item {i}"));
+    }
+    Ok(ffi::PyTuple_GetItem(t, i))
+}
+
+/// # Safety
+/// Attached; `t` is a tuple.
+unsafe fn obj(t: *mut ffi::PyObject, i: isize) -> Res<PyObj> {
+    item(t, i).map(|p| PyObj::from_borrowed(p))
+}
+
+/// # Safety
+/// Attached; `t` is a tuple.
+unsafe fn opt(t: *mut ffi::PyObject, i: isize) -> Res<Option<PyObj>> {
+    let p = item(t, i)?;
+    Ok(if p == ffi::Py_None() { None } else { Some(PyObj::from_borrowed(p)) })
+}
+
+/// # Safety
+/// Attached; `t` is a tuple.
+unsafe fn flag(t: *mut ffi::PyObject, i: isize) -> Res<bool> {
+    Ok(ffi::PyObject_IsTrue(item(t, i)?) == 1)
+}
+
+/// # Safety
+/// Attached; `t` is a tuple.
+unsafe fn size(t: *mut ffi::PyObject, i: isize) -> Res<Option<usize>> {
+    let p = item(t, i)?;
+    if p == ffi::Py_None() {
+        return Ok(None);
+    }
+    let v = ffi::PyLong_AsSsize_t(p);
+    if v < 0 {
+        ffi::PyErr_Clear();
+        return Err("schema spec: a length must be an int >= 0".into());
+    }
+    Ok(Some(v as usize))
+}
+
+/// # Safety
+/// Attached; `t` is a tuple.
+unsafe fn code(t: *mut ffi::PyObject, i: isize) -> Res<i64> {
+    let v = ffi::PyLong_AsLongLong(item(t, i)?);
+    if v == -1 && !ffi::PyErr_Occurred().is_null() {
+        ffi::PyErr_Clear();
+        return Err("schema spec: expected an int code".into());
+    }
+    Ok(v)
+}
+
+/// # Safety
+/// Attached; `t` is a tuple.
+unsafe fn tuple_at(t: *mut ffi::PyObject, i: isize) -> Res<*mut ffi::PyObject> {
+    let p = item(t, i)?;
+    if ffi::PyTuple_Check(p) == 0 {
+        return Err(format!("schema spec: item {i} must be a tuple"));
+    }
+    Ok(p)
+}
+
+/// # Safety
+/// Attached; `t` is a tuple.
+unsafe fn text(t: *mut ffi::PyObject, i: isize) -> Res<String> {
+    let p = item(t, i)?;
+    if ffi::PyUnicode_Check(p) == 0 {
+        return Err(format!("schema spec: item {i} must be a str"));
+    }
+    Ok(String::from_utf8_lossy(object::str_utf8(p).unwrap_or_default()).into_owned())
+}
+
+/// # Safety
+/// Attached.
+unsafe fn name(s: &str) -> Res<PyObj> {
+    object::new_str(&super::super::interpreter::Attached::assume(), s).ok_or_else(|| "out of memory".to_owned())
+}
+
+/// Reads a node spec (see `fasterapi/_native_schema.py` for the codes).
+///
+/// # Safety
+/// Attached; `spec` is a valid object.
+pub unsafe fn read_node(spec: *mut ffi::PyObject) -> Res<Node> {
+    if ffi::PyTuple_Check(spec) == 0 || ffi::PyTuple_Size(spec) == 0 {
+        return Err("schema spec: a node must be a non-empty tuple".into());
+    }
+    let s = spec;
+    Ok(match code(s, 0)? {
+        0 => Node::Any,
+        1 => Node::None,
+        2 => Node::Bool { strict: flag(s, 1)? },
+        3 => Node::Int(numeric(s)?),
+        4 => Node::Float { num: numeric(s)?, allow_inf_nan: flag(s, 7)? },
+        5 => {
+            let search = opt(s, 4)?;
+            let pattern = match search {
+                Some(f) => Some((f, text(s, 5)?)),
+                None => None,
+            };
+            Node::Str(StrRules {
+                strict: flag(s, 1)?,
+                min_length: size(s, 2)?,
+                max_length: size(s, 3)?,
+                pattern,
+                strip: flag(s, 6)?,
+                lower: flag(s, 7)?,
+                upper: flag(s, 8)?,
+            })
+        }
+        6 => Node::Seq {
+            kind: match code(s, 1)? {
+                0 => SeqKind::List,
+                1 => SeqKind::Set,
+                2 => SeqKind::FrozenSet,
+                _ => SeqKind::Tuple,
+            },
+            item: Box::new(read_node(item(s, 2)?)?),
+            len: Lengths { min: size(s, 3)?, max: size(s, 4)? },
+        },
+        7 => {
+            let items = tuple_at(s, 1)?;
+            let mut nodes = Vec::new();
+            for i in 0..ffi::PyTuple_Size(items) {
+                nodes.push(read_node(ffi::PyTuple_GetItem(items, i))?);
+            }
+            Node::Tuple { items: nodes }
+        }
+        8 => Node::Dict {
+            key: Box::new(read_node(item(s, 1)?)?),
+            value: Box::new(read_node(item(s, 2)?)?),
+            len: Lengths { min: size(s, 3)?, max: size(s, 4)? },
+        },
+        9 => Node::Nullable(Box::new(read_node(item(s, 1)?)?)),
+        10 => Node::Union { members: labelled(tuple_at(s, 1)?)? },
+        11 => Node::Tagged {
+            field: obj(s, 1)?,
+            tags: obj(s, 2)?,
+            members: labelled(tuple_at(s, 3)?)?,
+            expected: text(s, 4)?,
+        },
+        12 => Node::Choice(Choice {
+            lookup: obj(s, 1)?,
+            error_type: obj(s, 2)?,
+            msg: obj(s, 3)?,
+            expected: obj(s, 4)?,
+            ints: opt(s, 5)?,
+            enum_cls: opt(s, 6)?,
+        }),
+        13 => {
+            let capsule = obj(s, 1)?;
+            let core = super::model_core_ptr(capsule.as_ptr()).ok_or("schema spec: not a model capsule")?;
+            Node::Model(ModelRef { capsule, core })
+        }
+        14 => Node::Python { func: obj(s, 1)?, to_json: opt(s, 2)? },
+        15 => Node::Validated { inner: Box::new(read_node(item(s, 1)?)?), validators: validators(tuple_at(s, 2)?)? },
+        other => return Err(format!("schema spec: unknown node code {other}")),
+    })
+}
+
+/// # Safety
+/// Attached; `s` is a tuple.
+unsafe fn numeric(s: *mut ffi::PyObject) -> Res<Numeric> {
+    Ok(Numeric {
+        strict: flag(s, 1)?,
+        gt: opt(s, 2)?,
+        ge: opt(s, 3)?,
+        lt: opt(s, 4)?,
+        le: opt(s, 5)?,
+        multiple_of: opt(s, 6)?,
+    })
+}
+
+/// `((label, node_spec), ...)`.
+///
+/// # Safety
+/// Attached; `t` is a tuple.
+unsafe fn labelled(t: *mut ffi::PyObject) -> Res<Vec<(PyObj, Node)>> {
+    let mut out = Vec::new();
+    for i in 0..ffi::PyTuple_Size(t) {
+        let pair = ffi::PyTuple_GetItem(t, i);
+        if ffi::PyTuple_Check(pair) == 0 {
+            return Err("schema spec: union members must be (label, node) pairs".into());
+        }
+        out.push((obj(pair, 0)?, read_node(item(pair, 1)?)?));
+    }
+    Ok(out)
+}
+
+/// `((mode, func, wants_info, pass_cls), ...)`; mode 0 before, 1 after, 2 plain.
+///
+/// # Safety
+/// Attached; `t` is a tuple.
+pub unsafe fn validators(t: *mut ffi::PyObject) -> Res<Vec<FuncValidator>> {
+    let mut out = Vec::new();
+    for i in 0..ffi::PyTuple_Size(t) {
+        let v = ffi::PyTuple_GetItem(t, i);
+        if ffi::PyTuple_Check(v) == 0 {
+            return Err("schema spec: a validator must be (mode, func, wants_info, pass_cls)".into());
+        }
+        let mode = match code(v, 0)? {
+            0 => Mode::Before,
+            1 => Mode::After,
+            _ => Mode::Plain,
+        };
+        out.push(FuncValidator { mode, func: obj(v, 1)?, wants_info: flag(v, 2)?, pass_cls: flag(v, 3)? });
+    }
+    Ok(out)
+}
+
+/// Reads a model body spec:
+/// `(cls, construct, fields, extra, from_attributes, model_validators, computed, title, info_cls, deepcopy, known_keys)`
+/// with fields `(name, keys, node, default_kind, default, validators, serialization_alias, exclude)`.
+///
+/// # Safety
+/// Attached; `spec` is a valid object.
+pub unsafe fn read_model(spec: *mut ffi::PyObject) -> Res<ModelBody> {
+    if ffi::PyTuple_Check(spec) == 0 {
+        return Err("model spec must be a tuple".into());
+    }
+    let s = spec;
+    let fields_spec = tuple_at(s, 2)?;
+    let mut fields = Vec::new();
+    for i in 0..ffi::PyTuple_Size(fields_spec) {
+        let f = ffi::PyTuple_GetItem(fields_spec, i);
+        if ffi::PyTuple_Check(f) == 0 {
+            return Err("model spec: a field must be a tuple".into());
+        }
+        let keys_spec = tuple_at(f, 1)?;
+        let mut keys = Vec::new();
+        for k in 0..ffi::PyTuple_Size(keys_spec) {
+            let path = ffi::PyTuple_GetItem(keys_spec, k);
+            if ffi::PyTuple_Check(path) == 0 {
+                return Err("model spec: a key path must be a tuple".into());
+            }
+            keys.push(
+                (0..ffi::PyTuple_Size(path)).map(|j| PyObj::from_borrowed(ffi::PyTuple_GetItem(path, j))).collect(),
+            );
+        }
+        let default = match code(f, 3)? {
+            0 => Default::Required,
+            1 => Default::Value(obj(f, 4)?),
+            2 => Default::Copied(obj(f, 4)?),
+            3 => Default::Factory(obj(f, 4)?),
+            _ => Default::Absent,
+        };
+        fields.push(Field {
+            name: obj(f, 0)?,
+            keys,
+            node: read_node(item(f, 2)?)?,
+            default,
+            validators: validators(tuple_at(f, 5)?)?,
+            serialization_alias: opt(f, 6)?,
+            exclude: flag(f, 7)?,
+        });
+    }
+    let computed_spec = tuple_at(s, 6)?;
+    let mut computed = Vec::new();
+    for i in 0..ffi::PyTuple_Size(computed_spec) {
+        let c = ffi::PyTuple_GetItem(computed_spec, i);
+        computed.push((obj(c, 0)?, read_node(item(c, 1)?)?));
+    }
+    Ok(ModelBody {
+        cls: obj(s, 0)?,
+        construct: match code(s, 1)? {
+            0 => Construct::Model,
+            1 => Construct::Dataclass,
+            _ => Construct::TypedDict,
+        },
+        fields,
+        extra: match code(s, 3)? {
+            1 => Extra::Forbid,
+            2 => Extra::Allow,
+            _ => Extra::Ignore,
+        },
+        from_attributes: flag(s, 4)?,
+        model_validators: validators(tuple_at(s, 5)?)?,
+        computed,
+        title: obj(s, 7)?,
+        info_cls: obj(s, 8)?,
+        deepcopy: obj(s, 9)?,
+        known_keys: obj(s, 10)?,
+        slot_names: [name("__dict__")?, name("__pydantic_fields_set__")?, name("__pydantic_extra__")?],
+    })
+}
