@@ -314,7 +314,7 @@ fn memchr_newline(s: &[u8]) -> Option<usize> {
 /// Error type carrying "a Python exception is already set".
 struct PyErrMarker;
 
-struct PyValueSeed;
+pub struct PyValueSeed;
 
 impl<'de> DeserializeSeed<'de> for PyValueSeed {
     type Value = PyObj;

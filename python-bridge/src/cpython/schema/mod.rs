@@ -7,6 +7,7 @@
 //! their own capsules (`schema_model_core`), defined after creation, so models may refer to
 //! themselves and to each other in any order.
 
+pub mod direct;
 pub mod dump;
 pub mod errors;
 pub mod node;
@@ -265,6 +266,12 @@ pub unsafe extern "C" fn schema_validate_json(
     let Some(mut run) = Run::new(true, prefix_arg(*args.add(2)), ffi::PyTuple_GetItem(support, 1)) else {
         return ptr::null_mut();
     };
+    if let Some(value) = direct::validate_json(&s.node, input, &mut run) {
+        return value.into_ptr();
+    }
+    if !ffi::PyErr_Occurred().is_null() {
+        return ptr::null_mut();
+    }
     let parsed = match json::decode(input) {
         Ok(value) => value,
         Err(Err(())) => return ptr::null_mut(),

@@ -211,6 +211,9 @@ pub struct ModelBody {
     pub known_keys: PyObj,
     /// `__dict__`, `__pydantic_fields_set__`, `__pydantic_extra__`: set on each new instance.
     pub slot_names: [PyObj; 3],
+    /// Field index by JSON key, when JSON may be validated while it is parsed (`direct.rs`):
+    /// every field read from one plain key, and no Python code that must see the raw input.
+    pub direct: Option<std::collections::HashMap<String, usize>>,
 }
 
 // ---- reading specs --------------------------------------------------------------------------
@@ -480,7 +483,10 @@ pub unsafe fn read_model(spec: *mut ffi::PyObject) -> Res<ModelBody> {
         let c = ffi::PyTuple_GetItem(computed_spec, i);
         computed.push((obj(c, 0)?, read_node(item(c, 1)?)?));
     }
+    let model_validators = validators(tuple_at(s, 5)?)?;
+    let direct = direct_keys(&fields, &model_validators);
     Ok(ModelBody {
+        direct,
         cls: obj(s, 0)?,
         construct: match code(s, 1)? {
             0 => Construct::Model,
@@ -494,7 +500,7 @@ pub unsafe fn read_model(spec: *mut ffi::PyObject) -> Res<ModelBody> {
             _ => Extra::Ignore,
         },
         from_attributes: flag(s, 4)?,
-        model_validators: validators(tuple_at(s, 5)?)?,
+        model_validators,
         computed,
         title: obj(s, 7)?,
         info_cls: obj(s, 8)?,
@@ -502,4 +508,30 @@ pub unsafe fn read_model(spec: *mut ffi::PyObject) -> Res<ModelBody> {
         known_keys: obj(s, 10)?,
         slot_names: [name("__dict__")?, name("__pydantic_fields_set__")?, name("__pydantic_extra__")?],
     })
+}
+
+/// The JSON key -> field index table of a model the direct path can take (see `ModelBody::direct`).
+///
+/// # Safety
+/// Attached.
+unsafe fn direct_keys(
+    fields: &[Field],
+    model_validators: &[FuncValidator],
+) -> Option<std::collections::HashMap<String, usize>> {
+    if model_validators.iter().any(|v| v.mode != Mode::After) {
+        return None;
+    }
+    let mut keys = std::collections::HashMap::new();
+    for (i, field) in fields.iter().enumerate() {
+        if !field.validators.is_empty() || field.keys.len() != 1 || field.keys[0].len() != 1 {
+            return None;
+        }
+        let key = field.keys[0][0].as_ptr();
+        if ffi::PyUnicode_Check(key) == 0 {
+            return None;
+        }
+        let text = std::str::from_utf8(object::str_utf8(key)?).ok()?.to_owned();
+        keys.insert(text, i);
+    }
+    Some(keys)
 }

@@ -738,7 +738,7 @@ unsafe fn call_leaf(func: &PyObj, v: *mut ffi::PyObject, run: &mut Run) -> Res {
 
 /// Calls a user validator; `ValueError`/`AssertionError` become pydantic's `value_error` /
 /// `assertion_error` at the current location, anything else propagates.
-unsafe fn call_user(
+pub(super) unsafe fn call_user(
     f: &FuncValidator,
     cls: Option<&PyObj>,
     v: *mut ffi::PyObject,
@@ -929,7 +929,7 @@ unsafe fn type_error(body: &ModelBody, v: *mut ffi::PyObject, run: &mut Run) -> 
 }
 
 /// `ValidationInfo(field_name, data, mode)` for validators that ask for it.
-unsafe fn make_info(
+pub(super) unsafe fn make_info(
     body: &ModelBody,
     data: *mut ffi::PyObject,
     field: Option<&Field>,
@@ -1070,7 +1070,7 @@ unsafe fn extra_keys(
 /// Builds the validated object: a model instance (its `__dict__` set directly, no
 /// `__init__`: the values are already validated), a dataclass through its constructor (so
 /// `__post_init__` runs), or the dict of a TypedDict.
-unsafe fn construct(
+pub(super) unsafe fn construct(
     body: &ModelBody,
     data: PyObj,
     fields_set: PyObj,
