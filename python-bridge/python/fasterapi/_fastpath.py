@@ -19,12 +19,11 @@ faster, never answer it differently.
 from __future__ import annotations
 
 import inspect
-import types
 import typing
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from fasterapi._validators import Constraints
+from fasterapi._types import Constraints, describe
 from fasterapi.params import Param, Undefined
 
 if typing.TYPE_CHECKING:
@@ -41,16 +40,18 @@ NativePlan = tuple[Callable[..., Any], tuple[tuple[str, bool, int, bool, Any], .
 def scalar_kind(annotation: Any, marker: Param | None) -> int | None:
     """The native kind of a path/query parameter annotated ``int``/``float``/``str``
     (or ``X | None``) without constraints; ``None`` when the bridge must not convert it."""
-    if Constraints.from_param(marker) is not None:
+    if Constraints.from_info(marker) is not None:
         return None
     if annotation is inspect.Parameter.empty:
         return KIND_STR
-    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
-        members = [m for m in typing.get_args(annotation) if m is not type(None)]
-        if len(members) != 1:
-            return None
-        annotation = members[0]
-    return _KINDS.get(annotation) if isinstance(annotation, type) else None
+    try:
+        desc = describe(annotation)
+    except TypeError:
+        return None
+    desc = desc.non_null()
+    if desc.constraints is not None or desc.validators or desc.annotation not in _KINDS:
+        return None
+    return _KINDS[desc.annotation]
 
 
 def native_plan(

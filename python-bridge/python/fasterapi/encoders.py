@@ -52,14 +52,40 @@ _ENCODERS_BY_TYPE: dict[type, Any] = {
 _SEQUENCES = (list, set, frozenset, tuple, deque, GeneratorType)
 
 
-def jsonable_encoder(obj: Any) -> Any:
-    """Return ``obj`` converted to ``dict``/``list``/``str``/``int``/``float``/``bool``/``None``."""
+def jsonable_encoder(
+    obj: Any,
+    include: Any = None,
+    exclude: Any = None,
+    by_alias: bool = True,
+    exclude_unset: bool = False,
+    exclude_defaults: bool = False,
+    exclude_none: bool = False,
+    custom_encoder: dict[Any, Any] | None = None,
+    sqlalchemy_safe: bool = True,
+) -> Any:
+    """Return ``obj`` converted to ``dict``/``list``/``str``/``int``/``float``/``bool``/``None``.
+
+    Models are dumped in JSON mode with the given options (``by_alias`` defaults to True, as
+    in FastAPI); ``custom_encoder`` maps types to functions tried first.
+    """
+    if custom_encoder:
+        for cls, encoder in custom_encoder.items():
+            if isinstance(obj, cls):
+                return encoder(obj)
     if obj is None or isinstance(obj, (str, int, float)):
         # bool is an int; str/int subclass enums are handled before returning
         # only when they are Enum members.
         if isinstance(obj, Enum):
             return jsonable_encoder(obj.value)
         return obj
+    dump = getattr(obj, "model_dump", None)
+    if dump is not None and getattr(type(obj), "__fasterapi_kind__", None) == "model":
+        return dump(
+            mode="json", include=include, exclude=exclude, by_alias=by_alias,
+            exclude_unset=exclude_unset, exclude_defaults=exclude_defaults, exclude_none=exclude_none,
+        )
+    if exclude_none and isinstance(obj, dict):
+        return {jsonable_encoder(k): jsonable_encoder(v, exclude_none=True) for k, v in obj.items() if v is not None}
     if isinstance(obj, Enum):
         return jsonable_encoder(obj.value)
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
@@ -87,4 +113,7 @@ def jsonable_encoder(obj: Any) -> Any:
 
 def encode_fallback(value: Any) -> bytes:
     """JSON bytes for a value the native encoder refused (bridge contract, section 2)."""
+    schema = getattr(type(value), "__fasterapi_schema__", None)
+    if schema is not None:  # a model returned without a response_model: its own serializer
+        return _native.schema_dump_json(schema, value, True, True, False, False, False, None, None)
     return _native.json_dumps(jsonable_encoder(value))

@@ -18,6 +18,7 @@ from typing import Any
 
 from fasterapi import _native
 from fasterapi._fastpath import NativePlan, native_plan
+from fasterapi._response_model import compile_response, response_annotation
 from fasterapi._signature import ParamSpec, analyze, is_async_callable, path_param_names
 from fasterapi._validators import missing_error
 from fasterapi.exception_handlers import ExceptionDispatcher
@@ -68,6 +69,8 @@ class CompiledRoute:
         return f"CompiledRoute({self.method} {self.path})"
 
 _MISSING: Any = object()
+#: "Not given" for options where None means something (response_model=None: no model).
+_DEFAULT: Any = object()
 
 
 # --------------------------------------------------------------------------
@@ -182,6 +185,13 @@ class APIRoute:
         timeout: float | None = None,
         interpreter: str = "core",
         batch: tuple[int, float] | None = None,
+        response_model: Any = _DEFAULT,
+        response_model_include: Any = None,
+        response_model_exclude: Any = None,
+        response_model_by_alias: bool = True,
+        response_model_exclude_unset: bool = False,
+        response_model_exclude_defaults: bool = False,
+        response_model_exclude_none: bool = False,
     ) -> None:
         if not path.startswith("/"):
             raise ValueError(f"route path must start with '/': {path!r}")
@@ -220,6 +230,17 @@ class APIRoute:
             if interpreter != "core":
                 raise ValueError("a batch endpoint runs on the cores, not in the main interpreter's lane")
         self.batch = batch
+        # FastAPI: without an explicit response_model, the return annotation is one
+        # (unless it is a Response class); response_model=None turns that off.
+        if response_model is _DEFAULT:
+            response_model = response_annotation(endpoint)
+        self.response_model = response_model
+        self.response_model_include = response_model_include
+        self.response_model_exclude = response_model_exclude
+        self.response_model_by_alias = response_model_by_alias
+        self.response_model_exclude_unset = response_model_exclude_unset
+        self.response_model_exclude_defaults = response_model_exclude_defaults
+        self.response_model_exclude_none = response_model_exclude_none
 
     def __repr__(self) -> str:
         return f"APIRoute(path={self.path!r}, name={self.name!r}, methods={self.methods!r})"
@@ -269,7 +290,7 @@ class APIRoute:
         handled = on_error.handled
 
         # Fast paths: no parameters and no response class to apply.
-        if not specs and self.response_class is None:
+        if not specs and self.response_class is None and self.response_model is None:
             if is_async:
 
                 def handler(req: Any) -> Any:
@@ -337,9 +358,11 @@ class APIRoute:
         return handler
 
     def _make_invoke(self, is_async: bool) -> Callable[..., Any]:
-        """The endpoint call plus what must follow it (drive a coroutine, apply response_class)."""
+        """The endpoint call plus what must follow it (response_model, response_class)."""
         endpoint = self.endpoint
         response_class = self.response_class
+        if self.response_model is not None:
+            return self._invoke_with_model(is_async)
         if response_class is None:
             if not is_async:
                 return endpoint
@@ -364,6 +387,34 @@ class APIRoute:
             return apply_class(endpoint(**kwargs))
 
         return invoke_with_class
+
+
+    def _invoke_with_model(self, is_async: bool) -> Callable[..., Any]:
+        endpoint = self.endpoint
+        try:
+            serialize = compile_response(
+                self.response_model,
+                status_code=self.status_code or 200,
+                include=self.response_model_include,
+                exclude=self.response_model_exclude,
+                by_alias=self.response_model_by_alias,
+                exclude_unset=self.response_model_exclude_unset,
+                exclude_defaults=self.response_model_exclude_defaults,
+                exclude_none=self.response_model_exclude_none,
+            )
+        except TypeError as exc:
+            raise TypeError(f"invalid response_model {self.response_model!r}: {exc}") from None
+        if is_async:
+
+            async def invoke_async_with_model(**kwargs: Any) -> Any:
+                return serialize(await endpoint(**kwargs))
+
+            return invoke_async_with_model
+
+        def invoke_with_model(**kwargs: Any) -> Any:
+            return serialize(endpoint(**kwargs))
+
+        return invoke_with_model
 
 
 def _guard_coroutine(call: Callable[..., Any], on_error: ExceptionDispatcher) -> Callable[..., Any]:
@@ -485,6 +536,13 @@ class APIRouter(MethodShortcuts):
                 timeout=route.timeout,
                 interpreter=route.interpreter,
                 batch=route.batch,
+                response_model=route.response_model,
+                response_model_include=route.response_model_include,
+                response_model_exclude=route.response_model_exclude,
+                response_model_by_alias=route.response_model_by_alias,
+                response_model_exclude_unset=route.response_model_exclude_unset,
+                response_model_exclude_defaults=route.response_model_exclude_defaults,
+                response_model_exclude_none=route.response_model_exclude_none,
             )
 
 
