@@ -128,6 +128,8 @@ enum Key {
 
 struct KeySeed<'r> {
     body: &'r ModelBody,
+    /// The field expected next: keys usually arrive in declaration order.
+    next: usize,
 }
 
 impl<'de> DeserializeSeed<'de> for KeySeed<'_> {
@@ -145,8 +147,14 @@ impl<'de> Visitor<'de> for KeySeed<'_> {
     }
 
     fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Key, E> {
-        if let Some(&index) = self.body.direct.as_ref().and_then(|keys| keys.get(v)) {
-            return Ok(Key::Field(index));
+        if let Some(keys) = self.body.direct.as_ref() {
+            let n = keys.len();
+            for step in 0..n {
+                let i = (self.next + step) % n;
+                if keys[i].as_bytes() == v.as_bytes() {
+                    return Ok(Key::Field(i));
+                }
+            }
         }
         // SAFETY: attached; a new reference we own.
         unsafe {
@@ -173,9 +181,11 @@ impl<'de> Visitor<'de> for ModelVisitor<'_> {
         let body = self.body;
         let mut values: Vec<Option<PyObj>> = (0..body.fields.len()).map(|_| None).collect();
         let mut extra: Option<PyObj> = None;
-        while let Some(key) = map.next_key_seed(KeySeed { body })? {
+        let mut next = 0;
+        while let Some(key) = map.next_key_seed(KeySeed { body, next })? {
             match key {
                 Key::Field(i) => {
+                    next = i + 1;
                     let value = map.next_value_seed(Direct { node: &body.fields[i].node, run: self.run })?;
                     values[i] = Some(value);
                 }

@@ -326,14 +326,12 @@ unsafe fn view(body: &ModelBody, v: *mut ffi::PyObject) -> Option<ModelView> {
         }
         Construct::Model => {
             let dict = PyObj::from_owned(ffi::PyObject_GenericGetDict(v, ptr::null_mut()))?;
-            let [_, set_name, extra_name] = &body.slot_names;
-            let fields_set = PyObj::from_owned(ffi::PyObject_GetAttr(v, set_name.as_ptr()));
-            if fields_set.is_none() {
-                ffi::PyErr_Clear();
-            }
-            let extra = PyObj::from_owned(ffi::PyObject_GetAttr(v, extra_name.as_ptr()))
-                .filter(|e| e.as_ptr() != ffi::Py_None());
-            ffi::PyErr_Clear();
+            let (set, extra) = match &body.slots {
+                Some(slots) => slots.get(v),
+                None => (ptr::null_mut(), ptr::null_mut()),
+            };
+            let fields_set = (!set.is_null()).then(|| PyObj::from_borrowed(set));
+            let extra = (!extra.is_null() && extra != ffi::Py_None()).then(|| PyObj::from_borrowed(extra));
             Some(ModelView { dict, fields_set, extra })
         }
     }

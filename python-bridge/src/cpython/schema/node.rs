@@ -209,11 +209,13 @@ pub struct ModelBody {
     pub deepcopy: PyObj,
     /// Every key a field may be given by (for `extra="forbid"/"allow"`).
     pub known_keys: PyObj,
-    /// `__dict__`, `__pydantic_fields_set__`, `__pydantic_extra__`: set on each new instance.
-    pub slot_names: [PyObj; 3],
-    /// Field index by JSON key, when JSON may be validated while it is parsed (`direct.rs`):
-    /// every field read from one plain key, and no Python code that must see the raw input.
-    pub direct: Option<std::collections::HashMap<String, usize>>,
+    /// Where a model instance keeps `__pydantic_fields_set__` and `__pydantic_extra__` (the
+    /// `__slots__` of BaseModel), so they are written without an attribute lookup.
+    pub slots: Option<Slots>,
+    /// Each field's JSON key (by field index), when JSON may be validated while it is parsed
+    /// (`direct.rs`): every field read from one plain key, no Python code that must see the
+    /// raw input.
+    pub direct: Option<Vec<String>>,
 }
 
 // ---- reading specs --------------------------------------------------------------------------
@@ -294,10 +296,64 @@ unsafe fn text(t: *mut ffi::PyObject, i: isize) -> Res<String> {
     Ok(String::from_utf8_lossy(object::str_utf8(p).unwrap_or_default()).into_owned())
 }
 
+/// Byte offsets of BaseModel's two object slots inside an instance.
+#[derive(Clone, Copy)]
+pub struct Slots {
+    fields_set: isize,
+    extra: isize,
+}
+
+impl Slots {
+    /// Reads the offsets from the class's member descriptors (what `__slots__` made).
+    ///
+    /// # Safety
+    /// Attached; `cls` is a type.
+    unsafe fn of(cls: *mut ffi::PyObject) -> Res<Slots> {
+        Ok(Slots {
+            fields_set: member_offset(cls, c"__pydantic_fields_set__")?,
+            extra: member_offset(cls, c"__pydantic_extra__")?,
+        })
+    }
+
+    /// Stores new references in the slots of a fresh instance (whose slots are still NULL,
+    /// as `tp_alloc` left them), as the member descriptors' setters would.
+    ///
+    /// # Safety
+    /// Attached; `obj` is a new instance of the class these offsets were read from.
+    pub unsafe fn init(&self, obj: *mut ffi::PyObject, fields_set: PyObj, extra: PyObj) {
+        // SAFETY: the offsets are those of object slots (T_OBJECT_EX members) of `obj`'s type.
+        let base = obj.cast::<u8>();
+        *base.offset(self.fields_set).cast::<*mut ffi::PyObject>() = fields_set.into_ptr();
+        *base.offset(self.extra).cast::<*mut ffi::PyObject>() = extra.into_ptr();
+    }
+
+    /// The two slots' current values (borrowed; NULL if never set).
+    ///
+    /// # Safety
+    /// Attached; `obj` is an instance of the class these offsets were read from.
+    pub unsafe fn get(&self, obj: *mut ffi::PyObject) -> (*mut ffi::PyObject, *mut ffi::PyObject) {
+        let base = obj.cast::<u8>();
+        (
+            *base.offset(self.fields_set).cast::<*mut ffi::PyObject>(),
+            *base.offset(self.extra).cast::<*mut ffi::PyObject>(),
+        )
+    }
+}
+
 /// # Safety
-/// Attached.
-unsafe fn name(s: &str) -> Res<PyObj> {
-    object::new_str(&super::super::interpreter::Attached::assume(), s).ok_or_else(|| "out of memory".to_owned())
+/// Attached; `cls` is a type.
+unsafe fn member_offset(cls: *mut ffi::PyObject, name: &std::ffi::CStr) -> Res<isize> {
+    let descr = PyObj::from_owned(ffi::PyObject_GetAttrString(cls, name.as_ptr())).ok_or_else(|| {
+        ffi::PyErr_Clear();
+        format!("model class has no {name:?} slot (not a BaseModel?)")
+    })?;
+    if ffi::Py_TYPE(descr.as_ptr()) != std::ptr::addr_of_mut!(ffi::PyMemberDescr_Type) {
+        return Err(format!("{name:?} of a model class must be BaseModel's slot"));
+    }
+    // SAFETY: a member descriptor; pyo3-ffi types `d_member` as PyGetSetDef, CPython's
+    // descrobject.h as PyMemberDef, which is what it points to.
+    let member = (*descr.as_ptr().cast::<ffi::PyMemberDescrObject>()).d_member.cast::<ffi::PyMemberDef>();
+    Ok((*member).offset)
 }
 
 /// Reads a node spec (see `fasterapi/_native_schema.py` for the codes).
@@ -485,14 +541,18 @@ pub unsafe fn read_model(spec: *mut ffi::PyObject) -> Res<ModelBody> {
     }
     let model_validators = validators(tuple_at(s, 5)?)?;
     let direct = direct_keys(&fields, &model_validators);
+    let construct = match code(s, 1)? {
+        0 => Construct::Model,
+        1 => Construct::Dataclass,
+        _ => Construct::TypedDict,
+    };
+    let cls = obj(s, 0)?;
+    let slots = if construct == Construct::Model { Some(Slots::of(cls.as_ptr())?) } else { None };
     Ok(ModelBody {
+        slots,
         direct,
-        cls: obj(s, 0)?,
-        construct: match code(s, 1)? {
-            0 => Construct::Model,
-            1 => Construct::Dataclass,
-            _ => Construct::TypedDict,
-        },
+        cls,
+        construct,
         fields,
         extra: match code(s, 3)? {
             1 => Extra::Forbid,
@@ -506,7 +566,6 @@ pub unsafe fn read_model(spec: *mut ffi::PyObject) -> Res<ModelBody> {
         info_cls: obj(s, 8)?,
         deepcopy: obj(s, 9)?,
         known_keys: obj(s, 10)?,
-        slot_names: [name("__dict__")?, name("__pydantic_fields_set__")?, name("__pydantic_extra__")?],
     })
 }
 
@@ -514,15 +573,12 @@ pub unsafe fn read_model(spec: *mut ffi::PyObject) -> Res<ModelBody> {
 ///
 /// # Safety
 /// Attached.
-unsafe fn direct_keys(
-    fields: &[Field],
-    model_validators: &[FuncValidator],
-) -> Option<std::collections::HashMap<String, usize>> {
+unsafe fn direct_keys(fields: &[Field], model_validators: &[FuncValidator]) -> Option<Vec<String>> {
     if model_validators.iter().any(|v| v.mode != Mode::After) {
         return None;
     }
-    let mut keys = std::collections::HashMap::new();
-    for (i, field) in fields.iter().enumerate() {
+    let mut keys = Vec::with_capacity(fields.len());
+    for field in fields {
         if !field.validators.is_empty() || field.keys.len() != 1 || field.keys[0].len() != 1 {
             return None;
         }
@@ -531,7 +587,7 @@ unsafe fn direct_keys(
             return None;
         }
         let text = std::str::from_utf8(object::str_utf8(key)?).ok()?.to_owned();
-        keys.insert(text, i);
+        keys.push(text);
     }
     Some(keys)
 }

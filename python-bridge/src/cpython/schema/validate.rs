@@ -1099,13 +1099,12 @@ pub(super) unsafe fn construct(
             let instance = PyObj::from_owned(new(cls, empty.as_ptr(), ptr::null_mut())).ok_or(Stop::Raised)?;
             let i = instance.as_ptr();
             let extra = extra.unwrap_or_else(|| PyObj::from_borrowed(ffi::Py_None()));
-            let [dict_name, set_name, extra_name] = &body.slot_names;
-            for (name, value) in
-                [(dict_name, data.as_ptr()), (set_name, fields_set.as_ptr()), (extra_name, extra.as_ptr())]
-            {
-                if ffi::PyObject_GenericSetAttr(i, name.as_ptr(), value) != 0 {
-                    return Err(Stop::Raised);
-                }
+            if ffi::PyObject_GenericSetDict(i, data.as_ptr(), ptr::null_mut()) != 0 {
+                return Err(Stop::Raised);
+            }
+            match &body.slots {
+                Some(slots) => slots.init(i, fields_set, extra),
+                None => return Err(Stop::Raised),
             }
             Ok(instance)
         }
