@@ -62,6 +62,9 @@ def validator_for(desc: TypeDesc) -> Validator:
             errors.extend(exc._errors)
             return FAILED
 
+    # What the route's fast body path needs (routing._fast_body_schema).
+    validate.schema = schema  # type: ignore[attr-defined]
+    validate.desc = desc  # type: ignore[attr-defined]
     return validate
 
 
