@@ -400,7 +400,13 @@ impl<'de> Visitor<'de> for PyValueVisitor {
         // SAFETY: attached, as `decode` requires; objects are new references we own.
         unsafe {
             let dict = py_result::<A::Error>(PyObj::from_owned(ffi::PyDict_New()))?;
-            while let Some(key) = map.next_key_seed(PyValueSeed)? {
+            while let Some(key) = map.next_key_seed(KeySeed)? {
+                let key = match key {
+                    MapKey::Key(key) => key,
+                    // serde_json's arbitrary_precision hands each number over as a map of one
+                    // entry whose value is the number's text.
+                    MapKey::Number => return map.next_value_seed(NumberSeed),
+                };
                 let value = map.next_value_seed(PyValueSeed)?;
                 if ffi::PyDict_SetItem(dict.as_ptr(), key.as_ptr(), value.as_ptr()) != 0 {
                     return Err(serde::de::Error::custom("Python error while building a dict"));
@@ -409,6 +415,77 @@ impl<'de> Visitor<'de> for PyValueVisitor {
             Ok(dict)
         }
     }
+}
+
+/// The key serde_json's arbitrary_precision uses to pass a number as text.
+const NUMBER_TOKEN: &str = "$serde_json::private::Number";
+
+enum MapKey {
+    Key(PyObj),
+    Number,
+}
+
+struct KeySeed;
+
+impl<'de> DeserializeSeed<'de> for KeySeed {
+    type Value = MapKey;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<MapKey, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeySeed {
+    type Value = MapKey;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object key")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<MapKey, E> {
+        if v == NUMBER_TOKEN {
+            return Ok(MapKey::Number);
+        }
+        PyValueVisitor.visit_str(v).map(MapKey::Key)
+    }
+}
+
+/// A number's text -> `int` (any size, exact) or `float` (`1e999` -> inf, like `json.loads`).
+pub struct NumberSeed;
+
+impl<'de> DeserializeSeed<'de> for NumberSeed {
+    type Value = PyObj;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<PyObj, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for NumberSeed {
+    type Value = PyObj;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a number")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<PyObj, E> {
+        // SAFETY: attached, as `decode` requires; objects are new references we own.
+        unsafe { py_result(number(v)) }
+    }
+}
+
+/// # Safety
+/// Attached.
+unsafe fn number(text: &str) -> Option<PyObj> {
+    if text.bytes().any(|b| matches!(b, b'.' | b'e' | b'E')) {
+        let value: f64 = text.parse().unwrap_or(f64::NAN);
+        return PyObj::from_owned(ffi::PyFloat_FromDouble(value));
+    }
+    if text.len() <= 18 {
+        if let Ok(n) = text.parse::<i64>() {
+            return PyObj::from_owned(ffi::PyLong_FromLongLong(n));
+        }
+    }
+    let owned = std::ffi::CString::new(text).ok()?;
+    PyObj::from_owned(ffi::PyLong_FromString(owned.as_ptr(), std::ptr::null_mut(), 10))
 }
 
 #[cfg(test)]
