@@ -97,7 +97,7 @@ def read_json_body(raw: bytes) -> Any:
             [{"type": "json_invalid", "loc": ["body", exc.pos], "msg": "JSON decode error", "input": {}, "ctx": {"error": exc.msg}}],
             body=raw,
         ) from None
-    except ValueError:  # not decodable as UTF-8/16/32
+    except (ValueError, RecursionError):  # not UTF-8/16/32, or nested too deep for the stdlib
         raise HTTPException(400, "There was an error parsing the body") from None
 
 
