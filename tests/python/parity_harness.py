@@ -287,6 +287,15 @@ def run(case: Case, kind: str, raw: Any, side: str) -> Any:
                    lambda inst: describe_model(case, module, inst, verr))
 
 
+def _is_leaf(value: Any) -> bool:
+    return (isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str)
+            and not isinstance(value[1], (list, dict, tuple)))
+
+
+def _is_dict(value: Any) -> bool:
+    return isinstance(value, tuple) and len(value) == 2 and value[0] == "dict" and isinstance(value[1], list)
+
+
 def differences(expected: Any, actual: Any, path: str = "") -> list[str]:
     """Where two outcomes differ, as short readable lines (the first few suffice)."""
     if type(expected) is not type(actual):
@@ -299,7 +308,14 @@ def differences(expected: Any, actual: Any, path: str = "") -> list[str]:
             else:
                 lines += differences(expected[key], actual[key], f"{path}/{key}")
         return lines
-    if isinstance(expected, (list, tuple)) and len(expected) == len(actual):
+    if _is_dict(expected) and _is_dict(actual) and [k for k, _ in expected[1]] == [k for k, _ in actual[1]]:
+        lines = []  # a described dict: name each key in the path instead of its index
+        for (key, e), (_, a) in zip(expected[1], actual[1]):
+            lines += differences(e, a, f"{path}.{key[1]}")
+        return lines
+    if _is_leaf(expected) or _is_leaf(actual):
+        pass  # a described scalar ("float", "0.0"): reported whole, not element by element
+    elif isinstance(expected, (list, tuple)) and len(expected) == len(actual):
         lines = []
         for i, (e, a) in enumerate(zip(expected, actual)):
             lines += differences(e, a, f"{path}[{i}]")

@@ -18,6 +18,7 @@ import json
 import subprocess
 import sys
 import textwrap
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -62,6 +63,19 @@ def test_parity(case: Case, kind: str, raw) -> None:
     expected = run(case, kind, raw, ORACLE)
     actual = run(case, kind, raw, SUBJECT)
     assert_same(case, kind, raw, expected, actual)
+
+
+def test_harness_tells_values_apart():
+    # The comparison is only as good as canon(): values Python calls equal must differ here.
+    from tests.python.parity_harness import canon
+
+    distinct = [1, 1.0, True, "1", b"1", Decimal("1"), Decimal("1.0"), (1,), [1], {1}, frozenset({1}),
+                float("nan"), -0.0, 0.0, None]
+    described = [canon(v) for v in distinct]
+    assert all(described.count(d) == 1 for d in described), described
+    assert canon(float("nan")) == canon(float("nan"))
+    assert differences(canon({"a": 1}), canon({"a": 1.0})) == [
+        ".a: expected ('int', 1)\n" + " " * len(".a") + "       got ('float', '1.0')"]
 
 
 def test_corpus_size_and_both_outcomes():
