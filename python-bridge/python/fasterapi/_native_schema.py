@@ -31,7 +31,10 @@ Compiled once per type per interpreter, at startup (models on first use).
 from __future__ import annotations
 
 import copy
+import datetime
+import decimal
 import re
+import uuid
 from typing import Any
 
 from fasterapi import _leaf_validators as leaf
@@ -95,7 +98,9 @@ def _plain_spec(desc: TypeDesc) -> tuple:
     if kind == "int":
         return (3, strict, c.gt, c.ge, c.lt, c.le, c.multiple_of)
     if kind == "float":
-        return (4, strict, c.gt, c.ge, c.lt, c.le, c.multiple_of, c.allow_inf_nan is not False)
+        # pydantic compares, and reports in ctx, a float field's bounds as floats.
+        gt, ge, lt, le, multiple_of = (_as_float(b) for b in (c.gt, c.ge, c.lt, c.le, c.multiple_of))
+        return (4, strict, gt, ge, lt, le, multiple_of, c.allow_inf_nan is not False)
     if kind == "str":
         search = re.compile(c.pattern).search if c.pattern is not None else None
         return (5, strict, c.min_length, c.max_length, search, c.pattern or "", False, False, False)
@@ -123,14 +128,30 @@ def _plain_spec(desc: TypeDesc) -> tuple:
         return (13, model_core(desc))
     leaf_spec = leaf.spec_for(desc)
     if leaf_spec is not None:
-        return (14, *leaf_spec)
+        return (14, *leaf_spec, _LEAF_TYPES.get(kind, desc.cls if isinstance(desc.cls, type) else object))
     raise TypeError(f"unsupported type: {desc.annotation!r}")
 
 
 def _choice_spec(lookup: dict, values: list, error_type: str, enum_cls: Any) -> tuple:
     expected = leaf.expected_repr(values)
-    ints = {v: r for v, r in lookup.items() if type(v) is int}
-    return (12, lookup, error_type, f"Input should be {expected}", expected, ints or None, enum_cls)
+    return (12, lookup, error_type, f"Input should be {expected}", expected, None, enum_cls)
+
+
+def _as_float(bound: Any) -> Any:
+    return float(bound) if isinstance(bound, (int, float)) and not isinstance(bound, bool) else bound
+
+
+#: The Python type of each leaf kind's values (a union picks a leaf's serializer by it).
+_LEAF_TYPES: dict[str, type] = {
+    "uuid": uuid.UUID,
+    "decimal": decimal.Decimal,
+    "datetime": datetime.datetime,
+    "date": datetime.date,
+    "time": datetime.time,
+    "timedelta": datetime.timedelta,
+    "bytes": bytes,
+    "email": str,
+}
 
 
 def _tagged_spec(desc: TypeDesc) -> tuple:

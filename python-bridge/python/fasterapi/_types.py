@@ -253,16 +253,24 @@ def describe(annotation: Any, constraints: Constraints | None = None) -> TypeDes
     a hundred routes is described once.
     """
     try:
-        cached = _cache.get(annotation)
+        key = _cache_key(annotation)
+        cached = _cache.get(key)
     except TypeError:  # unhashable metadata inside Annotated
-        cached = None
+        key, cached = None, None
     if cached is None:
         cached = _describe(annotation)
-        try:
-            _cache[annotation] = cached
-        except TypeError:
-            pass
+        if key is not None:
+            _cache[key] = cached
     return cached.with_constraints(constraints)
+
+
+def _cache_key(annotation: Any) -> Any:
+    """A key that tells ``int | float`` from ``float | int`` (equal, and equally hashed, as
+    annotations -- but smart unions try members in order, so they are different types here)."""
+    args = typing.get_args(annotation)
+    if not args:
+        return annotation
+    return (typing.get_origin(annotation), tuple(_cache_key(a) for a in args), annotation)
 
 
 # Per interpreter (each sub-interpreter imports its own copy of this module); written
@@ -327,6 +335,8 @@ def _describe_plain(annotation: Any) -> TypeDesc:
         return TypeDesc("literal", choices=_flatten_literal(args), annotation=annotation)
     if origin in _SEQUENCE_ORIGINS or annotation in _SEQUENCE_ORIGINS:
         kind = _SEQUENCE_ORIGINS[origin if origin is not None else annotation]
+        if kind == "var_tuple" and origin is not None and not args:  # tuple[()]: only the empty tuple
+            return TypeDesc("tuple", (), annotation=annotation)
         if kind == "var_tuple" and args and not (len(args) == 2 and args[1] is ...):
             if args == ((),):  # tuple[()]: the empty tuple
                 return TypeDesc("tuple", (), annotation=annotation)
@@ -388,23 +398,26 @@ def type_hints(obj: Any) -> dict[str, Any]:
 
 
 def type_label(desc: TypeDesc) -> str:
-    """The name pydantic puts in a union member's error location (``int``, ``list[int]``, ``Cat``)."""
+    """The name pydantic gives a type in union error locations and titles
+    (``int``, ``list[int]``, ``dict[str,int]``, ``Cat``, ``tagged-union[Cat,Dog]``)."""
     annotation = desc.annotation
-    if isinstance(annotation, type):
-        return annotation.__name__
     kind = desc.kind
+    if kind in ("model", "dataclass", "typeddict", "enum") or (isinstance(annotation, type) and kind not in ("list", "set", "frozenset", "dict", "var_tuple")):
+        return getattr(desc.cls or annotation, "__name__", kind)
     if kind in ("list", "set", "frozenset"):
-        return f"{kind}[{type_label(desc.args[0])}]"
+        name = "frozenset" if kind == "frozenset" else kind
+        return f"{name}[{type_label(desc.args[0])}]"
     if kind == "var_tuple":
         return f"tuple[{type_label(desc.args[0])}, ...]"
     if kind == "tuple":
-        return f"tuple[{', '.join(type_label(a) for a in desc.args)}]"
+        return f"tuple[{','.join(type_label(a) for a in desc.args)}]"
     if kind == "dict":
-        return f"dict[{type_label(desc.args[0])}, {type_label(desc.args[1])}]"
+        return f"dict[{type_label(desc.args[0])},{type_label(desc.args[1])}]"
     if kind == "literal":
         return f"literal[{','.join(repr(c) for c in desc.choices)}]"
     if kind == "nullable":
         return f"nullable[{type_label(desc.args[0])}]"
     if kind == "union":
-        return f"union[{','.join(type_label(a) for a in desc.args)}]"
+        prefix = "tagged-union" if desc.discriminator else "union"
+        return f"{prefix}[{','.join(type_label(a) for a in desc.args)}]"
     return kind

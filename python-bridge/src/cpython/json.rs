@@ -168,9 +168,70 @@ fn encode_float(v: f64, out: &mut Vec<u8>) -> Result<(), EncodeError> {
     if !v.is_finite() {
         return Err(EncodeError::Value("Out of range float values are not JSON compliant".into()));
     }
-    let mut buf = ryu::Buffer::new();
-    out.extend_from_slice(buf.format_finite(v).as_bytes());
+    write_float_repr(v, out);
     Ok(())
+}
+
+/// A finite float as Python's `repr` writes it (what `json.dumps` and pydantic produce):
+/// the shortest digits that round-trip (ryu), in fixed notation for decimal exponents -4..16
+/// ("0.0001", "1e+16", "1.5e-05", "100.0").
+pub fn write_float_repr(v: f64, out: &mut Vec<u8>) {
+    let mut buf = ryu::Buffer::new();
+    let text = buf.format_finite(v);
+    // ryu: "1.5", "1e20", "1.8446744073709552e19", "1e-7", "0.0001", "-0.0".
+    let (negative, body) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let (mantissa, exp) = match body.find('e') {
+        Some(at) => (&body[..at], body[at + 1..].parse::<i32>().unwrap_or(0)),
+        None => (body, 0),
+    };
+    // Digits without the point, and the decimal exponent of the first digit.
+    let (int_part, frac_part) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let mut digits: String = format!("{int_part}{frac_part}");
+    let mut point = int_part.len() as i32 + exp; // position of the decimal point in `digits`
+    let leading = digits.len() - digits.trim_start_matches('0').len();
+    if leading == digits.len() {
+        out.extend_from_slice(if negative { b"-0.0" } else { b"0.0" });
+        return;
+    }
+    digits.drain(..leading);
+    point -= leading as i32;
+    let trimmed = digits.trim_end_matches('0').len();
+    digits.truncate(trimmed);
+    let sci = point - 1; // the exponent in scientific notation
+    if negative {
+        out.push(b'-');
+    }
+    if (-4..16).contains(&sci) {
+        if point <= 0 {
+            out.extend_from_slice(b"0.");
+            out.extend(std::iter::repeat_n(b'0', (-point) as usize));
+            out.extend_from_slice(digits.as_bytes());
+        } else if point as usize >= digits.len() {
+            out.extend_from_slice(digits.as_bytes());
+            out.extend(std::iter::repeat_n(b'0', point as usize - digits.len()));
+            out.extend_from_slice(b".0");
+        } else {
+            out.extend_from_slice(&digits.as_bytes()[..point as usize]);
+            out.push(b'.');
+            out.extend_from_slice(&digits.as_bytes()[point as usize..]);
+        }
+    } else {
+        out.push(digits.as_bytes()[0]);
+        if digits.len() > 1 {
+            out.push(b'.');
+            out.extend_from_slice(&digits.as_bytes()[1..]);
+        }
+        out.push(b'e');
+        out.push(if sci < 0 { b'-' } else { b'+' });
+        let magnitude = sci.unsigned_abs();
+        if magnitude < 10 {
+            out.push(b'0');
+        }
+        out.extend_from_slice(magnitude.to_string().as_bytes());
+    }
 }
 
 unsafe fn encode_dict(obj: *mut ffi::PyObject, out: &mut Vec<u8>, depth: usize) -> Result<(), EncodeError> {
@@ -515,5 +576,31 @@ mod tests {
         encode_float(0.1, &mut out).ok();
         assert_eq!(out, b"1.5 0.1");
         assert!(encode_float(f64::NAN, &mut Vec::new()).is_err());
+    }
+
+    #[test]
+    fn floats_are_written_as_python_repr() {
+        let cases: &[(f64, &str)] = &[
+            (1e20, "1e+20"),
+            (1.8446744073709552e19, "1.8446744073709552e+19"),
+            (1e16, "1e+16"),
+            (1e15, "1000000000000000.0"),
+            (123456.789, "123456.789"),
+            (0.0001, "0.0001"),
+            (0.00001, "1e-05"),
+            (1.5e-7, "1.5e-07"),
+            (-2.5, "-2.5"),
+            (100.0, "100.0"),
+            (0.0, "0.0"),
+            (-0.0, "-0.0"),
+            (1e308, "1e+308"),
+            (5e-324, "5e-324"),
+            (0.1, "0.1"),
+        ];
+        for (value, expected) in cases {
+            let mut out = Vec::new();
+            write_float_repr(*value, &mut out);
+            assert_eq!(String::from_utf8(out).unwrap(), *expected, "{value}");
+        }
     }
 }

@@ -197,7 +197,8 @@ unsafe fn json_key(k: *mut ffi::PyObject) -> Option<PyObj> {
 /// Whether a union member's serializer applies to `v` (the first that does is used).
 unsafe fn accepts(node: &Node, v: *mut ffi::PyObject) -> bool {
     match node {
-        Node::Any | Node::Python { .. } => true,
+        Node::Any => true,
+        Node::Python { instance, .. } => ffi::PyObject_IsInstance(v, instance.as_ptr()) == 1,
         Node::None => v == ffi::Py_None(),
         Node::Bool { .. } => v == ffi::Py_True() || v == ffi::Py_False(),
         Node::Int(_) => ffi::PyLong_Check(v) != 0 && ffi::PyBool_Check(v) == 0,

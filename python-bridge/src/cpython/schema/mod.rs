@@ -276,6 +276,12 @@ pub unsafe extern "C" fn schema_validate_json(
         Ok(value) => value,
         Err(Err(())) => return ptr::null_mut(),
         Err(Ok(e)) => {
+            // pydantic's parser also takes NaN, Infinity and -Infinity, as Python's json does:
+            // a document only the stdlib accepts is validated from the stdlib's values.
+            if let Some(value) = stdlib_loads(data) {
+                let outcome = validate::validate(&s.node, value.as_ptr(), &mut run);
+                return finish(support, s, &run, outcome);
+            }
             let detail = format!("{} at line {} column {}", e.message, e.line, e.column);
             let ctx = match errors::str_obj(&detail) {
                 Some(c) => c,
@@ -338,4 +344,16 @@ pub unsafe extern "C" fn schema_dump_json(
         Ok(()) => object::new_bytes(&Attached::assume(), &out).map_or(ptr::null_mut(), PyObj::into_ptr),
         Err(()) => ptr::null_mut(),
     }
+}
+
+/// `json.loads(data)`, or `None` (no exception left pending) if the stdlib refuses it too.
+unsafe fn stdlib_loads(data: *mut ffi::PyObject) -> Option<PyObj> {
+    let a = &Attached::assume();
+    let module = object::import(a, c"json");
+    let loads = module.and_then(|m| object::getattr(m.as_ptr(), c"loads"));
+    let value = loads.and_then(|f| PyObj::from_owned(ffi::PyObject_CallOneArg(f.as_ptr(), data)));
+    if value.is_none() {
+        ffi::PyErr_Clear();
+    }
+    value
 }

@@ -53,6 +53,8 @@ pub enum Node {
     Python {
         func: PyObj,
         to_json: Option<PyObj>,
+        /// The values' Python type (a union picks this node's serializer for its instances).
+        instance: PyObj,
     },
     Validated {
         inner: Box<Node>,
@@ -431,7 +433,7 @@ pub unsafe fn read_node(spec: *mut ffi::PyObject) -> Res<Node> {
             let core = super::model_core_ptr(capsule.as_ptr()).ok_or("schema spec: not a model capsule")?;
             Node::Model(ModelRef { capsule, core })
         }
-        14 => Node::Python { func: obj(s, 1)?, to_json: opt(s, 2)? },
+        14 => Node::Python { func: obj(s, 1)?, to_json: opt(s, 2)?, instance: obj(s, 3)? },
         15 => Node::Validated { inner: Box::new(read_node(item(s, 1)?)?), validators: validators(tuple_at(s, 2)?)? },
         other => return Err(format!("schema spec: unknown node code {other}")),
     })

@@ -26,7 +26,8 @@ pub unsafe fn validate(node: &Node, v: *mut ffi::PyObject, run: &mut Run) -> Res
             if v == ffi::Py_None() {
                 Ok(PyObj::from_borrowed(v))
             } else {
-                Err(run.fail("none_required", "Input should be None", v, &[]))
+                let msg = if run.json { "Input should be null" } else { "Input should be None" };
+                Err(run.fail("none_required", msg, v, &[]))
             }
         }
         Node::Bool { strict } => validate_bool(*strict, v, run),
@@ -75,43 +76,65 @@ unsafe fn validate_bool(strict: bool, v: *mut ffi::PyObject, run: &mut Run) -> R
     if is_bool(v) {
         return Ok(PyObj::from_borrowed(v));
     }
+    const TYPE_MSG: &str = "Input should be a valid boolean";
+    const PARSE_MSG: &str = "Input should be a valid boolean, unable to interpret input";
     if strict {
-        return Err(run.fail("bool_type", "Input should be a valid boolean", v, &[]));
+        return Err(run.fail("bool_type", TYPE_MSG, v, &[]));
     }
-    let truth = if ffi::PyUnicode_Check(v) != 0 {
-        let text = super::super::object::str_utf8(v).unwrap_or_default();
-        match text.to_ascii_lowercase().as_slice() {
+    let truth = if let Some(text) = text_of(v, run) {
+        match text.trim_ascii().to_ascii_lowercase().as_slice() {
             b"1" | b"true" | b"on" | b"yes" | b"t" | b"y" => Some(true),
             b"0" | b"false" | b"off" | b"no" | b"f" | b"n" => Some(false),
             _ => None,
         }
     } else if ffi::PyLong_Check(v) != 0 {
-        let n = ffi::PyLong_AsLongLong(v);
-        if n == -1 && !ffi::PyErr_Occurred().is_null() {
-            ffi::PyErr_Clear();
+        let mut overflow = 0;
+        let n = ffi::PyLong_AsLongLongAndOverflow(v, &mut overflow);
+        if overflow != 0 {
+            return Err(run.fail("bool_type", TYPE_MSG, v, &[]));
         }
         match n {
             0 => Some(false),
             1 => Some(true),
             _ => None,
         }
-    } else if ffi::PyFloat_Check(v) != 0 {
-        let f = ffi::PyFloat_AsDouble(v);
-        if f == 0.0 {
-            Some(false)
-        } else if f == 1.0 {
-            Some(true)
-        } else {
-            None
+    } else if ffi::PyFloat_Check(v) != 0 || is_decimal(v) {
+        // Whole numbers follow the int rule; other numbers are not booleans at all.
+        let f = ffi::PyFloat_AsDouble(PyObj::from_owned(ffi::PyNumber_Float(v)).ok_or(Stop::Raised)?.as_ptr());
+        if !f.is_finite() || f.fract() != 0.0 || f.abs() >= 9.223372036854775807e18 {
+            return Err(run.fail("bool_type", TYPE_MSG, v, &[]));
+        }
+        match f {
+            0.0 => Some(false),
+            1.0 => Some(true),
+            _ => None,
         }
     } else {
-        return Err(run.fail("bool_type", "Input should be a valid boolean", v, &[]));
+        return Err(run.fail("bool_type", TYPE_MSG, v, &[]));
     };
     match truth {
         Some(true) => Ok(PyObj::from_borrowed(ffi::Py_True())),
         Some(false) => Ok(PyObj::from_borrowed(ffi::Py_False())),
-        None => Err(run.fail("bool_parsing", "Input should be a valid boolean, unable to interpret input", v, &[])),
+        None => Err(run.fail("bool_parsing", PARSE_MSG, v, &[])),
     }
+}
+
+/// The text of a `str`, or (Python input in lax mode) of `bytes`: what numbers and booleans
+/// are parsed from.
+unsafe fn text_of<'a>(v: *mut ffi::PyObject, run: &Run) -> Option<&'a [u8]> {
+    if ffi::PyUnicode_Check(v) != 0 {
+        return super::super::object::str_utf8(v);
+    }
+    if !run.json && ffi::PyBytes_Check(v) != 0 {
+        return Some(super::super::object::bytes_data(v));
+    }
+    None
+}
+
+/// Whether `v` is a `decimal.Decimal` (by type name: the module is not imported here).
+unsafe fn is_decimal(v: *mut ffi::PyObject) -> bool {
+    let ty = ffi::Py_TYPE(v);
+    CStr::from_ptr((*ty).tp_name).to_bytes() == b"decimal.Decimal"
 }
 
 /// The integer in `text` per pydantic: surrounding whitespace, a sign, ASCII digits, and a
@@ -134,21 +157,57 @@ fn parse_int_text(text: &[u8]) -> Option<&[u8]> {
     Some(int_part)
 }
 
+/// Python's limit on the digits `int()` converts (`sys.int_info.str_digits_check_threshold`).
+const MAX_INT_DIGITS: usize = 4300;
+
+const INT_TYPE: &str = "Input should be a valid integer";
+
+/// A float that is a whole number within i64 becomes that int (pydantic's rule).
+unsafe fn int_from_f64(f: f64, v: *mut ffi::PyObject, run: &mut Run) -> Res {
+    if !f.is_finite() {
+        return Err(run.fail("finite_number", "Input should be a finite number", v, &[]));
+    }
+    if f.fract() != 0.0 {
+        return Err(run.fail(
+            "int_from_float",
+            "Input should be a valid integer, got a number with a fractional part",
+            v,
+            &[],
+        ));
+    }
+    if f.abs() >= 9.223372036854775807e18 {
+        return Err(run.fail(
+            "int_parsing_size",
+            "Unable to parse input string as an integer, exceeded maximum size",
+            v,
+            &[],
+        ));
+    }
+    PyObj::from_owned(ffi::PyLong_FromDouble(f)).ok_or(Stop::Raised)
+}
+
 unsafe fn validate_int(num: &Numeric, v: *mut ffi::PyObject, run: &mut Run) -> Res {
     let out = if ffi::PyLong_CheckExact(v) != 0 {
         PyObj::from_borrowed(v)
     } else if is_bool(v) {
         if num.strict {
-            return Err(run.fail("int_type", "Input should be a valid integer", v, &[]));
+            return Err(run.fail("int_type", INT_TYPE, v, &[]));
         }
         PyObj::from_owned(ffi::PyLong_FromLong((v == ffi::Py_True()) as _)).ok_or(Stop::Raised)?
     } else if ffi::PyLong_Check(v) != 0 {
         PyObj::from_owned(ffi::PyNumber_Long(v)).ok_or(Stop::Raised)?
-    } else if num.strict && !(run.json && ffi::PyFloat_Check(v) != 0) {
-        return Err(run.fail("int_type", "Input should be a valid integer", v, &[]));
-    } else if ffi::PyUnicode_Check(v) != 0 {
-        let text = super::super::object::str_utf8(v).unwrap_or_default();
+    } else if num.strict {
+        return Err(run.fail("int_type", INT_TYPE, v, &[]));
+    } else if let Some(text) = text_of(v, run) {
         match parse_int_text(text) {
+            Some(digits) if digits.len() > MAX_INT_DIGITS => {
+                return Err(run.fail(
+                    "int_parsing_size",
+                    "Unable to parse input string as an integer, exceeded maximum size",
+                    v,
+                    &[],
+                ))
+            }
             Some(digits) => {
                 let owned = std::ffi::CString::new(digits).map_err(|_| Stop::Invalid)?;
                 PyObj::from_owned(ffi::PyLong_FromString(owned.as_ptr(), ptr::null_mut(), 10)).ok_or(Stop::Raised)?
@@ -163,21 +222,18 @@ unsafe fn validate_int(num: &Numeric, v: *mut ffi::PyObject, run: &mut Run) -> R
             }
         }
     } else if ffi::PyFloat_Check(v) != 0 {
-        let f = ffi::PyFloat_AsDouble(v);
-        if !f.is_finite() {
-            return Err(run.fail("finite_number", "Input should be a finite number", v, &[]));
+        int_from_f64(ffi::PyFloat_AsDouble(v), v, run)?
+    } else if is_decimal(v) {
+        let as_float = PyObj::from_owned(ffi::PyNumber_Float(v)).ok_or(Stop::Raised)?;
+        let f = ffi::PyFloat_AsDouble(as_float.as_ptr());
+        if f.is_finite() && f.fract() == 0.0 {
+            // Exact, whatever its size: int(Decimal) does not go through the float.
+            PyObj::from_owned(ffi::PyNumber_Long(v)).ok_or(Stop::Raised)?
+        } else {
+            int_from_f64(f, v, run)?
         }
-        if f.fract() != 0.0 {
-            return Err(run.fail(
-                "int_from_float",
-                "Input should be a valid integer, got a number with a fractional part",
-                v,
-                &[],
-            ));
-        }
-        PyObj::from_owned(ffi::PyLong_FromDouble(f)).ok_or(Stop::Raised)?
     } else {
-        return Err(run.fail("int_type", "Input should be a valid integer", v, &[]));
+        return Err(run.fail("int_type", INT_TYPE, v, &[]));
     };
     if num.constrained() {
         check_bounds(num, out.as_ptr(), v, run)?;
@@ -186,32 +242,40 @@ unsafe fn validate_int(num: &Numeric, v: *mut ffi::PyObject, run: &mut Run) -> R
 }
 
 unsafe fn validate_float(num: &Numeric, allow_inf_nan: bool, v: *mut ffi::PyObject, run: &mut Run) -> Res {
+    const FLOAT_TYPE: &str = "Input should be a valid number";
     let out = if ffi::PyFloat_CheckExact(v) != 0 {
         PyObj::from_borrowed(v)
     } else if ffi::PyLong_Check(v) != 0 && !is_bool(v) {
+        match PyObj::from_owned(ffi::PyNumber_Float(v)) {
+            Some(f) => f,
+            None => {
+                // An int too large for a float.
+                ffi::PyErr_Clear();
+                return Err(run.fail("float_type", FLOAT_TYPE, v, &[]));
+            }
+        }
+    } else if ffi::PyFloat_Check(v) != 0 || (!run.json && is_decimal(v)) {
         PyObj::from_owned(ffi::PyNumber_Float(v)).ok_or(Stop::Raised)?
-    } else if ffi::PyFloat_Check(v) != 0 {
-        PyObj::from_owned(ffi::PyFloat_FromDouble(ffi::PyFloat_AsDouble(v))).ok_or(Stop::Raised)?
     } else if num.strict {
-        return Err(run.fail("float_type", "Input should be a valid number", v, &[]));
+        return Err(run.fail("float_type", FLOAT_TYPE, v, &[]));
     } else if is_bool(v) {
         PyObj::from_owned(ffi::PyFloat_FromDouble(if v == ffi::Py_True() { 1.0 } else { 0.0 })).ok_or(Stop::Raised)?
-    } else if ffi::PyUnicode_Check(v) != 0 {
-        let text = super::super::object::str_utf8(v).unwrap_or_default().trim_ascii();
-        let parsed = std::str::from_utf8(text).ok().filter(|t| !t.contains('_')).and_then(|t| t.parse::<f64>().ok());
-        match parsed {
-            Some(f) => PyObj::from_owned(ffi::PyFloat_FromDouble(f)).ok_or(Stop::Raised)?,
+    } else if ffi::PyUnicode_Check(v) != 0 || (!run.json && ffi::PyBytes_Check(v) != 0) {
+        // Python's own float() rules (what pydantic accepts): whitespace, "inf", "1_0", "1e400".
+        match PyObj::from_owned(ffi::PyFloat_FromString(v)) {
+            Some(f) => f,
             None => {
+                ffi::PyErr_Clear();
                 return Err(run.fail(
                     "float_parsing",
                     "Input should be a valid number, unable to parse string as a number",
                     v,
                     &[],
-                ))
+                ));
             }
         }
     } else {
-        return Err(run.fail("float_type", "Input should be a valid number", v, &[]));
+        return Err(run.fail("float_type", FLOAT_TYPE, v, &[]));
     };
     if !allow_inf_nan && !ffi::PyFloat_AsDouble(out.as_ptr()).is_finite() {
         return Err(run.fail("finite_number", "Input should be a finite number", v, &[]));
@@ -229,42 +293,47 @@ unsafe fn check_bounds(
     input: *mut ffi::PyObject,
     run: &mut Run,
 ) -> Result<(), Stop> {
-    let checks: [(&Option<PyObj>, i32, &str, &CStr, &str); 4] = [
-        (&num.gt, ffi::Py_GT, "greater_than", c"gt", "greater than"),
-        (&num.ge, ffi::Py_GE, "greater_than_equal", c"ge", "greater than or equal to"),
-        (&num.lt, ffi::Py_LT, "less_than", c"lt", "less than"),
-        (&num.le, ffi::Py_LE, "less_than_equal", c"le", "less than or equal to"),
-    ];
-    for (bound, op, kind, key, words) in checks {
-        if let Some(bound) = bound {
-            match ffi::PyObject_RichCompareBool(value, bound.as_ptr(), op) {
-                1 => {}
-                0 => {
-                    let msg = format!("Input should be {words} {}", display(bound.as_ptr()));
-                    return Err(run.fail(kind, &msg, input, &[(key, PyObj::from_borrowed(bound.as_ptr()))]));
-                }
-                _ => return Err(Stop::Raised),
-            }
-        }
-    }
+    // pydantic-core's order: multiple_of, then le, lt, ge, gt; the first failure is reported.
     if let Some(m) = &num.multiple_of {
         let rem = PyObj::from_owned(ffi::PyNumber_Remainder(value, m.as_ptr())).ok_or(Stop::Raised)?;
         let zero = PyObj::from_owned(ffi::PyLong_FromLong(0)).ok_or(Stop::Raised)?;
         match ffi::PyObject_RichCompareBool(rem.as_ptr(), zero.as_ptr(), ffi::Py_EQ) {
             1 => {}
             0 => {
-                let msg = format!("Input should be a multiple of {}", display(m.as_ptr()));
-                return Err(run.fail(
-                    "multiple_of",
-                    &msg,
-                    input,
-                    &[(c"multiple_of", PyObj::from_borrowed(m.as_ptr()))],
-                ));
+                let msg = format!("Input should be a multiple of {}", bound_text(m.as_ptr()));
+                let ctx = [(c"multiple_of", PyObj::from_borrowed(m.as_ptr()))];
+                return Err(run.fail("multiple_of", &msg, input, &ctx));
             }
             _ => return Err(Stop::Raised),
         }
     }
+    let checks: [(&Option<PyObj>, i32, &str, &CStr, &str); 4] = [
+        (&num.le, ffi::Py_LE, "less_than_equal", c"le", "less than or equal to"),
+        (&num.lt, ffi::Py_LT, "less_than", c"lt", "less than"),
+        (&num.ge, ffi::Py_GE, "greater_than_equal", c"ge", "greater than or equal to"),
+        (&num.gt, ffi::Py_GT, "greater_than", c"gt", "greater than"),
+    ];
+    for (bound, op, kind, key, words) in checks {
+        if let Some(bound) = bound {
+            match ffi::PyObject_RichCompareBool(value, bound.as_ptr(), op) {
+                1 => {}
+                0 => {
+                    let msg = format!("Input should be {words} {}", bound_text(bound.as_ptr()));
+                    return Err(run.fail(kind, &msg, input, &[(key, PyObj::from_borrowed(bound.as_ptr()))]));
+                }
+                _ => return Err(Stop::Raised),
+            }
+        }
+    }
     Ok(())
+}
+
+/// A bound as pydantic's messages show it: floats as Rust prints them ("1" for 1.0, "0.5").
+unsafe fn bound_text(bound: *mut ffi::PyObject) -> String {
+    if ffi::PyFloat_Check(bound) != 0 {
+        return format!("{}", ffi::PyFloat_AsDouble(bound));
+    }
+    display(bound)
 }
 
 unsafe fn validate_str(rules: &StrRules, v: *mut ffi::PyObject, run: &mut Run) -> Res {
@@ -425,24 +494,27 @@ unsafe fn check_len(
     }
     if let Some(max) = len.max {
         if n > max {
-            let msg = format!("{field_type} should have at most {} after validation, not {n}", plural(max, "item"));
-            return Err(run.fail(
-                "too_long",
-                &msg,
-                input,
-                &[
-                    (c"field_type", str_obj(field_type).ok_or(Stop::Raised)?),
-                    (c"max_length", int_obj(max).ok_or(Stop::Raised)?),
-                    (c"actual_length", int_obj(n).ok_or(Stop::Raised)?),
-                ],
-            ));
+            // Sets and dicts stop counting at the first item too many (pydantic-core).
+            let counted = !matches!(field_type, "Set" | "Frozenset" | "Dictionary");
+            let not = if counted { n.to_string() } else { "more".to_owned() };
+            let msg = format!("{field_type} should have at most {} after validation, not {not}", plural(max, "item"));
+            let actual = if counted { int_obj(n).ok_or(Stop::Raised)? } else { PyObj::from_borrowed(ffi::Py_None()) };
+            let ctx = [
+                (c"field_type", str_obj(field_type).ok_or(Stop::Raised)?),
+                (c"max_length", int_obj(max).ok_or(Stop::Raised)?),
+                (c"actual_length", actual),
+            ];
+            return Err(run.fail("too_long", &msg, input, &ctx));
         }
     }
     Ok(())
 }
 
 unsafe fn validate_seq(kind: SeqKind, item: &Node, len: Lengths, v: *mut ffi::PyObject, run: &mut Run) -> Res {
-    let (type_error, type_msg, field_type) = seq_names(kind);
+    let (type_error, mut type_msg, field_type) = seq_names(kind);
+    if run.json && kind == SeqKind::List {
+        type_msg = "Input should be a valid array";
+    }
     let items = match sequence_items(kind, v, run)? {
         Some(items) => items,
         None => return Err(run.fail(type_error, type_msg, v, &[])),
@@ -628,12 +700,10 @@ unsafe fn validate_tagged(
         }
         (!t.is_null()).then(|| PyObj::from_borrowed(t))
     } else if run.json {
-        return Err(run.fail(
-            "model_attributes_type",
-            "Input should be a valid dictionary or object to extract fields from",
-            v,
-            &[],
-        ));
+        return Err(run.fail("dict_type", "Input should be an object", v, &[]));
+    } else if !is_attribute_source(v) {
+        let msg = "Input should be a valid dictionary or object to extract fields from";
+        return Err(run.fail("model_attributes_type", msg, v, &[]));
     } else {
         let t = PyObj::from_owned(ffi::PyObject_GetAttr(v, field.as_ptr()));
         if t.is_none() {
