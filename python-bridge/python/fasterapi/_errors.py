@@ -75,3 +75,11 @@ class PydanticCustomError(ValueError):
 
     def __str__(self) -> str:
         return self.message()
+
+
+class PydanticSerializationError(ValueError):
+    """A value could not be serialized (an object of a type JSON cannot hold, in JSON mode)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message

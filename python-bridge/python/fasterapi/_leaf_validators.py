@@ -354,14 +354,25 @@ def spec_for(desc: TypeDesc) -> tuple[Validator, Any] | None:
 
 def to_jsonable(value: Any) -> Any:
     """JSON types for a value of no declared type (the native dump's fallback)."""
-    from fasterapi.encoders import jsonable_encoder
+    import dataclasses
+    import enum
+
+    from fasterapi._errors import PydanticSerializationError
 
     if isinstance(value, datetime.datetime):
         return datetime_json(value)
     if isinstance(value, datetime.timedelta):
         return timedelta_iso(value)
+    if isinstance(value, (datetime.date, datetime.time)):
+        return value.isoformat()
     if isinstance(value, bytes):
         return bytes_json(value)
-    if isinstance(value, Decimal):
+    if isinstance(value, (Decimal, uuid.UUID)):
         return str(value)
-    return jsonable_encoder(value)
+    if isinstance(value, enum.Enum):
+        return to_jsonable(value.value) if not isinstance(value.value, (str, int, float, bool, type(None))) else value.value
+    if isinstance(value, (set, frozenset)):
+        return [to_jsonable(v) for v in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    raise PydanticSerializationError(f"Unable to serialize unknown type: {type(value)!r}")

@@ -31,6 +31,7 @@ Compiled once per type per interpreter, at startup (models on first use).
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime
 import decimal
 import re
@@ -62,8 +63,34 @@ def compile_annotation(annotation: Any, title: str | None = None) -> Any:
     return compile_type(describe(annotation), title)
 
 
-def node_spec(desc: TypeDesc) -> tuple:
-    spec = _plain_spec(desc)
+@dataclasses.dataclass(frozen=True)
+class FieldConfig:
+    """A model's ``model_config`` options that apply to every value of a field's type (down
+    to list items and dict values, but not into other models, which have their own)."""
+
+    strict: bool = False
+    strip: bool = False
+    lower: bool = False
+    upper: bool = False
+    use_enum_values: bool = False
+
+    @classmethod
+    def of(cls, config: dict) -> "FieldConfig | None":
+        made = cls(
+            bool(config.get("strict")),
+            bool(config.get("str_strip_whitespace")),
+            bool(config.get("str_to_lower")),
+            bool(config.get("str_to_upper")),
+            bool(config.get("use_enum_values")),
+        )
+        return None if made == cls() else made
+
+
+def node_spec(desc: TypeDesc, cfg: FieldConfig | None = None) -> tuple:
+    if cfg is not None and cfg.strict and desc.kind not in ("model", "dataclass", "typeddict"):
+        if desc.constraints is None or desc.constraints.strict is None:
+            desc = desc.with_constraints(Constraints(strict=True))
+    spec = _plain_spec(desc, cfg)
     if desc.validators:
         spec = (15, spec, _annotated_validators(desc.validators))
     return spec
@@ -81,11 +108,7 @@ def _annotated_validators(validators: tuple) -> tuple:
     return tuple(befores + plains[-1:] + afters)
 
 
-def _bound(value: Any) -> Any:
-    return value
-
-
-def _plain_spec(desc: TypeDesc) -> tuple:
+def _plain_spec(desc: TypeDesc, cfg: FieldConfig | None) -> tuple:
     kind = desc.kind
     c = desc.constraints or Constraints()
     strict = bool(c.strict)
@@ -103,38 +126,62 @@ def _plain_spec(desc: TypeDesc) -> tuple:
         return (4, strict, gt, ge, lt, le, multiple_of, c.allow_inf_nan is not False)
     if kind == "str":
         search = re.compile(c.pattern).search if c.pattern is not None else None
-        return (5, strict, c.min_length, c.max_length, search, c.pattern or "", False, False, False)
+        strip, lower, upper = (cfg.strip, cfg.lower, cfg.upper) if cfg is not None else (False, False, False)
+        return (5, strict, c.min_length, c.max_length, search, c.pattern or "", strip, lower, upper)
     if kind in _SEQ_KINDS:
-        return (6, _SEQ_KINDS[kind], node_spec(desc.args[0]), c.min_length, c.max_length)
+        return (6, _SEQ_KINDS[kind], node_spec(desc.args[0], cfg), c.min_length, c.max_length, strict)
     if kind == "tuple":
-        return (7, tuple(node_spec(a) for a in desc.args))
+        return (7, tuple(node_spec(a, cfg) for a in desc.args), strict)
     if kind == "dict":
-        return (8, node_spec(desc.args[0]), node_spec(desc.args[1]), c.min_length, c.max_length)
+        return (8, node_spec(desc.args[0], cfg), node_spec(desc.args[1], cfg), c.min_length, c.max_length)
     if kind == "nullable":
         inner = desc.args[0]
         if desc.constraints is not None:
             inner = inner.with_constraints(desc.constraints)
-        return (9, node_spec(inner))
+        return (9, node_spec(inner, cfg))
     if kind == "union":
         if desc.discriminator:
-            return _tagged_spec(desc)
-        return (10, tuple((type_label(m), node_spec(m)) for m in desc.args))
+            return _tagged_spec(desc, cfg)
+        return (10, tuple((type_label(m), node_spec(m, cfg)) for m in desc.args))
     if kind == "literal":
-        return _choice_spec({v: v for v in desc.choices}, list(desc.choices), "literal_error", None)
+        return _choice_spec({v: v for v in desc.choices}, list(desc.choices), "literal_error", None, False)
     if kind == "enum":
         members = list(desc.cls)
-        return _choice_spec({m.value: m for m in members}, [m.value for m in members], "enum", desc.cls)
+        as_values = cfg is not None and cfg.use_enum_values
+        lookup = {m.value: (m.value if as_values else m) for m in members}
+        return _choice_spec(lookup, [m.value for m in members], "enum", desc.cls, True)
     if kind in ("model", "dataclass", "typeddict"):
         return (13, model_core(desc))
     leaf_spec = leaf.spec_for(desc)
     if leaf_spec is not None:
-        return (14, *leaf_spec, _LEAF_TYPES.get(kind, desc.cls if isinstance(desc.cls, type) else object))
+        validate, to_json = leaf_spec
+        instance = _LEAF_TYPES.get(kind, desc.cls if isinstance(desc.cls, type) else object)
+        return (14, _leaf_call(validate), to_json, instance)
     raise TypeError(f"unsupported type: {desc.annotation!r}")
 
 
-def _choice_spec(lookup: dict, values: list, error_type: str, enum_cls: Any) -> tuple:
+def _choice_spec(lookup: dict, values: list, error_type: str, enum_cls: Any, numeric_text: bool) -> tuple:
     expected = leaf.expected_repr(values)
-    return (12, lookup, error_type, f"Input should be {expected}", expected, None, enum_cls)
+    # An Enum with int values also takes their text ("2" -> Size(2)), as pydantic's lax mode
+    # does; a Literal does not.
+    ints = {v: r for v, r in lookup.items() if type(v) is int} if numeric_text else None
+    return (12, lookup, error_type, f"Input should be {expected}", expected, ints or None, enum_cls)
+
+
+def _leaf_call(validate: Any) -> Any:
+    """The native validator calls leaves as ``f(value, loc, errors, from_json, strict)``;
+    leaves written for ``f(value, loc, errors)`` get an adapter."""
+    import inspect
+
+    try:
+        count = len(inspect.signature(validate).parameters)
+    except (TypeError, ValueError):
+        count = 5
+    if count >= 5:
+        return validate
+    if count == 4:
+        return lambda value, loc, errors, from_json, strict: validate(value, loc, errors, from_json)
+    return lambda value, loc, errors, from_json, strict: validate(value, loc, errors)
 
 
 def _as_float(bound: Any) -> Any:
@@ -154,7 +201,7 @@ _LEAF_TYPES: dict[str, type] = {
 }
 
 
-def _tagged_spec(desc: TypeDesc) -> tuple:
+def _tagged_spec(desc: TypeDesc, cfg: FieldConfig | None) -> tuple:
     field = desc.discriminator
     tags: dict = {}
     members = []
@@ -170,7 +217,7 @@ def _tagged_spec(desc: TypeDesc) -> tuple:
         for value in tag_type.choices:
             tags[value] = index
             labels.append(value)
-        members.append((type_label(member), node_spec(member)))
+        members.append((type_label(member), node_spec(member, cfg)))
     expected = ", ".join(repr(v) for v in labels)
     return (11, field, tags, tuple(members), expected)
 
@@ -211,7 +258,7 @@ def _model_spec(model: ModelDesc) -> tuple:
         if mode == "wrap":
             raise TypeError(f"{model.cls.__name__}: model_validator(mode='wrap') is not supported yet")
         validators.append((_VALIDATOR_MODES[mode], func, wants_info, mode == "before"))
-    computed = tuple((c.name, node_spec(c.type)) for c in model.computed)
+    computed = tuple((c.name, node_spec(c.type), c.info.alias) for c in model.computed)
     extra = config.get("extra")
     if model.kind == "typeddict" and extra is None:
         extra = getattr(model.cls, "__pydantic_config__", {}).get("extra")
@@ -232,11 +279,7 @@ def _model_spec(model: ModelDesc) -> tuple:
 
 def _field_spec(field: Any, config: dict) -> tuple:
     info = field.info
-    desc = field.type
-    if desc.non_null().kind == "str" and (config.get("str_strip_whitespace") or config.get("str_to_lower") or config.get("str_to_upper")):
-        spec = _str_with_config(desc, config)
-    else:
-        spec = node_spec(desc)
+    spec = node_spec(field.type, FieldConfig.of(config))
     if info.default_factory is not None:
         default_kind, default = 3, info.default_factory
     elif info.default is _absent():
@@ -269,16 +312,6 @@ def _field_spec(field: Any, config: dict) -> tuple:
         field.serialization_alias,
         bool(info.exclude),
     )
-
-
-def _str_with_config(desc: TypeDesc, config: dict) -> tuple:
-    spec = list(node_spec(desc.non_null()))
-    if spec[0] != 5:
-        return node_spec(desc)
-    spec[6] = bool(config.get("str_strip_whitespace"))
-    spec[7] = bool(config.get("str_to_lower"))
-    spec[8] = bool(config.get("str_to_upper"))
-    return (9, tuple(spec)) if desc.kind == "nullable" else tuple(spec)
 
 
 def _absent() -> Any:

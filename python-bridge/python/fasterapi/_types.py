@@ -397,6 +397,10 @@ def type_hints(obj: Any) -> dict[str, Any]:
         return dict(getattr(obj, "__annotations__", {}))
 
 
+def _constrained(c: Constraints | None) -> bool:
+    return c is not None and any(getattr(c, n) is not None for n in _CONSTRAINT_NAMES if n != "strict")
+
+
 def type_label(desc: TypeDesc) -> str:
     """The name pydantic gives a type in union error locations and titles
     (``int``, ``list[int]``, ``dict[str,int]``, ``Cat``, ``tagged-union[Cat,Dog]``)."""
@@ -417,6 +421,8 @@ def type_label(desc: TypeDesc) -> str:
         return f"literal[{','.join(repr(c) for c in desc.choices)}]"
     if kind == "nullable":
         return f"nullable[{type_label(desc.args[0])}]"
+    if kind in ("int", "float", "str", "bytes", "decimal") and _constrained(desc.constraints):
+        return f"constrained-{kind}"
     if kind == "union":
         prefix = "tagged-union" if desc.discriminator else "union"
         return f"{prefix}[{','.join(type_label(a) for a in desc.args)}]"

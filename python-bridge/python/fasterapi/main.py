@@ -163,11 +163,11 @@ class BaseModel(metaclass=ModelMetaclass):
 
     @classmethod
     def model_validate(cls, obj: Any, *, strict: bool | None = None, from_attributes: bool | None = None, context: Any = None, by_alias: bool | None = None, by_name: bool | None = None) -> Any:
-        return _schema_validate(cls.__fasterapi_compiled__(), obj, False, None)
+        return _schema_validate(cls.__fasterapi_compiled__(), obj, False, None, bool(strict), bool(from_attributes))
 
     @classmethod
     def model_validate_json(cls, json_data: str | bytes | bytearray, *, strict: bool | None = None, context: Any = None, by_alias: bool | None = None, by_name: bool | None = None) -> Any:
-        return _schema_validate_json(cls.__fasterapi_compiled__(), json_data, None)
+        return _schema_validate_json(cls.__fasterapi_compiled__(), json_data, None, bool(strict))
 
     @classmethod
     def model_validate_strings(cls, obj: Any, **kwargs: Any) -> Any:
@@ -312,6 +312,9 @@ class BaseModel(metaclass=ModelMetaclass):
         if name.startswith("_") or isinstance(getattr(cls, name, None), property):
             object.__setattr__(self, name, value)
             return
+        field = cls.__fasterapi_model_desc__().field(name)
+        if field is not None and field.info.frozen:
+            raise ValidationError(cls.__name__, [{"type": "frozen_field", "loc": [name], "msg": "Field is frozen", "input": value}])
         if name not in cls.__fasterapi_field_names__:
             extra = self.__pydantic_extra__
             if extra is not None:
@@ -327,7 +330,18 @@ class BaseModel(metaclass=ModelMetaclass):
         self.__pydantic_fields_set__.add(name)
 
     def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"cannot delete field {name!r} of {type(self).__name__}")
+        cls = type(self)
+        if cls.model_config.get("frozen"):
+            raise ValidationError(cls.__name__, [{"type": "frozen_instance", "loc": [name], "msg": "Instance is frozen", "input": None}])
+        if name in self.__dict__:
+            del self.__dict__[name]
+            self.__pydantic_fields_set__.discard(name)
+            return
+        extra = self.__pydantic_extra__
+        if extra and name in extra:
+            del extra[name]
+            return
+        raise AttributeError(f"{cls.__name__!r} object has no attribute {name!r}")
 
     # -- comparison and display ----------------------------------------------
 

@@ -5,7 +5,7 @@
 compatibility mode (``fasterapi run --compat``) maps ``import pydantic`` here.
 """
 
-from fasterapi._errors import PydanticCustomError, ValidationError
+from fasterapi._errors import PydanticCustomError, PydanticSerializationError, ValidationError
 from fasterapi.config import ConfigDict
 from fasterapi.fields import AliasChoices, AliasPath, Field, FieldInfo, PydanticUndefined, computed_field
 from fasterapi.functional_validators import (
@@ -36,6 +36,7 @@ __all__ = [
     "HttpUrl",
     "PlainValidator",
     "PydanticCustomError",
+    "PydanticSerializationError",
     "PydanticUndefined",
     "TypeAdapter",
     "ValidationError",

@@ -21,10 +21,10 @@ class TypeAdapter(Generic[T]):
         self._schema = compile_type(self._desc)
 
     def validate_python(self, object: Any, /, *, strict: bool | None = None, from_attributes: bool | None = None, context: Any = None, **_: Any) -> T:  # noqa: A002
-        return _native.schema_validate(self._schema, object, False, None)
+        return _native.schema_validate(self._schema, object, False, None, bool(strict), bool(from_attributes))
 
     def validate_json(self, data: str | bytes | bytearray, /, *, strict: bool | None = None, context: Any = None, **_: Any) -> T:
-        return _native.schema_validate_json(self._schema, data, None)
+        return _native.schema_validate_json(self._schema, data, None, bool(strict))
 
     def validate_strings(self, obj: Any, /, **_: Any) -> T:
         return _native.schema_validate(self._schema, obj, False, None)

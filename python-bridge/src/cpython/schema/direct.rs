@@ -43,7 +43,7 @@ impl<'de> DeserializeSeed<'de> for Direct<'_> {
                 Some(body) if body.direct.is_some() => d.deserialize_map(ModelVisitor { body, run: self.run }),
                 _ => self.generic(d),
             },
-            Node::Seq { kind, item, len } if len.min.is_none() && len.max.is_none() => {
+            Node::Seq { kind, item, len, .. } if len.min.is_none() && len.max.is_none() => {
                 d.deserialize_seq(SeqVisitor { kind: *kind, item, run: self.run })
             }
             Node::Nullable(inner) => d.deserialize_option(NullableVisitor { inner, run: self.run }),
@@ -240,12 +240,18 @@ unsafe fn finish_model(
             return None;
         }
     }
+    if let Some(extra) = &extra {
+        let (mut pos, mut k, mut val) = (0, ptr::null_mut(), ptr::null_mut());
+        while ffi::PyDict_Next(extra.as_ptr(), &mut pos, &mut k, &mut val) != 0 {
+            ffi::PySet_Add(fields_set.as_ptr(), k);
+        }
+    }
     let input = ffi::Py_None();
     let mut instance = validate::construct(body, data, fields_set, extra, input, run).ok()?;
     let mode = run.mode_name.as_ptr();
     for f in body.model_validators.iter().filter(|f| f.mode == Mode::After) {
         let info = || validate::make_info(body, ptr::null_mut(), None, mode);
-        let result = validate::call_user(f, None, instance.as_ptr(), info, run).ok()?;
+        let result = validate::call_user(f, None, instance.as_ptr(), ffi::Py_None(), info, run).ok()?;
         if result.as_ptr() != ffi::Py_None() {
             instance = result;
         }

@@ -35,6 +35,32 @@ pub struct Filter {
 impl Filter {
     pub const NONE: Filter = Filter { include: ptr::null_mut(), exclude: ptr::null_mut() };
 
+    /// Whether the item at `index` of a list is dumped, and the filter for it (int keys and
+    /// `"__all__"` in a dict filter, as pydantic).
+    unsafe fn index(&self, index: isize) -> Result<Option<Filter>, ()> {
+        if self.include.is_null() && self.exclude.is_null() {
+            return Ok(Some(Filter::NONE));
+        }
+        let key = PyObj::from_owned(ffi::PyLong_FromSsize_t(index)).ok_or(())?;
+        let all = PyObj::from_owned(ffi::PyUnicode_FromString(c"__all__".as_ptr())).ok_or(())?;
+        let mut next = Filter::NONE;
+        if !self.include.is_null() {
+            match lookup(self.include, key.as_ptr())?.or(lookup(self.include, all.as_ptr())?) {
+                None => return Ok(None),
+                Some(sub) => next.include = sub,
+            }
+        }
+        if !self.exclude.is_null() {
+            if let Some(sub) = lookup(self.exclude, key.as_ptr())?.or(lookup(self.exclude, all.as_ptr())?) {
+                if sub.is_null() {
+                    return Ok(None);
+                }
+                next.exclude = sub;
+            }
+        }
+        Ok(Some(next))
+    }
+
     /// Whether `name` is dumped, and the filter for its value.
     unsafe fn child(&self, name: *mut ffi::PyObject) -> Result<Option<Filter>, ()> {
         let mut next = Filter::NONE;
@@ -93,7 +119,16 @@ pub unsafe fn dump(node: &Node, v: *mut ffi::PyObject, o: Options, f: Filter, de
     }
     match node {
         Node::None | Node::Bool { .. } | Node::Int(_) | Node::Str(_) => Some(PyObj::from_borrowed(v)),
-        Node::Float { .. } => Some(PyObj::from_borrowed(v)),
+        Node::Float { .. } => {
+            // A float field holding an int (an unvalidated default): a float in JSON mode.
+            if o.json && ffi::PyLong_Check(v) != 0 && ffi::PyBool_Check(v) == 0 {
+                return PyObj::from_owned(ffi::PyNumber_Float(v));
+            }
+            if o.json && ffi::PyFloat_Check(v) != 0 && !ffi::PyFloat_AsDouble(v).is_finite() {
+                return Some(PyObj::from_borrowed(ffi::Py_None()));
+            }
+            Some(PyObj::from_borrowed(v))
+        }
         Node::Any => dump_any(v, o, depth),
         Node::Nullable(inner) => {
             if v == ffi::Py_None() {
@@ -106,7 +141,8 @@ pub unsafe fn dump(node: &Node, v: *mut ffi::PyObject, o: Options, f: Filter, de
             let list = PyObj::from_owned(ffi::PySequence_List(v))?;
             let out = PyObj::from_owned(ffi::PyList_New(0))?;
             for i in 0..ffi::PyList_Size(list.as_ptr()) {
-                let element = dump(item, ffi::PyList_GetItem(list.as_ptr(), i), o, Filter::NONE, depth + 1)?;
+                let Some(child) = f.index(i).ok()? else { continue };
+                let element = dump(item, ffi::PyList_GetItem(list.as_ptr(), i), o, child, depth + 1)?;
                 ffi::PyList_Append(out.as_ptr(), element.as_ptr());
             }
             if o.json {
@@ -119,7 +155,7 @@ pub unsafe fn dump(node: &Node, v: *mut ffi::PyObject, o: Options, f: Filter, de
                 SeqKind::FrozenSet => PyObj::from_owned(ffi::PyFrozenSet_New(out.as_ptr())),
             }
         }
-        Node::Tuple { items } => {
+        Node::Tuple { items, .. } => {
             let list = PyObj::from_owned(ffi::PySequence_List(v))?;
             let out = PyObj::from_owned(ffi::PyList_New(0))?;
             for i in 0..ffi::PyList_Size(list.as_ptr()) {
@@ -249,6 +285,9 @@ unsafe fn dump_any(v: *mut ffi::PyObject, o: Options, depth: usize) -> Option<Py
         return Some(PyObj::from_borrowed(v));
     }
     if ffi::PyFloat_CheckExact(v) != 0 {
+        if o.json && !ffi::PyFloat_AsDouble(v).is_finite() {
+            return Some(PyObj::from_borrowed(ffi::Py_None())); // ser_json_inf_nan="null"
+        }
         return Some(PyObj::from_borrowed(v));
     }
     if let Some(schema) = class_schema(v)? {
@@ -405,14 +444,18 @@ unsafe fn dump_model(body: &ModelBody, v: *mut ffi::PyObject, o: Options, f: Fil
             ffi::PyDict_SetItem(out.as_ptr(), k, dv.as_ptr());
         }
     }
-    for (name, node) in &body.computed {
+    for (name, node, alias) in &body.computed {
         let Some(child) = f.child(name.as_ptr()).ok()? else { continue };
         let value = PyObj::from_owned(ffi::PyObject_GetAttr(v, name.as_ptr()))?;
         if o.exclude_none && value.as_ptr() == ffi::Py_None() {
             continue;
         }
         let dumped = dump_field(node, value.as_ptr(), o, child, depth + 1)?;
-        ffi::PyDict_SetItem(out.as_ptr(), name.as_ptr(), dumped.as_ptr());
+        let key = match (alias, o.by_alias) {
+            (Some(alias), true) => alias.as_ptr(),
+            _ => name.as_ptr(),
+        };
+        ffi::PyDict_SetItem(out.as_ptr(), key, dumped.as_ptr());
     }
     Some(out)
 }
@@ -454,11 +497,14 @@ pub unsafe fn write(
         Node::Seq { item, .. } => {
             let list = PyObj::from_owned(ffi::PySequence_List(v)).ok_or(())?;
             out.push(b'[');
+            let mut first = true;
             for i in 0..ffi::PyList_Size(list.as_ptr()) {
-                if i > 0 {
+                let Some(child) = f.index(i)? else { continue };
+                if !first {
                     out.push(b',');
                 }
-                write(item, ffi::PyList_GetItem(list.as_ptr(), i), o, Filter::NONE, out, depth + 1)?;
+                first = false;
+                write(item, ffi::PyList_GetItem(list.as_ptr(), i), o, child, out, depth + 1)?;
             }
             out.push(b']');
             Ok(())
@@ -476,9 +522,11 @@ pub unsafe fn write(
         {
             encode(v, out)
         }
-        Node::Float { .. } if ffi::PyFloat_Check(v) != 0 => {
-            if ffi::PyFloat_AsDouble(v).is_finite() {
-                encode(v, out)
+        Node::Float { .. } if ffi::PyFloat_Check(v) != 0 || (ffi::PyLong_Check(v) != 0 && ffi::PyBool_Check(v) == 0) => {
+            let f = ffi::PyFloat_AsDouble(v);
+            if f.is_finite() {
+                json::write_float_repr(f, out);
+                Ok(())
             } else {
                 // pydantic's default (ser_json_inf_nan="null").
                 out.extend_from_slice(b"null");
@@ -566,13 +614,17 @@ unsafe fn write_model(
             write_any(val, o, out, depth + 1)?;
         }
     }
-    for (name, node) in &body.computed {
+    for (name, node, alias) in &body.computed {
         let Some(child) = f.child(name.as_ptr())? else { continue };
         let value = PyObj::from_owned(ffi::PyObject_GetAttr(v, name.as_ptr())).ok_or(())?;
         if o.exclude_none && value.as_ptr() == ffi::Py_None() {
             continue;
         }
-        key(out, name.as_ptr())?;
+        let k = match (alias, o.by_alias) {
+            (Some(alias), true) => alias.as_ptr(),
+            _ => name.as_ptr(),
+        };
+        key(out, k)?;
         write(node, value.as_ptr(), o, child, out, depth + 1)?;
     }
     out.push(b'}');

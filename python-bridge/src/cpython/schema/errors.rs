@@ -37,6 +37,10 @@ pub struct Run {
     /// `FAILED`, what Python leaf validators return after appending their errors.
     pub failed: *mut ffi::PyObject,
     pub mode_name: PyObj,
+    /// `model_validate(..., strict=True)`: every node strict for this call.
+    pub strict: bool,
+    /// `model_validate(..., from_attributes=True)`.
+    pub from_attributes: bool,
 }
 
 /// Nesting beyond this is refused with pydantic's `recursion_loop` error rather than
@@ -56,6 +60,8 @@ impl Run {
             depth: 0,
             failed,
             mode_name: object::new_str(a, if json { "json" } else { "python" })?,
+            strict: false,
+            from_attributes: false,
         })
     }
 

@@ -218,35 +218,34 @@ unsafe fn prefix_arg(obj: *mut ffi::PyObject) -> Option<PyObj> {
     (obj != ffi::Py_None() && ffi::PyTuple_Check(obj) != 0).then(|| PyObj::from_borrowed(obj))
 }
 
-/// `schema_validate(schema, value, from_json, loc_prefix) -> value`; raises ValidationError.
-pub unsafe extern "C" fn schema_validate(
-    m: *mut ffi::PyObject,
-    args: *const *mut ffi::PyObject,
-    nargs: ffi::Py_ssize_t,
-) -> *mut ffi::PyObject {
+/// `schema_validate(schema, value, from_json, loc_prefix[, strict[, from_attributes]]) -> value`;
+/// raises ValidationError.
+pub unsafe extern "C" fn schema_validate(m: *mut ffi::PyObject, args: *const *mut ffi::PyObject, nargs: ffi::Py_ssize_t) -> *mut ffi::PyObject {
     // SAFETY: METH_FASTCALL function, attached.
-    if arg_count("schema_validate", nargs, 4).is_none() {
-        return ptr::null_mut();
+    if !(4..=6).contains(&nargs) {
+        return arg_count("schema_validate", nargs, 4).map_or(ptr::null_mut(), |_| ptr::null_mut());
     }
     let (Some(s), Some(support)) = (schema(*args), support(m)) else { return ptr::null_mut() };
     let json = ffi::PyObject_IsTrue(*args.add(2)) == 1;
     let Some(mut run) = Run::new(json, prefix_arg(*args.add(3)), ffi::PyTuple_GetItem(support, 1)) else {
         return ptr::null_mut();
     };
+    run.strict = nargs > 4 && ffi::PyObject_IsTrue(*args.add(4)) == 1;
+    run.from_attributes = nargs > 5 && ffi::PyObject_IsTrue(*args.add(5)) == 1;
     let outcome = validate::validate(&s.node, *args.add(1), &mut run);
     finish(support, s, &run, outcome)
 }
 
-/// `schema_validate_json(schema, data, loc_prefix) -> value`: parse, then validate in JSON
-/// mode; invalid JSON is a `json_invalid` validation error, as in pydantic.
+/// `schema_validate_json(schema, data, loc_prefix[, strict]) -> value`: parse, then validate in
+/// JSON mode; invalid JSON is a `json_invalid` validation error, as in pydantic.
 pub unsafe extern "C" fn schema_validate_json(
     m: *mut ffi::PyObject,
     args: *const *mut ffi::PyObject,
     nargs: ffi::Py_ssize_t,
 ) -> *mut ffi::PyObject {
     // SAFETY: METH_FASTCALL function, attached; `input` borrows from `data`, alive for the call.
-    if arg_count("schema_validate_json", nargs, 3).is_none() {
-        return ptr::null_mut();
+    if !(3..=4).contains(&nargs) {
+        return arg_count("schema_validate_json", nargs, 3).map_or(ptr::null_mut(), |_| ptr::null_mut());
     }
     let (Some(s), Some(support)) = (schema(*args), support(m)) else { return ptr::null_mut() };
     let data = *args.add(1);
@@ -266,6 +265,7 @@ pub unsafe extern "C" fn schema_validate_json(
     let Some(mut run) = Run::new(true, prefix_arg(*args.add(2)), ffi::PyTuple_GetItem(support, 1)) else {
         return ptr::null_mut();
     };
+    run.strict = nargs > 3 && ffi::PyObject_IsTrue(*args.add(3)) == 1;
     if let Some(value) = direct::validate_json(&s.node, input, &mut run) {
         return value.into_ptr();
     }

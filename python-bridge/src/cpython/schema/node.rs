@@ -27,9 +27,12 @@ pub enum Node {
         kind: SeqKind,
         item: Box<Node>,
         len: Lengths,
+        /// Only this exact container type (Python input); JSON arrays always.
+        strict: bool,
     },
     Tuple {
         items: Vec<Node>,
+        strict: bool,
     },
     Dict {
         key: Box<Node>,
@@ -202,8 +205,8 @@ pub struct ModelBody {
     pub extra: Extra,
     pub from_attributes: bool,
     pub model_validators: Vec<FuncValidator>,
-    /// `@computed_field`s: name and how to dump their value.
-    pub computed: Vec<(PyObj, Node)>,
+    /// `@computed_field`s: name, how to dump their value, alias.
+    pub computed: Vec<(PyObj, Node, Option<PyObj>)>,
     pub title: PyObj,
     /// `ValidationInfo(field_name, data, mode)`, for validators that take `info`.
     pub info_cls: PyObj,
@@ -398,6 +401,7 @@ pub unsafe fn read_node(spec: *mut ffi::PyObject) -> Res<Node> {
             },
             item: Box::new(read_node(item(s, 2)?)?),
             len: Lengths { min: size(s, 3)?, max: size(s, 4)? },
+            strict: flag(s, 5)?,
         },
         7 => {
             let items = tuple_at(s, 1)?;
@@ -405,7 +409,7 @@ pub unsafe fn read_node(spec: *mut ffi::PyObject) -> Res<Node> {
             for i in 0..ffi::PyTuple_Size(items) {
                 nodes.push(read_node(ffi::PyTuple_GetItem(items, i))?);
             }
-            Node::Tuple { items: nodes }
+            Node::Tuple { items: nodes, strict: flag(s, 2)? }
         }
         8 => Node::Dict {
             key: Box::new(read_node(item(s, 1)?)?),
@@ -539,7 +543,7 @@ pub unsafe fn read_model(spec: *mut ffi::PyObject) -> Res<ModelBody> {
     let mut computed = Vec::new();
     for i in 0..ffi::PyTuple_Size(computed_spec) {
         let c = ffi::PyTuple_GetItem(computed_spec, i);
-        computed.push((obj(c, 0)?, read_node(item(c, 1)?)?));
+        computed.push((obj(c, 0)?, read_node(item(c, 1)?)?, opt(c, 2)?));
     }
     let model_validators = validators(tuple_at(s, 5)?)?;
     let direct = direct_keys(&fields, &model_validators);

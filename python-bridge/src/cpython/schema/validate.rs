@@ -30,12 +30,14 @@ pub unsafe fn validate(node: &Node, v: *mut ffi::PyObject, run: &mut Run) -> Res
                 Err(run.fail("none_required", msg, v, &[]))
             }
         }
-        Node::Bool { strict } => validate_bool(*strict, v, run),
+        Node::Bool { strict } => validate_bool(*strict || run.strict, v, run),
         Node::Int(num) => validate_int(num, v, run),
         Node::Float { num, allow_inf_nan } => validate_float(num, *allow_inf_nan, v, run),
         Node::Str(rules) => validate_str(rules, v, run),
-        Node::Seq { kind, item, len } => nested(run, v, |run| validate_seq(*kind, item, *len, v, run)),
-        Node::Tuple { items } => nested(run, v, |run| validate_tuple(items, v, run)),
+        Node::Seq { kind, item, len, strict } => {
+            nested(run, v, |run| validate_seq(*kind, item, *len, *strict || run.strict, v, run))
+        }
+        Node::Tuple { items, strict } => nested(run, v, |run| validate_tuple(items, *strict || run.strict, v, run)),
         Node::Dict { key, value, len } => nested(run, v, |run| validate_dict(key, value, *len, v, run)),
         Node::Nullable(inner) => {
             if v == ffi::Py_None() {
@@ -146,7 +148,11 @@ fn parse_int_text(text: &[u8]) -> Option<&[u8]> {
         None => (t, None),
     };
     let digits = int_part.strip_prefix(b"-").or_else(|| int_part.strip_prefix(b"+")).unwrap_or(int_part);
-    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+    // ASCII digits, with single underscores between them ("1_000"), as Python's int() reads.
+    let underscores_ok = digits.first() != Some(&b'_')
+        && digits.last() != Some(&b'_')
+        && !digits.windows(2).any(|w| w == b"__");
+    if digits.is_empty() || !underscores_ok || !digits.iter().all(|c| c.is_ascii_digit() || *c == b'_') {
         return None;
     }
     if let Some(frac) = frac {
@@ -187,16 +193,17 @@ unsafe fn int_from_f64(f: f64, v: *mut ffi::PyObject, run: &mut Run) -> Res {
 }
 
 unsafe fn validate_int(num: &Numeric, v: *mut ffi::PyObject, run: &mut Run) -> Res {
+    let strict = num.strict || run.strict;
     let out = if ffi::PyLong_CheckExact(v) != 0 {
         PyObj::from_borrowed(v)
     } else if is_bool(v) {
-        if num.strict {
+        if strict {
             return Err(run.fail("int_type", INT_TYPE, v, &[]));
         }
         PyObj::from_owned(ffi::PyLong_FromLong((v == ffi::Py_True()) as _)).ok_or(Stop::Raised)?
     } else if ffi::PyLong_Check(v) != 0 {
         PyObj::from_owned(ffi::PyNumber_Long(v)).ok_or(Stop::Raised)?
-    } else if num.strict {
+    } else if strict {
         return Err(run.fail("int_type", INT_TYPE, v, &[]));
     } else if let Some(text) = text_of(v, run) {
         match parse_int_text(text) {
@@ -242,6 +249,7 @@ unsafe fn validate_int(num: &Numeric, v: *mut ffi::PyObject, run: &mut Run) -> R
 }
 
 unsafe fn validate_float(num: &Numeric, allow_inf_nan: bool, v: *mut ffi::PyObject, run: &mut Run) -> Res {
+    let strict = num.strict || run.strict;
     const FLOAT_TYPE: &str = "Input should be a valid number";
     let out = if ffi::PyFloat_CheckExact(v) != 0 {
         PyObj::from_borrowed(v)
@@ -256,7 +264,7 @@ unsafe fn validate_float(num: &Numeric, allow_inf_nan: bool, v: *mut ffi::PyObje
         }
     } else if ffi::PyFloat_Check(v) != 0 || (!run.json && is_decimal(v)) {
         PyObj::from_owned(ffi::PyNumber_Float(v)).ok_or(Stop::Raised)?
-    } else if num.strict {
+    } else if strict {
         return Err(run.fail("float_type", FLOAT_TYPE, v, &[]));
     } else if is_bool(v) {
         PyObj::from_owned(ffi::PyFloat_FromDouble(if v == ffi::Py_True() { 1.0 } else { 0.0 })).ok_or(Stop::Raised)?
@@ -341,7 +349,7 @@ unsafe fn validate_str(rules: &StrRules, v: *mut ffi::PyObject, run: &mut Run) -
         PyObj::from_borrowed(v)
     } else if ffi::PyUnicode_Check(v) != 0 && !is_enum(v) {
         PyObj::from_owned(ffi::PyObject_Str(v)).ok_or(Stop::Raised)?
-    } else if !rules.strict && !run.json && (ffi::PyBytes_Check(v) != 0 || ffi::PyByteArray_Check(v) != 0) {
+    } else if !(rules.strict || run.strict) && !run.json && (ffi::PyBytes_Check(v) != 0 || ffi::PyByteArray_Check(v) != 0) {
         let decoded = if ffi::PyBytes_Check(v) != 0 {
             ffi::PyUnicode_FromEncodedObject(v, c"utf-8".as_ptr(), c"strict".as_ptr())
         } else {
@@ -442,12 +450,24 @@ fn seq_names(kind: SeqKind) -> (&'static str, &'static str, &'static str) {
 /// The items of a sequence input as a new list, or `None` if the input is not one this
 /// kind accepts (JSON: arrays only; Python lax mode: list, tuple, set, frozenset, deque,
 /// dict views and generators, but never str, bytes or dict).
-unsafe fn sequence_items(kind: SeqKind, v: *mut ffi::PyObject, run: &Run) -> Result<Option<PyObj>, Stop> {
+unsafe fn sequence_items(kind: SeqKind, strict: bool, v: *mut ffi::PyObject, run: &Run) -> Result<Option<PyObj>, Stop> {
+    if run.json {
+        return Ok((ffi::PyList_Check(v) != 0).then(|| PyObj::from_borrowed(v)));
+    }
+    if strict {
+        // Strict Python input: the container type itself (subclasses too).
+        let exact = match kind {
+            SeqKind::List => ffi::PyList_Check(v) != 0,
+            SeqKind::Tuple => ffi::PyTuple_Check(v) != 0,
+            SeqKind::Set => ffi::PySet_Check(v) != 0,
+            SeqKind::FrozenSet => ffi::PyFrozenSet_Check(v) != 0,
+        };
+        if !exact {
+            return Ok(None);
+        }
+    }
     if ffi::PyList_Check(v) != 0 {
         return Ok(Some(PyObj::from_borrowed(v)));
-    }
-    if run.json {
-        return Ok(None);
     }
     let is_set = ffi::PyAnySet_Check(v) != 0;
     let ok = ffi::PyTuple_Check(v) != 0
@@ -510,12 +530,12 @@ unsafe fn check_len(
     Ok(())
 }
 
-unsafe fn validate_seq(kind: SeqKind, item: &Node, len: Lengths, v: *mut ffi::PyObject, run: &mut Run) -> Res {
+unsafe fn validate_seq(kind: SeqKind, item: &Node, len: Lengths, strict: bool, v: *mut ffi::PyObject, run: &mut Run) -> Res {
     let (type_error, mut type_msg, field_type) = seq_names(kind);
     if run.json && kind == SeqKind::List {
         type_msg = "Input should be a valid array";
     }
-    let items = match sequence_items(kind, v, run)? {
+    let items = match sequence_items(kind, strict, v, run)? {
         Some(items) => items,
         None => return Err(run.fail(type_error, type_msg, v, &[])),
     };
@@ -557,8 +577,8 @@ unsafe fn validate_seq(kind: SeqKind, item: &Node, len: Lengths, v: *mut ffi::Py
     Ok(out)
 }
 
-unsafe fn validate_tuple(items: &[Node], v: *mut ffi::PyObject, run: &mut Run) -> Res {
-    let list = match sequence_items(SeqKind::Tuple, v, run)? {
+unsafe fn validate_tuple(items: &[Node], strict: bool, v: *mut ffi::PyObject, run: &mut Run) -> Res {
+    let list = match sequence_items(SeqKind::Tuple, strict, v, run)? {
         Some(list) => list,
         None => return Err(run.fail("tuple_type", "Input should be a valid tuple", v, &[])),
     };
@@ -665,23 +685,47 @@ unsafe fn validate_union(members: &[(PyObj, Node)], v: *mut ffi::PyObject, run: 
             }
         }
     }
-    // ...otherwise the first member that accepts it wins; if none does, every member's
+    // ...otherwise the first member that accepts it wins -- except that among models the one
+    // that took the most fields wins (pydantic's smart mode); if none does, every member's
     // errors are reported, located under the member's label.
     let before = run.error_count();
+    let mut best: Option<(PyObj, isize)> = None;
     for (label, node) in members {
         run.loc.push(Loc::Key(label.as_ptr()));
         let result = validate(node, v, run);
         run.loc.pop();
         match result {
-            Ok(value) => {
-                run.truncate(before);
-                return Ok(value);
-            }
+            Ok(value) => match fields_set_count(node, value.as_ptr()) {
+                None if best.is_none() => {
+                    run.truncate(before);
+                    return Ok(value);
+                }
+                None => {}
+                Some(count) => {
+                    if best.as_ref().is_none_or(|(_, c)| count > *c) {
+                        best = Some((value, count));
+                    }
+                }
+            },
             Err(Stop::Raised) => return Err(Stop::Raised),
             Err(Stop::Invalid) => {}
         }
     }
-    Err(Stop::Invalid)
+    match best {
+        Some((value, _)) => {
+            run.truncate(before);
+            Ok(value)
+        }
+        None => Err(Stop::Invalid),
+    }
+}
+
+/// How many fields a model instance made by `node` was given (`None`: not a model).
+unsafe fn fields_set_count(node: &Node, value: *mut ffi::PyObject) -> Option<isize> {
+    let Node::Model(m) = node else { return None };
+    let slots = m.core()?.slots.as_ref()?;
+    let (set, _) = slots.get(value);
+    (!set.is_null()).then(|| ffi::PySet_Size(set))
 }
 
 unsafe fn validate_tagged(
@@ -797,8 +841,11 @@ unsafe fn validate_choice(c: &Choice, v: *mut ffi::PyObject, run: &mut Run) -> R
 
 unsafe fn call_leaf(func: &PyObj, v: *mut ffi::PyObject, run: &mut Run) -> Res {
     let loc = run.loc_tuple().ok_or(Stop::Raised)?;
-    let args = [v, loc.as_ptr(), run.errors.as_ptr()];
-    let out = PyObj::from_owned(ffi::PyObject_Vectorcall(func.as_ptr(), args.as_ptr(), 3, ptr::null_mut()))
+    let flag = |b: bool| if b { ffi::Py_True() } else { ffi::Py_False() };
+    // f(value, loc, errors, from_json, strict): `strict` is the call's override
+    // (model_validate(strict=True)); a leaf knows its own declared strictness.
+    let args = [v, loc.as_ptr(), run.errors.as_ptr(), flag(run.json), flag(run.strict)];
+    let out = PyObj::from_owned(ffi::PyObject_Vectorcall(func.as_ptr(), args.as_ptr(), 5, ptr::null_mut()))
         .ok_or(Stop::Raised)?;
     if out.as_ptr() == run.failed {
         return Err(Stop::Invalid);
@@ -808,10 +855,13 @@ unsafe fn call_leaf(func: &PyObj, v: *mut ffi::PyObject, run: &mut Run) -> Res {
 
 /// Calls a user validator; `ValueError`/`AssertionError` become pydantic's `value_error` /
 /// `assertion_error` at the current location, anything else propagates.
+/// `input` is what an error raised by the validator reports: the field's (or model's)
+/// original input, whatever the validators before it made of it (pydantic's choice).
 pub(super) unsafe fn call_user(
     f: &FuncValidator,
     cls: Option<&PyObj>,
     v: *mut ffi::PyObject,
+    input: *mut ffi::PyObject,
     info: impl FnOnce() -> Option<PyObj>,
     run: &mut Run,
 ) -> Res {
@@ -828,7 +878,7 @@ pub(super) unsafe fn call_user(
     let out = ffi::PyObject_Vectorcall(f.func.as_ptr(), args.as_ptr(), args.len(), ptr::null_mut());
     match PyObj::from_owned(out) {
         Some(value) => Ok(value),
-        None => Err(user_error(v, run)),
+        None => Err(user_error(input, run)),
     }
 }
 
@@ -900,14 +950,14 @@ unsafe fn with_validators(
     };
     let mut current = PyObj::from_borrowed(v);
     for f in validators.iter().filter(|f| f.mode == Mode::Before) {
-        current = call_user(f, cls, current.as_ptr(), make_info, run)?;
+        current = call_user(f, cls, current.as_ptr(), v, make_info, run)?;
     }
     let mut current = match validators.iter().find(|f| f.mode == Mode::Plain) {
-        Some(plain) => call_user(plain, cls, current.as_ptr(), make_info, run)?,
+        Some(plain) => call_user(plain, cls, current.as_ptr(), v, make_info, run)?,
         None => inner(current.as_ptr(), run)?,
     };
     for f in validators.iter().filter(|f| f.mode == Mode::After) {
-        current = call_user(f, cls, current.as_ptr(), make_info, run)?;
+        current = call_user(f, cls, current.as_ptr(), v, make_info, run)?;
     }
     Ok(current)
 }
@@ -920,10 +970,12 @@ unsafe fn validate_model(model: &ModelRef, v: *mut ffi::PyObject, run: &mut Run)
         return Err(Stop::Raised);
     };
     let befores: Vec<&FuncValidator> = body.model_validators.iter().filter(|f| f.mode == Mode::Before).collect();
+    let original = v;
     let mut input = PyObj::from_borrowed(v);
     for f in befores {
         let mode = run.mode_name.as_ptr();
-        input = call_user(f, Some(&body.cls), input.as_ptr(), || make_info(body, ptr::null_mut(), None, mode), run)?;
+        let info = || make_info(body, ptr::null_mut(), None, mode);
+        input = call_user(f, Some(&body.cls), input.as_ptr(), original, info, run)?;
     }
     let v = input.as_ptr();
     if body.construct != Construct::TypedDict
@@ -933,7 +985,7 @@ unsafe fn validate_model(model: &ModelRef, v: *mut ffi::PyObject, run: &mut Run)
         return Ok(PyObj::from_borrowed(v));
     }
     let from_dict = ffi::PyDict_Check(v) != 0;
-    if !from_dict && !(body.from_attributes && !run.json && is_attribute_source(v)) {
+    if !from_dict && !((body.from_attributes || run.from_attributes) && !run.json && is_attribute_source(v)) {
         return Err(type_error(body, v, run));
     }
     let data = PyObj::from_owned(ffi::PyDict_New()).ok_or(Stop::Raised)?;
@@ -955,6 +1007,13 @@ unsafe fn validate_model(model: &ModelRef, v: *mut ffi::PyObject, run: &mut Run)
         }
     }
     let extra = if from_dict && body.extra != Extra::Ignore { extra_keys(body, v, run, &mut invalid)? } else { None };
+    // extra="allow": the extras are also "set" fields (pydantic).
+    if let Some(extra) = &extra {
+        let (mut pos, mut k, mut val) = (0, ptr::null_mut(), ptr::null_mut());
+        while ffi::PyDict_Next(extra.as_ptr(), &mut pos, &mut k, &mut val) != 0 {
+            ffi::PySet_Add(fields_set.as_ptr(), k);
+        }
+    }
     if invalid {
         return Err(Stop::Invalid);
     }
@@ -962,7 +1021,8 @@ unsafe fn validate_model(model: &ModelRef, v: *mut ffi::PyObject, run: &mut Run)
     let mut instance = instance;
     for f in body.model_validators.iter().filter(|f| f.mode == Mode::After) {
         let mode = run.mode_name.as_ptr();
-        let result = call_user(f, None, instance.as_ptr(), || make_info(body, ptr::null_mut(), None, mode), run)?;
+        let info = || make_info(body, ptr::null_mut(), None, mode);
+        let result = call_user(f, None, instance.as_ptr(), original, info, run)?;
         if result.as_ptr() != ffi::Py_None() {
             instance = result;
         }
@@ -1164,6 +1224,11 @@ pub(super) unsafe fn construct(
         }
         Construct::Model => {
             let cls = body.cls.as_ptr() as *mut ffi::PyTypeObject;
+            // extra="allow": always a dict, possibly empty (pydantic); otherwise None.
+            let extra = match (extra, body.extra) {
+                (None, Extra::Allow) => Some(PyObj::from_owned(ffi::PyDict_New()).ok_or(Stop::Raised)?),
+                (extra, _) => extra,
+            };
             let empty = PyObj::from_owned(ffi::PyTuple_New(0)).ok_or(Stop::Raised)?;
             let new = (*ptr::addr_of!(ffi::PyBaseObject_Type)).tp_new.ok_or(Stop::Raised)?;
             let instance = PyObj::from_owned(new(cls, empty.as_ptr(), ptr::null_mut())).ok_or(Stop::Raised)?;
