@@ -227,10 +227,14 @@ def typeddict_desc(cls: type) -> ModelDesc:
     for name, annotation in hints.items():
         plain, _ = unwrap_annotated(annotation)
         origin = typing.get_origin(plain)
+        # Required/NotRequired say it; otherwise the class's total= does. (Read from the
+        # annotation, not __required_keys__: with string annotations the TypedDict class
+        # cannot see NotRequired, pydantic can.)
+        required = getattr(cls, "__total__", True) if origin not in (typing.Required, typing.NotRequired) else origin is typing.Required
         if origin in (typing.Required, typing.NotRequired):
             annotation = typing.get_args(plain)[0]
         field = field_from_annotation(name, annotation, Undefined, {})
-        if name not in cls.__required_keys__:
+        if not required:
             # Optional key: absent stays absent (no default is filled in).
             field.info.default = _ABSENT
         fields.append(field)

@@ -149,7 +149,8 @@ def _plain_spec(desc: TypeDesc, cfg: FieldConfig | None) -> tuple:
         members = list(desc.cls)
         as_values = cfg is not None and cfg.use_enum_values
         lookup = {m.value: (m.value if as_values else m) for m in members}
-        return _choice_spec(lookup, [m.value for m in members], "enum", desc.cls, True)
+        # Only an int-based Enum (IntEnum) also takes its values' text ("2" -> Size(2)).
+        return _choice_spec(lookup, [m.value for m in members], "enum", desc.cls, issubclass(desc.cls, int))
     if kind in ("model", "dataclass", "typeddict"):
         return (13, model_core(desc))
     leaf_spec = leaf.spec_for(desc)

@@ -406,6 +406,8 @@ def type_label(desc: TypeDesc) -> str:
     (``int``, ``list[int]``, ``dict[str,int]``, ``Cat``, ``tagged-union[Cat,Dog]``)."""
     annotation = desc.annotation
     kind = desc.kind
+    if kind in ("int", "float", "str", "bytes", "decimal") and _constrained(desc.constraints):
+        return f"constrained-{kind}"
     if kind in ("model", "dataclass", "typeddict", "enum") or (isinstance(annotation, type) and kind not in ("list", "set", "frozenset", "dict", "var_tuple")):
         return getattr(desc.cls or annotation, "__name__", kind)
     if kind in ("list", "set", "frozenset"):

@@ -124,9 +124,6 @@ pub unsafe fn dump(node: &Node, v: *mut ffi::PyObject, o: Options, f: Filter, de
             if o.json && ffi::PyLong_Check(v) != 0 && ffi::PyBool_Check(v) == 0 {
                 return PyObj::from_owned(ffi::PyNumber_Float(v));
             }
-            if o.json && ffi::PyFloat_Check(v) != 0 && !ffi::PyFloat_AsDouble(v).is_finite() {
-                return Some(PyObj::from_borrowed(ffi::Py_None()));
-            }
             Some(PyObj::from_borrowed(v))
         }
         Node::Any => dump_any(v, o, depth),
@@ -184,7 +181,8 @@ pub unsafe fn dump(node: &Node, v: *mut ffi::PyObject, o: Options, f: Filter, de
                 if o.json && ffi::PyUnicode_Check(dk.as_ptr()) == 0 {
                     dk = json_key(dk.as_ptr())?;
                 }
-                let dv = dump(value, val.as_ptr(), o, Filter::NONE, depth + 1)?;
+                let Some(child) = f.child(k.as_ptr()).ok()? else { continue };
+                let dv = dump(value, val.as_ptr(), o, child, depth + 1)?;
                 if ffi::PyDict_SetItem(out.as_ptr(), dk.as_ptr(), dv.as_ptr()) != 0 {
                     return None;
                 }
@@ -285,10 +283,18 @@ unsafe fn dump_any(v: *mut ffi::PyObject, o: Options, depth: usize) -> Option<Py
         return Some(PyObj::from_borrowed(v));
     }
     if ffi::PyFloat_CheckExact(v) != 0 {
-        if o.json && !ffi::PyFloat_AsDouble(v).is_finite() {
-            return Some(PyObj::from_borrowed(ffi::Py_None())); // ser_json_inf_nan="null"
-        }
         return Some(PyObj::from_borrowed(v));
+    }
+    if let Some(fields) = dataclass_fields(v)? {
+        // A dataclass of no declared type: a dict of its fields (pydantic infers it).
+        let out = PyObj::from_owned(ffi::PyDict_New())?;
+        let (mut pos, mut k, mut val) = (0, ptr::null_mut(), ptr::null_mut());
+        while ffi::PyDict_Next(fields.as_ptr(), &mut pos, &mut k, &mut val) != 0 {
+            let value = PyObj::from_owned(ffi::PyObject_GetAttr(v, k))?;
+            let dumped = dump_any(value.as_ptr(), o, depth + 1)?;
+            ffi::PyDict_SetItem(out.as_ptr(), k, dumped.as_ptr());
+        }
+        return Some(out);
     }
     if let Some(schema) = class_schema(v)? {
         let node = super::schema_node(schema.as_ptr())?;
@@ -326,6 +332,21 @@ unsafe fn dump_any(v: *mut ffi::PyObject, o: Options, depth: usize) -> Option<Py
         return PyObj::from_owned(ffi::PyObject_CallOneArg(o.fallback, v));
     }
     Some(PyObj::from_borrowed(v))
+}
+
+/// A dataclass instance's `__dataclass_fields__` (name -> Field), if it is one.
+unsafe fn dataclass_fields(v: *mut ffi::PyObject) -> Option<Option<PyObj>> {
+    if ffi::PyType_Check(v) != 0 {
+        return Some(None);
+    }
+    let ty = ffi::Py_TYPE(v) as *mut ffi::PyObject;
+    let found = ffi::PyObject_GetAttrString(ty, c"__dataclass_fields__".as_ptr());
+    if found.is_null() {
+        ffi::PyErr_Clear();
+        return Some(None);
+    }
+    let found = PyObj::from_owned(found)?;
+    Some((ffi::PyDict_Check(found.as_ptr()) != 0).then_some(found))
 }
 
 /// The schema capsule a model or dataclass class carries (`__fasterapi_schema__`), if any.
@@ -437,7 +458,7 @@ unsafe fn dump_model(body: &ModelBody, v: *mut ffi::PyObject, o: Options, f: Fil
     if let Some(extra) = &view.extra {
         let (mut pos, mut k, mut val) = (0, ptr::null_mut(), ptr::null_mut());
         while ffi::PyDict_Next(extra.as_ptr(), &mut pos, &mut k, &mut val) != 0 {
-            if f.child(k).ok()?.is_none() {
+            if f.child(k).ok()?.is_none() || (o.exclude_none && val == ffi::Py_None()) {
                 continue;
             }
             let dv = dump_any(val, o, depth + 1)?;
@@ -607,7 +628,7 @@ unsafe fn write_model(
     if let Some(extra) = &view.extra {
         let (mut pos, mut k, mut val) = (0, ptr::null_mut(), ptr::null_mut());
         while ffi::PyDict_Next(extra.as_ptr(), &mut pos, &mut k, &mut val) != 0 {
-            if f.child(k)?.is_none() {
+            if f.child(k)?.is_none() || (o.exclude_none && val == ffi::Py_None()) {
                 continue;
             }
             key(out, k)?;
