@@ -29,7 +29,7 @@ def test_int_accepts(value, expected):
     "value, type_, msg",
     [
         ("abc", "int_parsing", "Input should be a valid integer, unable to parse string as an integer"),
-        ("1_000", "int_parsing", "Input should be a valid integer, unable to parse string as an integer"),
+        ("1__000", "int_parsing", "Input should be a valid integer, unable to parse string as an integer"),
         ("1.5", "int_parsing", "Input should be a valid integer, unable to parse string as an integer"),
         (1.5, "int_from_float", "Input should be a valid integer, got a number with a fractional part"),
         (None, "int_type", "Input should be a valid integer"),

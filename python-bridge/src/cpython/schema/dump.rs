@@ -283,6 +283,9 @@ unsafe fn dump_any(v: *mut ffi::PyObject, o: Options, depth: usize) -> Option<Py
         return Some(PyObj::from_borrowed(v));
     }
     if ffi::PyFloat_CheckExact(v) != 0 {
+        if o.json && !ffi::PyFloat_AsDouble(v).is_finite() {
+            return Some(PyObj::from_borrowed(ffi::Py_None())); // ser_json_inf_nan="null"
+        }
         return Some(PyObj::from_borrowed(v));
     }
     if let Some(fields) = dataclass_fields(v)? {
@@ -567,6 +570,10 @@ unsafe fn encode(v: *mut ffi::PyObject, out: &mut Vec<u8>) -> Result<(), ()> {
 }
 
 unsafe fn write_any(v: *mut ffi::PyObject, o: Options, out: &mut Vec<u8>, depth: usize) -> Result<(), ()> {
+    if ffi::PyFloat_CheckExact(v) != 0 && !ffi::PyFloat_AsDouble(v).is_finite() {
+        out.extend_from_slice(b"null");
+        return Ok(());
+    }
     if ffi::PyUnicode_CheckExact(v) != 0
         || ffi::PyLong_CheckExact(v) != 0
         || ffi::PyBool_Check(v) != 0
