@@ -57,7 +57,8 @@ def validator_for(desc: TypeDesc) -> Validator:
 
     def validate(value: Any, loc: tuple, errors: list) -> Any:
         try:
-            return _schema_validate(schema, value, False, loc)
+            # from_attributes, as FastAPI validates parameters.
+            return _schema_validate(schema, value, False, loc, False, True)
         except ValidationError as exc:
             errors.extend(exc._errors)
             return FAILED

@@ -8,6 +8,9 @@ from urllib.parse import urlsplit
 from fasterapi._leaf_validators import FAILED, make_error
 
 
+_DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443, "ftp": 21}
+
+
 class EmailStr(str):
     """An e-mail address (validated to ``local@domain``; the domain is lower-cased)."""
 
@@ -31,8 +34,19 @@ class AnyUrl:
         self.fragment = parts.fragment or None
         self.username = parts.username
         self.password = parts.password
+        # Normalised as pydantic's URL type (the `url` crate) does: scheme and host in lower
+        # case, the scheme's default port dropped.
+        self.scheme = parts.scheme.lower()
         netloc = parts.netloc
-        text = f"{parts.scheme}://{netloc}{self.path or ''}"
+        if parts.hostname:
+            userinfo = netloc.rpartition("@")[0]
+            host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
+            if parts.port is not None and _DEFAULT_PORTS.get(self.scheme) != parts.port:
+                host = f"{host}:{parts.port}"
+            else:
+                self.port = _DEFAULT_PORTS.get(self.scheme)
+            netloc = f"{userinfo}@{host}" if userinfo else host
+        text = f"{self.scheme}://{netloc}{self.path or ''}"
         if self.query:
             text += f"?{self.query}"
         if self.fragment:

@@ -154,9 +154,10 @@ def _extract_headers(specs: Sequence[ParamSpec], req: Any, kwargs: dict, errors:
 def _bind_body(specs: Sequence[ParamSpec], body: Any, kwargs: dict, errors: list) -> None:
     first = specs[0]
     if not first.embed:
-        # The lone, non-embedded body parameter is the whole document. FastAPI
-        # treats a JSON null like an absent body.
-        if body is _MISSING or body is None:
+        # The lone, non-embedded body parameter is the whole document. An empty body is
+        # missing; a JSON null is validated like any value (FastAPI: a required model
+        # answers model_attributes_type).
+        if body is _MISSING:
             if first.default is Undefined:
                 errors.append(missing_error(("body",)))
             else:
