@@ -244,7 +244,12 @@ class GenerateJsonSchema:
     def _nullable_schema(self, desc: TypeDesc) -> dict[str, Any]:
         null = {"type": "null"}
         # Field(max_length=...) on ``X | None`` constrains X.
-        inner = self.type_schema(desc.args[0].with_constraints(desc.constraints))
+        inner_desc = desc.args[0].with_constraints(desc.constraints)
+        if desc.discriminator and inner_desc.kind == "union" and not inner_desc.discriminator:
+            # Annotated[A | B | None, Field(discriminator=...)] outside a model: the type layer
+            # leaves the tag on the nullable; it belongs to the union inside.
+            inner_desc = TypeDesc("union", inner_desc.args, discriminator=desc.discriminator, annotation=inner_desc.annotation)
+        inner = self.type_schema(inner_desc)
         if inner == null:
             return null
         return _flattened_any_of([inner, null])
