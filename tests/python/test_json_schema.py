@@ -204,6 +204,14 @@ def test_model_schema_matches_pydantic(name: str, mode: str, by_alias: bool) -> 
     assert json.dumps(actual, indent=1) == json.dumps(expected, indent=1)
 
 
+@pytest.mark.parametrize("name", ["EmailStr", "HttpUrl", "AnyUrl", "AnyHttpUrl"])
+def test_string_formats(name: str) -> None:
+    from fasterapi import networks
+
+    ours = getattr(fasterapi, name, None) or getattr(networks, name)
+    assert fasterapi.TypeAdapter(ours).json_schema() == pydantic.TypeAdapter(getattr(pydantic, name)).json_schema()
+
+
 def test_ref_template() -> None:
     expected = pydantic.TypeAdapter(list[Tree]).json_schema(ref_template="#/components/schemas/{model}")
     actual = fasterapi.TypeAdapter(list[Tree]).json_schema(ref_template="#/components/schemas/{model}")
