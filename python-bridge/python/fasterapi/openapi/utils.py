@@ -589,11 +589,30 @@ def get_openapi(
     return _without_none(jsonable_encoder(output))
 
 
-def _without_none(value: Any) -> Any:
-    """FastAPI passes its document through ``jsonable_encoder(..., exclude_none=True)``, which
-    drops every ``None`` value of every object (list items stay)."""
+def _without_none(value: Any, key: str | None = None) -> Any:
+    """The document as FastAPI's final ``jsonable_encoder(OpenAPI(**output), exclude_none=True)``
+    leaves it: every ``None`` value of every object dropped (list items stay), and the numeric
+    bounds of schemas as floats (OpenAPI's Schema model declares them ``float``: ``gt=0`` is
+    written ``0.0``). Values inside ``default``/``example(s)``/``enum``/``const`` are data, not
+    schemas: only their ``None`` entries go."""
+    return _encoded(value, key, floats=True)
+
+
+def _encoded(value: Any, key: str | None, floats: bool) -> Any:
     if isinstance(value, dict):
-        return {k: _without_none(v) for k, v in value.items() if v is not None}
+        data = key in _DATA_KEYS
+        # Parameter schemas keep their integers (FastAPI's Parameter model does not coerce them).
+        floats = floats and not data and key != "parameters"
+        return {
+            k: (float(v) if floats and k in _FLOAT_KEYS and type(v) is int else _encoded(v, "default" if data else k, floats))
+            for k, v in value.items()
+            if v is not None
+        }
     if isinstance(value, list):
-        return [_without_none(v) for v in value]
+        inner = "default" if key in _DATA_KEYS else key
+        return [_encoded(v, inner, floats and key != "parameters") for v in value]
     return value
+
+
+_FLOAT_KEYS = frozenset({"multipleOf", "maximum", "exclusiveMaximum", "minimum", "exclusiveMinimum"})
+_DATA_KEYS = frozenset({"default", "example", "examples", "enum", "const"})
