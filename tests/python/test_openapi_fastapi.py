@@ -12,6 +12,7 @@ import json
 import sys
 import textwrap
 import types
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -382,3 +383,25 @@ def test_docs_html_is_fastapis_with_local_assets() -> None:
     # Our defaults never point at another host.
     page = ours.get_swagger_ui_html(openapi_url="/openapi.json", title="T").body.decode() + ours.get_redoc_html(openapi_url="/openapi.json", title="T").body.decode()
     assert "http" not in page.replace("http-equiv", "")
+
+
+TUTORIAL = Path(__file__).resolve().parents[1] / "apps" / "tutorial"
+
+
+@pytest.mark.parametrize("chapter", sorted(p.stem for p in TUTORIAL.glob("*.py") if p.stem != "__init__"))
+def test_tutorial_chapter_matches_fastapi(chapter: str) -> None:
+    # The tutorial apps (tests/apps/tutorial, FastAPI's chapters with the imports changed),
+    # with the imports changed back for FastAPI's side, as tests/integration/test_tutorial.py does.
+    from tests.integration.test_tutorial import as_fastapi_source
+
+    source = (TUTORIAL / f"{chapter}.py").read_text()
+    apps = {}
+    for side, text in (("fastapi", as_fastapi_source(source)), ("fasterapi", source)):
+        module = types.ModuleType(f"openapi_tutorial_{side}_{chapter}")
+        sys.modules[module.__name__] = module
+        exec(compile(text, module.__name__, "exec", dont_inherit=True), module.__dict__)
+        module.app.title = "Tutorial"  # the two frameworks' default titles differ
+        apps[side] = module.app
+    expected, actual = apps["fastapi"].openapi(), apps["fasterapi"].openapi()
+    found = differences(expected, actual)
+    assert not found, "OpenAPI documents differ:\n" + "\n".join(found[:40])

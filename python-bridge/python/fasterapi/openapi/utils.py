@@ -121,9 +121,7 @@ class _RoutePlan:
         body_specs = []
         for spec in specs:
             if spec.source in _PARAM_SOURCES:
-                param = _param(route, spec)
-                if param is not None:
-                    self.params.append(param)
+                self.params.extend(_params(route, spec))
             elif spec.source in ("body", "form", "file"):
                 body_specs.append(spec)
         self.body: _Field | None = None
@@ -227,17 +225,40 @@ def _field_info(marker: Any, default: Any) -> FieldInfo:
     return FieldInfo(**kwargs)
 
 
-def _param(route: Any, spec: Any) -> _Param | None:
+def _params(route: Any, spec: Any) -> list[_Param]:
+    """The documented parameters of one path/query/header/cookie parameter: itself, or, for a
+    parameter model (``Annotated[Filter, Query()]``), one per field of the model, as FastAPI
+    lists them."""
     annotation, marker = _marker_and_annotation(route, spec)
     if marker is not None and not getattr(marker, "include_in_schema", True):
-        return None
+        return []
     default = Undefined if spec.source == "path" else spec.default
     info = _field_info(marker, default)
     field = field_from_annotation(spec.name, annotation, info, {})
+    target = field.type.non_null()
+    if spec.source != "path" and target.kind in ("model", "dataclass", "typeddict"):
+        # A model is required as a whole only when the parameter is.
+        optional_model = field.type.kind == "nullable" or not info.is_required()
+        out = []
+        for inner in desc_of(target).fields:
+            name = _key(inner)
+            if spec.source == "header" and name == inner.name and getattr(marker, "convert_underscores", True):
+                name = name.replace("_", "-")
+            out.append(_Param(spec.source, name, _Field(name, inner, "validation", title=inner.info.title), inner.info,
+                              inner.info.is_required() and not optional_model))
+        return out
     # The name in the document is the key the request is read by (the alias, or
     # ``user-agent`` for a ``user_agent`` header); the schema title is made from it too.
     name = spec.loc[1] if len(spec.loc) > 1 else spec.key
-    return _Param(spec.source, name, _Field(name, field, "validation", title=info.title), info, info.is_required())
+    return [_Param(spec.source, name, _Field(name, field, "validation", title=info.title), info, info.is_required())]
+
+
+def _key(field: FieldDesc) -> str:
+    """The input key of a model field (its alias, if it has a plain one)."""
+    for path in field.validation_keys:
+        if len(path) == 1 and isinstance(path[0], str):
+            return path[0]
+    return field.name
 
 
 def _body_part(route: Any, spec: Any) -> tuple[FieldDesc, FieldInfo, Any]:
