@@ -10,7 +10,8 @@ from fasterapi.exception_handlers import ExceptionDispatcher
 from fasterapi.exceptions import HTTPException
 from fasterapi.openapi import docs
 from fasterapi.openapi.utils import get_openapi
-from fasterapi.responses import FileResponse, JSONResponse
+from fasterapi.requests import Request
+from fasterapi.responses import FileResponse, JSONResponse, Response
 from fasterapi.routing import APIRoute, APIRouter, CompiledRoute, Decorator, MethodShortcuts, compile_routes
 
 
@@ -214,8 +215,13 @@ class FasterAPI(MethodShortcuts):
 _ASSET_HEADERS = {"cache-control": "public, max-age=86400"}
 
 
-def _static_asset(asset: str) -> FileResponse:
-    """One of the bundled Swagger UI / ReDoc files; anything else is a 404 (no path walking)."""
+def _static_asset(asset: str, request: Request) -> Response:
+    """One of the bundled Swagger UI / ReDoc files; anything else is a 404 (no path walking).
+    A browser revalidating its cached copy (``If-None-Match``) gets a 304."""
     if asset not in docs.STATIC_FILES:
         raise HTTPException(404, "Not Found")
-    return FileResponse(docs.STATIC_DIR / asset, headers=_ASSET_HEADERS)
+    response = FileResponse(docs.STATIC_DIR / asset, headers=_ASSET_HEADERS)
+    etag = next((v.decode("latin-1") for k, v in response.raw_headers if k == b"etag"), None)
+    if etag is not None and etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
+        return Response(status_code=304, headers={"etag": etag, **_ASSET_HEADERS})
+    return response
