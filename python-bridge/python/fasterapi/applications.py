@@ -9,7 +9,6 @@ from fasterapi.datastructures import State
 from fasterapi.exception_handlers import ExceptionDispatcher
 from fasterapi.exceptions import HTTPException
 from fasterapi.openapi import docs
-from fasterapi.openapi.utils import get_openapi
 from fasterapi.requests import Request
 from fasterapi.responses import FileResponse, JSONResponse, Response
 from fasterapi.routing import APIRoute, APIRouter, CompiledRoute, Decorator, MethodShortcuts, compile_routes
@@ -127,6 +126,9 @@ class FasterAPI(MethodShortcuts):
     def openapi(self) -> dict[str, Any]:
         """The OpenAPI document of this app (built on the first call, then cached)."""
         if self.openapi_schema is None:
+            # Imported here: the generator is only needed by the first request for the document.
+            from fasterapi.openapi.utils import get_openapi
+
             self.openapi_schema = get_openapi(
                 title=self.title,
                 version=self.version,
