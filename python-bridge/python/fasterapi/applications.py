@@ -7,6 +7,10 @@ from typing import Any
 
 from fasterapi.datastructures import State
 from fasterapi.exception_handlers import ExceptionDispatcher
+from fasterapi.exceptions import HTTPException
+from fasterapi.openapi import docs
+from fasterapi.requests import Request
+from fasterapi.responses import FileResponse, JSONResponse, Response
 from fasterapi.routing import APIRoute, APIRouter, CompiledRoute, Decorator, MethodShortcuts, compile_routes
 
 
@@ -26,6 +30,21 @@ class FasterAPI(MethodShortcuts):
         summary: str | None = None,
         debug: bool = False,
         interpreter: str = "core",
+        openapi_url: str | None = "/openapi.json",
+        openapi_tags: list[dict[str, Any]] | None = None,
+        servers: list[dict[str, Any]] | None = None,
+        docs_url: str | None = "/docs",
+        redoc_url: str | None = "/redoc",
+        swagger_ui_oauth2_redirect_url: str | None = "/docs/oauth2-redirect",
+        swagger_ui_init_oauth: dict[str, Any] | None = None,
+        swagger_ui_parameters: dict[str, Any] | None = None,
+        terms_of_service: str | None = None,
+        contact: dict[str, Any] | None = None,
+        license_info: dict[str, Any] | None = None,
+        openapi_version: str = "3.1.0",
+        openapi_external_docs: dict[str, Any] | None = None,
+        separate_input_output_schemas: bool = True,
+        docs_static_url: str | None = docs.STATIC_URL,
     ) -> None:
         if interpreter not in ("core", "main"):
             raise ValueError(f"interpreter must be 'core' or 'main', not {interpreter!r}")
@@ -37,6 +56,29 @@ class FasterAPI(MethodShortcuts):
         self.description = description
         self.summary = summary
         self.debug = debug
+        # OpenAPI and the docs pages, with FastAPI's options. The document is built lazily,
+        # once per interpreter, by the first call of ``openapi()`` (the first request to
+        # ``openapi_url``); assign ``app.openapi = custom_openapi`` to replace it, as in FastAPI.
+        # ``docs_static_url`` (ours) is where the bundled Swagger UI/ReDoc files are served.
+        if openapi_url and not openapi_url.startswith("/"):
+            raise ValueError("openapi_url must start with '/'")
+        self.openapi_url = openapi_url
+        self.openapi_tags = openapi_tags
+        self.servers = servers or []
+        self.docs_url = docs_url
+        self.redoc_url = redoc_url
+        self.swagger_ui_oauth2_redirect_url = swagger_ui_oauth2_redirect_url
+        self.swagger_ui_init_oauth = swagger_ui_init_oauth
+        self.swagger_ui_parameters = swagger_ui_parameters
+        self.terms_of_service = terms_of_service
+        self.contact = contact
+        self.license_info = license_info
+        self.openapi_version = openapi_version
+        self.openapi_external_docs = openapi_external_docs
+        self.separate_input_output_schemas = separate_input_output_schemas
+        self.docs_static_url = docs_static_url
+        self.openapi_schema: dict[str, Any] | None = None
+        self.webhooks = APIRouter()
         self.router = APIRouter()
         self.exception_handlers: dict[Any, Callable[..., Any]] = {}
         self.state = State()
@@ -77,7 +119,78 @@ class FasterAPI(MethodShortcuts):
 
     def _compile_routes(self) -> list[CompiledRoute]:
         """The bridge's ``routes`` list; called once per interpreter by ``_server.load_app``."""
-        return compile_routes(self.router.routes, ExceptionDispatcher(self.exception_handlers))
+        return compile_routes(self.router.routes + self._docs_routes(), ExceptionDispatcher(self.exception_handlers))
+
+    # -- OpenAPI and docs -----------------------------------------------------
+
+    def openapi(self) -> dict[str, Any]:
+        """The OpenAPI document of this app (built on the first call, then cached)."""
+        if self.openapi_schema is None:
+            # Imported here: the generator is only needed by the first request for the document.
+            from fasterapi.openapi.utils import get_openapi
+
+            self.openapi_schema = get_openapi(
+                title=self.title,
+                version=self.version,
+                openapi_version=self.openapi_version,
+                summary=self.summary,
+                description=self.description,
+                terms_of_service=self.terms_of_service,
+                contact=self.contact,
+                license_info=self.license_info,
+                routes=self.routes,
+                webhooks=self.webhooks.routes,
+                tags=self.openapi_tags,
+                servers=self.servers,
+                separate_input_output_schemas=self.separate_input_output_schemas,
+                external_docs=self.openapi_external_docs,
+            )
+        return self.openapi_schema
+
+    def _docs_routes(self) -> list[APIRoute]:
+        """``openapi_url``, ``docs_url`` (with its OAuth2 redirect page), ``redoc_url`` and the
+        bundled assets, each left out when its URL is None (all of them without an openapi_url)."""
+        if not self.openapi_url:
+            return []
+        openapi_url = self.openapi_url
+        static = self.docs_static_url
+        # ``self.openapi`` is looked up per request, so an assigned replacement is used.
+        routes = [APIRoute(openapi_url, lambda: JSONResponse(self.openapi()), name="openapi", include_in_schema=False, interpreter=self.interpreter)]
+        if self.docs_url:
+            oauth2_redirect_url = self.swagger_ui_oauth2_redirect_url
+
+            def swagger_ui_html() -> Any:
+                assets = {} if static is None else {
+                    "swagger_js_url": f"{static}/swagger-ui/swagger-ui-bundle.js",
+                    "swagger_css_url": f"{static}/swagger-ui/swagger-ui.css",
+                    "swagger_favicon_url": f"{static}/swagger-ui/favicon-32x32.png",
+                }
+                return docs.get_swagger_ui_html(
+                    openapi_url=openapi_url,
+                    title=f"{self.title} - Swagger UI",
+                    oauth2_redirect_url=oauth2_redirect_url,
+                    init_oauth=self.swagger_ui_init_oauth,
+                    swagger_ui_parameters=self.swagger_ui_parameters,
+                    **assets,
+                )
+
+            routes.append(APIRoute(self.docs_url, swagger_ui_html, name="swagger_ui_html", include_in_schema=False, interpreter=self.interpreter))
+            if oauth2_redirect_url:
+                routes.append(APIRoute(oauth2_redirect_url, docs.get_swagger_ui_oauth2_redirect_html, name="swagger_ui_redirect",
+                                       include_in_schema=False, interpreter=self.interpreter))
+        if self.redoc_url:
+
+            def redoc_html() -> Any:
+                assets = {} if static is None else {
+                    "redoc_js_url": f"{static}/redoc/redoc.standalone.js",
+                    "redoc_favicon_url": f"{static}/swagger-ui/favicon-32x32.png",
+                }
+                return docs.get_redoc_html(openapi_url=openapi_url, title=f"{self.title} - ReDoc", **assets)
+
+            routes.append(APIRoute(self.redoc_url, redoc_html, name="redoc_html", include_in_schema=False, interpreter=self.interpreter))
+        if static and (self.docs_url or self.redoc_url):
+            routes.append(APIRoute(static + "/{asset:path}", _static_asset, name="docs_static", include_in_schema=False, interpreter=self.interpreter))
+        return routes
 
     def run(
         self,
@@ -98,3 +211,19 @@ class FasterAPI(MethodShortcuts):
         code = cli.run_app(self, host=host, port=port, cores=cores, pin=pin, io=io)
         if code:
             raise SystemExit(code)
+
+
+#: A day: the files only change with a new fasterapi (their ETag changes then too).
+_ASSET_HEADERS = {"cache-control": "public, max-age=86400"}
+
+
+def _static_asset(asset: str, request: Request) -> Response:
+    """One of the bundled Swagger UI / ReDoc files; anything else is a 404 (no path walking).
+    A browser revalidating its cached copy (``If-None-Match``) gets a 304."""
+    if asset not in docs.STATIC_FILES:
+        raise HTTPException(404, "Not Found")
+    response = FileResponse(docs.STATIC_DIR / asset, headers=_ASSET_HEADERS)
+    etag = next((v.decode("latin-1") for k, v in response.raw_headers if k == b"etag"), None)
+    if etag is not None and etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
+        return Response(status_code=304, headers={"etag": etag, **_ASSET_HEADERS})
+    return response

@@ -98,8 +98,11 @@ class HttpUrl(AnyUrl):
     """An http or https URL."""
 
     allowed_schemes = ("http", "https")
+    #: pydantic's UrlConstraints(max_length=2083), stated in the JSON Schema (maxLength).
+    max_length: int | None = 2083
     __slots__ = ()
 
 
 class AnyHttpUrl(HttpUrl):
+    max_length = None
     __slots__ = ()

@@ -209,6 +209,9 @@ class APIRoute:
         response_model_exclude_unset: bool = False,
         response_model_exclude_defaults: bool = False,
         response_model_exclude_none: bool = False,
+        response_description: str = "Successful Response",
+        openapi_extra: dict[str, Any] | None = None,
+        callbacks: list[Any] | None = None,
     ) -> None:
         if not path.startswith("/"):
             raise ValueError(f"route path must start with '/': {path!r}")
@@ -219,7 +222,7 @@ class APIRoute:
         self.status_code = status_code
         self.response_class = response_class
         self.name = name or getattr(endpoint, "__name__", type(endpoint).__name__)
-        # Accepted for FastAPI source compatibility; there is no OpenAPI schema yet.
+        # Documentation (fasterapi.openapi reads these).
         self.tags = list(tags or [])
         self.summary = summary
         self.description = description
@@ -258,6 +261,10 @@ class APIRoute:
         self.response_model_exclude_unset = response_model_exclude_unset
         self.response_model_exclude_defaults = response_model_exclude_defaults
         self.response_model_exclude_none = response_model_exclude_none
+        # Documentation only (fasterapi.openapi reads them), as in FastAPI.
+        self.response_description = response_description
+        self.openapi_extra = openapi_extra
+        self.callbacks = callbacks
 
     def __repr__(self) -> str:
         return f"APIRoute(path={self.path!r}, name={self.name!r}, methods={self.methods!r})"
@@ -574,6 +581,9 @@ class APIRouter(MethodShortcuts):
                 response_model_exclude_unset=route.response_model_exclude_unset,
                 response_model_exclude_defaults=route.response_model_exclude_defaults,
                 response_model_exclude_none=route.response_model_exclude_none,
+                response_description=route.response_description,
+                openapi_extra=route.openapi_extra,
+                callbacks=route.callbacks,
             )
 
 
