@@ -301,6 +301,12 @@ def _apply_metadata(desc: TypeDesc, metadata: tuple) -> TypeDesc:
         discriminator = getattr(item, "discriminator", None) or discriminator
     if constraints is None and tuple(validators) == desc.validators and discriminator == desc.discriminator:
         return desc
+    if discriminator and desc.kind == "nullable" and desc.args[0].kind == "union":
+        # Annotated[A | B | None, Field(discriminator=...)]: the tag selects among A and B.
+        inner = desc.args[0]
+        tagged = TypeDesc("union", inner.args, constraints=inner.constraints, discriminator=discriminator, annotation=inner.annotation)
+        desc = TypeDesc("nullable", (tagged,), constraints=desc.constraints, annotation=desc.annotation, validators=desc.validators)
+        discriminator = None
     return TypeDesc(
         desc.kind,
         desc.args,

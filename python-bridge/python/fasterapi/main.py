@@ -282,7 +282,17 @@ class BaseModel(metaclass=ModelMetaclass):
 
     @property
     def model_fields_set(self) -> set[str]:
-        return self.__pydantic_fields_set__
+        return self._own_fields_set()
+
+    def _own_fields_set(self) -> set[str]:
+        # Instances given every field share their class's frozenset of names (made by the
+        # native validator, to spare a set per instance); it becomes the instance's own set
+        # when first asked for, so it can be changed.
+        fields_set = self.__pydantic_fields_set__
+        if type(fields_set) is frozenset:
+            fields_set = set(fields_set)
+            object.__setattr__(self, "__pydantic_fields_set__", fields_set)
+        return fields_set
 
     @property
     def model_extra(self) -> dict[str, Any] | None:
@@ -327,7 +337,7 @@ class BaseModel(metaclass=ModelMetaclass):
             validated = _schema_validate(cls.__fasterapi_compiled__(), data, False, None)
             value = validated.__dict__[name]
         self.__dict__[name] = value
-        self.__pydantic_fields_set__.add(name)
+        self._own_fields_set().add(name)
 
     def __delattr__(self, name: str) -> None:
         cls = type(self)
@@ -335,7 +345,7 @@ class BaseModel(metaclass=ModelMetaclass):
             raise ValidationError(cls.__name__, [{"type": "frozen_instance", "loc": [name], "msg": "Instance is frozen", "input": None}])
         if name in self.__dict__:
             del self.__dict__[name]
-            self.__pydantic_fields_set__.discard(name)
+            self._own_fields_set().discard(name)
             return
         extra = self.__pydantic_extra__
         if extra and name in extra:

@@ -221,13 +221,10 @@ unsafe fn finish_model(
     run: &mut Run,
 ) -> Option<PyObj> {
     let data = PyObj::from_owned(ffi::PyDict_New())?;
-    let fields_set = PyObj::from_owned(ffi::PySet_New(ptr::null_mut()))?;
+    let given: Vec<bool> = values.iter().map(Option::is_some).collect();
     for (field, value) in body.fields.iter().zip(values) {
         let value = match value {
-            Some(value) => {
-                ffi::PySet_Add(fields_set.as_ptr(), field.name.as_ptr());
-                value
-            }
+            Some(value) => value,
             None => match &field.default {
                 Default::Required => return None,
                 Default::Absent => continue,
@@ -240,12 +237,7 @@ unsafe fn finish_model(
             return None;
         }
     }
-    if let Some(extra) = &extra {
-        let (mut pos, mut k, mut val) = (0, ptr::null_mut(), ptr::null_mut());
-        while ffi::PyDict_Next(extra.as_ptr(), &mut pos, &mut k, &mut val) != 0 {
-            ffi::PySet_Add(fields_set.as_ptr(), k);
-        }
-    }
+    let fields_set = validate::fields_set(body, &given, extra.as_ref())?;
     let input = ffi::Py_None();
     let mut instance = validate::construct(body, data, fields_set, extra, input, run).ok()?;
     let mode = run.mode_name.as_ptr();

@@ -546,7 +546,9 @@ pub unsafe fn write(
         {
             encode(v, out)
         }
-        Node::Float { .. } if ffi::PyFloat_Check(v) != 0 || (ffi::PyLong_Check(v) != 0 && ffi::PyBool_Check(v) == 0) => {
+        Node::Float { .. }
+            if ffi::PyFloat_Check(v) != 0 || (ffi::PyLong_Check(v) != 0 && ffi::PyBool_Check(v) == 0) =>
+        {
             let f = ffi::PyFloat_AsDouble(v);
             if f.is_finite() {
                 json::write_float_repr(f, out);

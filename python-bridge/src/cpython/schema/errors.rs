@@ -43,9 +43,9 @@ pub struct Run {
     pub from_attributes: bool,
 }
 
-/// Nesting beyond this is refused with pydantic's `recursion_loop` error rather than
+/// Nesting beyond this is refused with pydantic's `recursion_depth_exceeded` error rather than
 /// risking the thread's stack (self-referencing models can nest as deep as the input).
-pub const MAX_DEPTH: usize = 200;
+pub const MAX_DEPTH: usize = 255;
 
 impl Run {
     /// # Safety

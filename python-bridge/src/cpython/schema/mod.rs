@@ -220,7 +220,11 @@ unsafe fn prefix_arg(obj: *mut ffi::PyObject) -> Option<PyObj> {
 
 /// `schema_validate(schema, value, from_json, loc_prefix[, strict[, from_attributes]]) -> value`;
 /// raises ValidationError.
-pub unsafe extern "C" fn schema_validate(m: *mut ffi::PyObject, args: *const *mut ffi::PyObject, nargs: ffi::Py_ssize_t) -> *mut ffi::PyObject {
+pub unsafe extern "C" fn schema_validate(
+    m: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargs: ffi::Py_ssize_t,
+) -> *mut ffi::PyObject {
     // SAFETY: METH_FASTCALL function, attached.
     if !(4..=6).contains(&nargs) {
         return arg_count("schema_validate", nargs, 4).map_or(ptr::null_mut(), |_| ptr::null_mut());

@@ -214,6 +214,9 @@ pub struct ModelBody {
     pub deepcopy: PyObj,
     /// Every key a field may be given by (for `extra="forbid"/"allow"`).
     pub known_keys: PyObj,
+    /// The frozenset of every field name: the fields set of an instance given every field
+    /// (the common case), shared instead of building a set per instance.
+    pub all_fields: PyObj,
     /// Where a model instance keeps `__pydantic_fields_set__` and `__pydantic_extra__` (the
     /// `__slots__` of BaseModel), so they are written without an attribute lookup.
     pub slots: Option<Slots>,
@@ -554,7 +557,13 @@ pub unsafe fn read_model(spec: *mut ffi::PyObject) -> Res<ModelBody> {
     };
     let cls = obj(s, 0)?;
     let slots = if construct == Construct::Model { Some(Slots::of(cls.as_ptr())?) } else { None };
+    let names = PyObj::from_owned(ffi::PyList_New(0)).ok_or("out of memory")?;
+    for field in &fields {
+        ffi::PyList_Append(names.as_ptr(), field.name.as_ptr());
+    }
+    let all_fields = PyObj::from_owned(ffi::PyFrozenSet_New(names.as_ptr())).ok_or("out of memory")?;
     Ok(ModelBody {
+        all_fields,
         slots,
         direct,
         cls,

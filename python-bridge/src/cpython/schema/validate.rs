@@ -60,7 +60,12 @@ pub unsafe fn validate(node: &Node, v: *mut ffi::PyObject, run: &mut Run) -> Res
 /// Runs `f` one level deeper, refusing inputs nested deeper than `MAX_DEPTH`.
 unsafe fn nested(run: &mut Run, v: *mut ffi::PyObject, f: impl FnOnce(&mut Run) -> Res) -> Res {
     if run.depth >= MAX_DEPTH {
-        return Err(run.fail("recursion_loop", "Recursion error - cyclic reference detected", v, &[]));
+        return Err(run.fail(
+            "recursion_depth_exceeded",
+            "Recursion error - maximum validation depth exceeded",
+            v,
+            &[],
+        ));
     }
     run.depth += 1;
     let out = f(run);
@@ -149,9 +154,8 @@ fn parse_int_text(text: &[u8]) -> Option<&[u8]> {
     };
     let digits = int_part.strip_prefix(b"-").or_else(|| int_part.strip_prefix(b"+")).unwrap_or(int_part);
     // ASCII digits, with single underscores between them ("1_000"), as Python's int() reads.
-    let underscores_ok = digits.first() != Some(&b'_')
-        && digits.last() != Some(&b'_')
-        && !digits.windows(2).any(|w| w == b"__");
+    let underscores_ok =
+        digits.first() != Some(&b'_') && digits.last() != Some(&b'_') && !digits.windows(2).any(|w| w == b"__");
     if digits.is_empty() || !underscores_ok || !digits.iter().all(|c| c.is_ascii_digit() || *c == b'_') {
         return None;
     }
@@ -349,7 +353,10 @@ unsafe fn validate_str(rules: &StrRules, v: *mut ffi::PyObject, run: &mut Run) -
         PyObj::from_borrowed(v)
     } else if ffi::PyUnicode_Check(v) != 0 && !is_enum(v) {
         PyObj::from_owned(ffi::PyObject_Str(v)).ok_or(Stop::Raised)?
-    } else if !(rules.strict || run.strict) && !run.json && (ffi::PyBytes_Check(v) != 0 || ffi::PyByteArray_Check(v) != 0) {
+    } else if !(rules.strict || run.strict)
+        && !run.json
+        && (ffi::PyBytes_Check(v) != 0 || ffi::PyByteArray_Check(v) != 0)
+    {
         let decoded = if ffi::PyBytes_Check(v) != 0 {
             ffi::PyUnicode_FromEncodedObject(v, c"utf-8".as_ptr(), c"strict".as_ptr())
         } else {
@@ -530,7 +537,14 @@ unsafe fn check_len(
     Ok(())
 }
 
-unsafe fn validate_seq(kind: SeqKind, item: &Node, len: Lengths, strict: bool, v: *mut ffi::PyObject, run: &mut Run) -> Res {
+unsafe fn validate_seq(
+    kind: SeqKind,
+    item: &Node,
+    len: Lengths,
+    strict: bool,
+    v: *mut ffi::PyObject,
+    run: &mut Run,
+) -> Res {
     let (type_error, mut type_msg, field_type) = seq_names(kind);
     if run.json && kind == SeqKind::List {
         type_msg = "Input should be a valid array";
@@ -989,34 +1003,29 @@ unsafe fn validate_model(model: &ModelRef, v: *mut ffi::PyObject, run: &mut Run)
         return Err(type_error(body, v, run));
     }
     let data = PyObj::from_owned(ffi::PyDict_New()).ok_or(Stop::Raised)?;
-    let fields_set = PyObj::from_owned(ffi::PySet_New(ptr::null_mut())).ok_or(Stop::Raised)?;
+    let mut given = Vec::with_capacity(body.fields.len());
     let mut invalid = false;
     for field in &body.fields {
         match validate_field(body, field, v, from_dict, data.as_ptr(), run) {
-            Ok(Some((value, given))) => {
+            Ok(Some((value, was_given))) => {
                 if ffi::PyDict_SetItem(data.as_ptr(), field.name.as_ptr(), value.as_ptr()) != 0 {
                     return Err(Stop::Raised);
                 }
-                if given {
-                    ffi::PySet_Add(fields_set.as_ptr(), field.name.as_ptr());
-                }
+                given.push(was_given);
             }
-            Ok(None) => {}
-            Err(Stop::Invalid) => invalid = true,
+            Ok(None) => given.push(false),
+            Err(Stop::Invalid) => {
+                invalid = true;
+                given.push(false);
+            }
             Err(Stop::Raised) => return Err(Stop::Raised),
         }
     }
     let extra = if from_dict && body.extra != Extra::Ignore { extra_keys(body, v, run, &mut invalid)? } else { None };
-    // extra="allow": the extras are also "set" fields (pydantic).
-    if let Some(extra) = &extra {
-        let (mut pos, mut k, mut val) = (0, ptr::null_mut(), ptr::null_mut());
-        while ffi::PyDict_Next(extra.as_ptr(), &mut pos, &mut k, &mut val) != 0 {
-            ffi::PySet_Add(fields_set.as_ptr(), k);
-        }
-    }
     if invalid {
         return Err(Stop::Invalid);
     }
+    let fields_set = fields_set(body, &given, extra.as_ref()).ok_or(Stop::Raised)?;
     let instance = construct(body, data, fields_set, extra, v, run)?;
     let mut instance = instance;
     for f in body.model_validators.iter().filter(|f| f.mode == Mode::After) {
@@ -1056,6 +1065,26 @@ unsafe fn type_error(body: &ModelBody, v: *mut ffi::PyObject, run: &mut Run) -> 
             run.fail("model_type", &msg, v, &[(c"class_name", cn)])
         }
     }
+}
+
+/// The names given in the input (and the extras of `extra="allow"`, which count as given):
+/// the model's shared frozenset of all names when every field was given, else a new set.
+pub(super) unsafe fn fields_set(body: &ModelBody, given: &[bool], extra: Option<&PyObj>) -> Option<PyObj> {
+    let extra_count = extra.map_or(0, |e| ffi::PyDict_Size(e.as_ptr()));
+    if extra_count == 0 && given.iter().all(|g| *g) {
+        return Some(PyObj::from_borrowed(body.all_fields.as_ptr()));
+    }
+    let set = PyObj::from_owned(ffi::PySet_New(ptr::null_mut()))?;
+    for (field, _) in body.fields.iter().zip(given).filter(|(_, g)| **g) {
+        ffi::PySet_Add(set.as_ptr(), field.name.as_ptr());
+    }
+    if let Some(extra) = extra {
+        let (mut pos, mut k, mut val) = (0, ptr::null_mut(), ptr::null_mut());
+        while ffi::PyDict_Next(extra.as_ptr(), &mut pos, &mut k, &mut val) != 0 {
+            ffi::PySet_Add(set.as_ptr(), k);
+        }
+    }
+    Some(set)
 }
 
 /// `ValidationInfo(field_name, data, mode)` for validators that ask for it.
