@@ -1,12 +1,15 @@
 """Validation alone: FasterAPI's BaseModel vs pydantic on the 1 KB order of items_models.
 
-    python benches/models_bench.py [--json] [--repeat 7] [--no-subinterpreter]
+    python benches/models_bench.py [--json] [--repeat 7] [--no-subinterpreter] [--breakdown]
 
 Times three operations on the same input with both libraries, in this (main) interpreter:
 ``Order.model_validate_json(body)``, ``Order.model_validate(dict)`` and
 ``order.model_dump_json()``; timeit-style, the best of ``--repeat`` rounds, each round long
 enough (>= 0.2 s, timeit's autorange) for the clock not to matter. FasterAPI is also timed inside a fresh own-GIL
 sub-interpreter, the setting the server runs it in (pydantic-core cannot load there).
+
+``--breakdown`` adds one-field models of each type in the order (a str with a pattern, a
+UUID, a datetime, ...), timed the same way, to show where a ratio comes from.
 
 Issue 7's target: FasterAPI at most 1.2x pydantic-core's time (ratio = ours / pydantic's).
 Before timing, both libraries must agree on the result (the same JSON out of each operation),
@@ -17,6 +20,7 @@ so a fast wrong answer cannot pass. Runs with pydantic and fasterapi importable 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import sys
@@ -42,8 +46,8 @@ def operations(library: str) -> dict:
     body, data = document_json(), document()
     order = models.Order.model_validate_json(body)
     return {
-        "model_validate_json": lambda: models.Order.model_validate_json(body),
-        "model_validate": lambda: models.Order.model_validate(data),
+        "model_validate_json": functools.partial(models.Order.model_validate_json, body),
+        "model_validate": functools.partial(models.Order.model_validate, data),
         "model_dump_json": order.model_dump_json,
     }
 
@@ -57,17 +61,28 @@ def outputs(ops: dict) -> dict:
     }
 
 
-def best_time(fn, repeat: int) -> float:
-    """Seconds per call: the fastest of ``repeat`` rounds (timeit's advice: the minimum is
-    the measurement, the rest is noise from other processes)."""
-    timer = timeit.Timer(fn)
-    number, _ = timer.autorange()  # calls per round: enough for a round of >= 0.2 s
-    return min(timer.repeat(repeat=repeat, number=number)) / number
+def best_times(fns: dict, repeat: int) -> dict:
+    """Seconds per call of each function: the fastest of ``repeat`` rounds (timeit's advice:
+    the minimum is the measurement, the rest is noise from other processes). The rounds of
+    the functions alternate, so a busy spell of the machine slows all of them alike."""
+    timers = {key: timeit.Timer(fn) for key, fn in fns.items()}
+    numbers = {key: timer.autorange()[0] for key, timer in timers.items()}  # calls per >= 0.2 s round
+    best = dict.fromkeys(fns, float("inf"))
+    for _ in range(repeat):
+        for key, timer in timers.items():
+            best[key] = min(best[key], timer.timeit(numbers[key]) / numbers[key])
+    return best
 
 
-def time_all(library: str, repeat: int) -> dict:
-    ops = operations(library)
-    return {name: best_time(ops[name], repeat) for name in OPERATIONS}
+def time_all(libraries: tuple[str, ...], repeat: int) -> dict:
+    """{library: {operation: seconds}}, the libraries' rounds interleaved."""
+    ops = {library: operations(library) for library in libraries}
+    result: dict = {library: {} for library in libraries}
+    for name in OPERATIONS:
+        times = best_times({library: ops[library][name] for library in libraries}, repeat)
+        for library in libraries:
+            result[library][name] = times[library]
+    return result
 
 
 # The FasterAPI timings inside an own-GIL sub-interpreter: the same functions, run by
@@ -79,7 +94,7 @@ sys.path[:] = {path!r}
 from benches.models_bench import time_all
 from fasterapi import _native  # noqa: F401 -- the native module must load here, as on a core
 with open({out!r}, "w") as f:
-    json.dump(time_all("fasterapi", {repeat}), f)
+    json.dump(time_all(("fasterapi",), {repeat})["fasterapi"], f)
 """
 
 
@@ -110,6 +125,57 @@ def time_in_subinterpreter(repeat: int) -> dict:
             return json.load(f)
 
 
+# --breakdown: one field of each kind the order uses, in a model of its own.
+FIELD_CASES = {
+    "str": ("str", '"Ada Lovelace"'),
+    "str, pattern": ('str = Field(pattern=r"^[0-9A-Z -]{{3,10}}$")', '"SW1Y 4JH"'),
+    "str, min/max_length": ("str = Field(min_length=1, max_length=200)", '"12 St James\'s Square"'),
+    "int, gt": ("int = Field(gt=0)", "48213"),
+    "float, ge": ("float = Field(ge=0)", "89.9"),
+    "bool": ("bool", "true"),
+    "Optional[str], null": ("Optional[str] = None", "null"),
+    "str Enum": ("Currency", '"EUR"'),
+    "Literal": ('Literal["pending", "paid", "shipped", "cancelled"]', '"paid"'),
+    "UUID": ("UUID", '"3f2b8c1e-9a4d-4e5f-8b6a-1c2d3e4f5a6b"'),
+    "datetime": ("datetime", '"2024-05-17T14:03:27.512000Z"'),
+    "list[str]": ("list[str]", '["hardware", "input", "wireless"]'),
+    "nested model": ("Address", '{"street": "1 Analytical Row", "city": "Marylebone", "postcode": "NW1 6XE", '
+                                '"country": "GB"}'),
+}
+
+
+def breakdown(repeat: int) -> dict:
+    """Seconds of model_validate_json and model_dump_json of each one-field model, per library."""
+    calls: dict = {}
+    for library in ("pydantic", "fasterapi"):
+        namespace = dict(vars(load(library)))  # the order's imports, Currency and Address
+        for k, (label, (annotation, value)) in enumerate(FIELD_CASES.items()):
+            exec(f"class Case{k}(BaseModel):\n    value: {annotation.format()}\n", namespace)
+            model, body = namespace[f"Case{k}"], f'{{"value": {value}}}'.encode()
+            instance = model.model_validate_json(body)
+            calls[library, label, "model_validate_json"] = functools.partial(model.model_validate_json, body)
+            calls[library, label, "model_dump_json"] = instance.model_dump_json
+    out: dict = {"pydantic": {}, "fasterapi": {}}
+    for label in FIELD_CASES:
+        for op in ("model_validate_json", "model_dump_json"):
+            times = best_times({lib: calls[lib, label, op] for lib in out}, repeat)
+            for lib in out:
+                out[lib].setdefault(label, {})[op] = times[lib]
+    return out
+
+
+def breakdown_table(times: dict) -> str:
+    lines = ["| field | validate_json pydantic | fasterapi | ratio | dump_json pydantic | fasterapi | ratio |",
+             "|---|---|---|---|---|---|---|"]
+    for label in FIELD_CASES:
+        row = [label]
+        for op in ("model_validate_json", "model_dump_json"):
+            theirs, ours = times["pydantic"][label][op], times["fasterapi"][label][op]
+            row += [f"{theirs * 1e9:.0f} ns", f"{ours * 1e9:.0f} ns", f"{ours / theirs:.2f}x"]
+        lines.append("| " + " | ".join(row) + " |")
+    return "One-field models (time per call, including the call itself):\n\n" + "\n".join(lines)
+
+
 def compare_outputs() -> list[str]:
     """Differences between the libraries' results (empty when they agree)."""
     ours, theirs = outputs(operations("fasterapi")), outputs(operations("pydantic"))
@@ -117,30 +183,35 @@ def compare_outputs() -> list[str]:
             for name in OPERATIONS if ours[name] != theirs[name]]
 
 
-def measure(repeat: int, subinterpreter: bool) -> dict:
+def measure(repeat: int, subinterpreter: bool, fields: bool = False) -> dict:
     result: dict = {"document_bytes": len(document_json()), "repeat": repeat, "target_ratio": TARGET_RATIO,
                     "python": sys.version.split()[0], "notes": []}
     import pydantic
     import pydantic_core
 
-    result["pydantic"] = {"version": pydantic.VERSION, "core": pydantic_core.__version__,
-                          "seconds": time_all("pydantic", repeat)}
+    result["pydantic"] = {"version": pydantic.VERSION, "core": pydantic_core.__version__}
     try:
         load("fasterapi")
     except ImportError as e:
         result["notes"].append(f"fasterapi not measured: {e}")
+        result["pydantic"]["seconds"] = time_all(("pydantic",), repeat)["pydantic"]
         return result
     differences = compare_outputs()
     if differences:
         # Timing different work would be meaningless: report and stop.
         result["notes"] += ["results differ, not timed: " + d for d in differences]
+        result["pydantic"]["seconds"] = time_all(("pydantic",), repeat)["pydantic"]
         return result
-    result["fasterapi"] = {"seconds": time_all("fasterapi", repeat)}
+    both = time_all(("pydantic", "fasterapi"), repeat)
+    result["pydantic"]["seconds"] = both["pydantic"]
+    result["fasterapi"] = {"seconds": both["fasterapi"]}
     if subinterpreter:
         try:
             result["fasterapi_subinterpreter"] = {"seconds": time_in_subinterpreter(repeat)}
         except (ImportError, RuntimeError) as e:
             result["notes"].append(f"sub-interpreter not measured: {e}")
+    if fields:
+        result["breakdown_seconds"] = breakdown(repeat)
     for side in ("fasterapi", "fasterapi_subinterpreter"):
         if side in result:
             result[side]["ratio"] = {name: result[side]["seconds"][name] / result["pydantic"]["seconds"][name]
@@ -175,7 +246,10 @@ def table(result: dict) -> str:
     caption = (f"{result['document_bytes']}-byte nested order, Python {result['python']}, "
                f"best of {result['repeat']} rounds; ratio = fasterapi time / pydantic time")
     notes = "".join(f"\n- {n}" for n in result["notes"])
-    return caption + "\n\n" + "\n".join(lines) + ("\n" + notes if notes else "")
+    text = caption + "\n\n" + "\n".join(lines) + ("\n" + notes if notes else "")
+    if "breakdown_seconds" in result:
+        text += "\n\n" + breakdown_table(result["breakdown_seconds"])
+    return text
 
 
 def main() -> None:
@@ -183,10 +257,11 @@ def main() -> None:
     ap.add_argument("--json", action="store_true", help="print the measurements as JSON")
     ap.add_argument("--repeat", type=int, default=7, help="rounds per operation (the best counts)")
     ap.add_argument("--no-subinterpreter", action="store_true", help="skip the sub-interpreter timings")
+    ap.add_argument("--breakdown", action="store_true", help="also time one-field models of each type")
     args = ap.parse_args()
     if args.repeat < 1:
         ap.error("--repeat must be at least 1")
-    result = measure(args.repeat, not args.no_subinterpreter)
+    result = measure(args.repeat, not args.no_subinterpreter, args.breakdown)
     print(json.dumps(result, indent=2) if args.json else table(result))
     # A disagreement between the libraries is a failure, not a measurement.
     sys.exit(1 if any(n.startswith("results differ") for n in result["notes"]) else 0)
