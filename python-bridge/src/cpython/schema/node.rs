@@ -85,11 +85,18 @@ pub struct StrRules {
     pub strict: bool,
     pub min_length: Option<usize>,
     pub max_length: Option<usize>,
-    /// `re.compile(pattern).search` and the pattern's text (for the error message).
-    pub pattern: Option<(PyObj, String)>,
+    /// The pattern and its text (for the error message).
+    pub pattern: Option<(Pattern, String)>,
     pub strip: bool,
     pub lower: bool,
     pub upper: bool,
+}
+
+/// A string constraint's pattern, searched anywhere in the value (`re.search` semantics).
+pub enum Pattern {
+    Rust(regex::Regex),
+    /// `re.compile(pattern).search`.
+    Python(PyObj),
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -380,9 +387,17 @@ pub unsafe fn read_node(spec: *mut ffi::PyObject) -> Res<Node> {
         3 => Node::Int(numeric(s)?),
         4 => Node::Float { num: numeric(s)?, allow_inf_nan: flag(s, 7)? },
         5 => {
-            let search = opt(s, 4)?;
-            let pattern = match search {
-                Some(f) => Some((f, text(s, 5)?)),
+            let pattern = match opt(s, 4)? {
+                Some(search) => {
+                    let source = text(s, 5)?;
+                    // pydantic's default engine is the regex crate; patterns it cannot compile
+                    // (lookaround, backreferences) use Python's re, as regex_engine="python-re".
+                    let compiled = match regex::Regex::new(&source) {
+                        Ok(re) => Pattern::Rust(re),
+                        Err(_) => Pattern::Python(search),
+                    };
+                    Some((compiled, source))
+                }
                 None => None,
             };
             Node::Str(StrRules {

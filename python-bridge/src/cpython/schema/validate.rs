@@ -14,7 +14,7 @@ use super::super::object::PyObj;
 use super::errors::{display, int_obj, plural, str_obj, Loc, Res, Run, Stop, MAX_DEPTH};
 use super::node::{
     Choice, Construct, Default, Extra, Field, FuncValidator, Lengths, Mode, ModelBody, ModelRef, Node, Numeric,
-    SeqKind, StrRules,
+    Pattern, SeqKind, StrRules,
 };
 
 /// # Safety
@@ -414,9 +414,19 @@ unsafe fn validate_str(rules: &StrRules, v: *mut ffi::PyObject, run: &mut Run) -
             }
         }
     }
-    if let Some((search, text)) = &rules.pattern {
-        let found = PyObj::from_owned(ffi::PyObject_CallOneArg(search.as_ptr(), out.as_ptr())).ok_or(Stop::Raised)?;
-        if found.as_ptr() == ffi::Py_None() {
+    if let Some((pattern, text)) = &rules.pattern {
+        let matched = match pattern {
+            Pattern::Rust(re) => match super::super::object::str_utf8(out.as_ptr()) {
+                Some(bytes) => re.is_match(std::str::from_utf8_unchecked(bytes)),
+                None => return Err(Stop::Raised), // a lone surrogate: not valid UTF-8
+            },
+            Pattern::Python(search) => {
+                let found =
+                    PyObj::from_owned(ffi::PyObject_CallOneArg(search.as_ptr(), out.as_ptr())).ok_or(Stop::Raised)?;
+                found.as_ptr() != ffi::Py_None()
+            }
+        };
+        if !matched {
             let msg = format!("String should match pattern '{text}'");
             return Err(run.fail(
                 "string_pattern_mismatch",
