@@ -157,7 +157,7 @@ def _plain_spec(desc: TypeDesc, cfg: FieldConfig | None) -> tuple:
     if leaf_spec is not None:
         validate, to_json = leaf_spec
         instance = _LEAF_TYPES.get(kind, desc.cls if isinstance(desc.cls, type) else object)
-        return (14, _leaf_call(validate), to_json, instance)
+        return (14, _leaf_call(validate), to_json, instance, _fast_path(kind, c), bool(c.strict))
     raise TypeError(f"unsupported type: {desc.annotation!r}")
 
 
@@ -167,6 +167,18 @@ def _choice_spec(lookup: dict, values: list, error_type: str, enum_cls: Any, num
     # does; a Literal does not.
     ints = {v: r for v, r in lookup.items() if type(v) is int} if numeric_text else None
     return (12, lookup, error_type, f"Input should be {expected}", expected, ints or None, enum_cls)
+
+
+def _fast_path(kind: str, c: Constraints) -> tuple | None:
+    """The native parser for a leaf's canonical text (see fast_leaf.rs), when the leaf has no
+    bounds to check (those stay in Python)."""
+    if any(getattr(c, n) is not None for n in ("gt", "ge", "lt", "le")):
+        return None
+    if kind == "uuid":
+        return (1, uuid.UUID, uuid.SafeUUID.unknown)
+    if kind == "datetime":
+        return (2, datetime.datetime, datetime.timezone.utc, datetime.timezone, datetime.timedelta)
+    return None
 
 
 def _leaf_call(validate: Any) -> Any:

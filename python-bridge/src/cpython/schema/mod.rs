@@ -10,6 +10,7 @@
 pub mod direct;
 pub mod dump;
 pub mod errors;
+pub mod fast_leaf;
 pub mod node;
 pub mod validate;
 

@@ -58,6 +58,10 @@ pub enum Node {
         to_json: Option<PyObj>,
         /// The values' Python type (a union picks this node's serializer for its instances).
         instance: PyObj,
+        /// A native parser for the canonical text form, tried first (`fast_leaf.rs`).
+        fast: Option<super::fast_leaf::Fast>,
+        /// Declared strict: a Python `str` is not this type (the fast path then stands aside).
+        strict: bool,
     },
     Validated {
         inner: Box<Node>,
@@ -455,7 +459,15 @@ pub unsafe fn read_node(spec: *mut ffi::PyObject) -> Res<Node> {
             let core = super::model_core_ptr(capsule.as_ptr()).ok_or("schema spec: not a model capsule")?;
             Node::Model(ModelRef { capsule, core })
         }
-        14 => Node::Python { func: obj(s, 1)?, to_json: opt(s, 2)?, instance: obj(s, 3)? },
+        14 => {
+            let fast = if ffi::PyTuple_Size(s) > 4 && ffi::PyTuple_Check(item(s, 4)?) != 0 {
+                super::fast_leaf::Fast::read(item(s, 4)?)
+            } else {
+                None
+            };
+            let strict = ffi::PyTuple_Size(s) > 5 && flag(s, 5)?;
+            Node::Python { func: obj(s, 1)?, to_json: opt(s, 2)?, instance: obj(s, 3)?, fast, strict }
+        }
         15 => Node::Validated { inner: Box::new(read_node(item(s, 1)?)?), validators: validators(tuple_at(s, 2)?)? },
         other => return Err(format!("schema spec: unknown node code {other}")),
     })

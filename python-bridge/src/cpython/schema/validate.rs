@@ -50,7 +50,18 @@ pub unsafe fn validate(node: &Node, v: *mut ffi::PyObject, run: &mut Run) -> Res
         Node::Tagged { field, tags, members, expected } => validate_tagged(field, tags, members, expected, v, run),
         Node::Choice(choice) => validate_choice(choice, v, run),
         Node::Model(model) => nested(run, v, |run| validate_model(model, v, run)),
-        Node::Python { func, .. } => call_leaf(func, v, run),
+        Node::Python { func, fast, strict, .. } => {
+            if let (Some(fast), true) = (fast, ffi::PyUnicode_CheckExact(v) != 0) {
+                // Strict Python input takes no text; JSON input always does.
+                if run.json || !(*strict || run.strict) {
+                    if let Some(value) = super::super::object::str_utf8(v).and_then(|t| fast.parse(t)) {
+                        return Ok(value);
+                    }
+                    ffi::PyErr_Clear();
+                }
+            }
+            call_leaf(func, v, run)
+        }
         Node::Validated { inner, validators } => {
             with_validators(validators, None, None, v, run, |v, run| validate(inner, v, run))
         }

@@ -1,0 +1,251 @@
+//! Native fast paths for the two leaf types that matter most on real documents: UUIDs and
+//! datetimes in their canonical text forms.
+//!
+//! The Python leaf validators (`fasterapi/_leaf_validators.py`) own the rules: every input
+//! this module does not recognise -- other forms, out-of-range values, errors -- goes to them,
+//! so the fast path can make a valid value cheaper but never change an answer. What it makes
+//! is the same object the leaf would: a `uuid.UUID` (built as pydantic-core builds it: no
+//! `__init__`, `int` and `is_safe` set directly) or a `datetime.datetime` with a
+//! `datetime.timezone` for offsets.
+
+use pyo3_ffi as ffi;
+
+use std::cell::RefCell;
+use std::ptr;
+
+use super::super::object::{self, PyObj};
+
+pub enum Fast {
+    Uuid {
+        cls: PyObj,
+        /// `uuid.SafeUUID.unknown`.
+        safe: PyObj,
+        int_name: PyObj,
+        safe_name: PyObj,
+    },
+    DateTime {
+        cls: PyObj,
+        utc: PyObj,
+        timezone: PyObj,
+        timedelta: PyObj,
+        /// `timezone` objects by offset in minutes, made once each.
+        zones: RefCell<Vec<(i32, PyObj)>>,
+    },
+}
+
+impl Fast {
+    /// Reads `(1, UUID, SafeUUID.unknown)` or `(2, datetime, timezone.utc, timezone, timedelta)`.
+    ///
+    /// # Safety
+    /// Attached; `spec` is a tuple.
+    pub unsafe fn read(spec: *mut ffi::PyObject) -> Option<Fast> {
+        let item = |i: isize| PyObj::from_borrowed(ffi::PyTuple_GetItem(spec, i));
+        let a = &super::super::interpreter::Attached::assume();
+        match ffi::PyLong_AsLong(ffi::PyTuple_GetItem(spec, 0)) {
+            1 if ffi::PyTuple_Size(spec) == 3 => Some(Fast::Uuid {
+                cls: item(1),
+                safe: item(2),
+                int_name: object::new_str(a, "int")?,
+                safe_name: object::new_str(a, "is_safe")?,
+            }),
+            2 if ffi::PyTuple_Size(spec) == 5 => Some(Fast::DateTime {
+                cls: item(1),
+                utc: item(2),
+                timezone: item(3),
+                timedelta: item(4),
+                zones: RefCell::new(Vec::new()),
+            }),
+            _ => {
+                ffi::PyErr_Clear();
+                None
+            }
+        }
+    }
+
+    /// The value for `text`, or `None` to let the Python leaf decide (nothing is pending).
+    ///
+    /// # Safety
+    /// Attached.
+    pub unsafe fn parse(&self, text: &[u8]) -> Option<PyObj> {
+        match self {
+            Fast::Uuid { cls, safe, int_name, safe_name } => {
+                let hex = uuid_hex(text)?;
+                let digits = std::ffi::CString::new(hex).ok()?;
+                let int = PyObj::from_owned(ffi::PyLong_FromString(digits.as_ptr(), ptr::null_mut(), 16))?;
+                let new = (*ptr::addr_of!(ffi::PyBaseObject_Type)).tp_new?;
+                let empty = PyObj::from_owned(ffi::PyTuple_New(0))?;
+                let uuid = PyObj::from_owned(new(cls.as_ptr().cast(), empty.as_ptr(), ptr::null_mut()))?;
+                if ffi::PyObject_GenericSetAttr(uuid.as_ptr(), int_name.as_ptr(), int.as_ptr()) != 0
+                    || ffi::PyObject_GenericSetAttr(uuid.as_ptr(), safe_name.as_ptr(), safe.as_ptr()) != 0
+                {
+                    ffi::PyErr_Clear();
+                    return None;
+                }
+                Some(uuid)
+            }
+            Fast::DateTime { cls, utc, timezone, timedelta, zones } => {
+                let dt = parse_datetime(text)?;
+                let tz = match dt.offset_minutes {
+                    None => PyObj::from_borrowed(ffi::Py_None()),
+                    Some(0) if dt.zulu => PyObj::from_borrowed(utc.as_ptr()),
+                    Some(minutes) => zone(zones, timezone, timedelta, minutes)?,
+                };
+                let fields = [dt.year, dt.month, dt.day, dt.hour, dt.minute, dt.second, dt.micro];
+                let mut args: Vec<PyObj> = Vec::with_capacity(8);
+                for value in fields {
+                    args.push(PyObj::from_owned(ffi::PyLong_FromLong(value as _))?);
+                }
+                args.push(tz);
+                let raw: Vec<*mut ffi::PyObject> = args.iter().map(PyObj::as_ptr).collect();
+                let made =
+                    PyObj::from_owned(ffi::PyObject_Vectorcall(cls.as_ptr(), raw.as_ptr(), raw.len(), ptr::null_mut()));
+                if made.is_none() {
+                    ffi::PyErr_Clear(); // out of range for Python: the leaf words the error
+                }
+                made
+            }
+        }
+    }
+}
+
+/// `timezone(timedelta(minutes=m))`, cached per offset.
+unsafe fn zone(zones: &RefCell<Vec<(i32, PyObj)>>, timezone: &PyObj, timedelta: &PyObj, minutes: i32) -> Option<PyObj> {
+    if let Some((_, z)) = zones.borrow().iter().find(|(m, _)| *m == minutes) {
+        return Some(PyObj::from_borrowed(z.as_ptr()));
+    }
+    let zero = PyObj::from_owned(ffi::PyLong_FromLong(0))?;
+    let seconds = PyObj::from_owned(ffi::PyLong_FromLong((minutes * 60) as _))?;
+    let args = [zero.as_ptr(), seconds.as_ptr()];
+    let delta = PyObj::from_owned(ffi::PyObject_Vectorcall(timedelta.as_ptr(), args.as_ptr(), 2, ptr::null_mut()))?;
+    let made = PyObj::from_owned(ffi::PyObject_CallOneArg(timezone.as_ptr(), delta.as_ptr()));
+    let Some(made) = made else {
+        ffi::PyErr_Clear();
+        return None;
+    };
+    let mut zones = zones.borrow_mut();
+    if zones.len() < 64 {
+        zones.push((minutes, PyObj::from_borrowed(made.as_ptr())));
+    }
+    Some(made)
+}
+
+/// The 32 hex digits of a UUID in its hyphenated (8-4-4-4-12) or simple form.
+fn uuid_hex(text: &[u8]) -> Option<Vec<u8>> {
+    let hex: Vec<u8> = match text.len() {
+        32 => text.to_vec(),
+        36 if [8, 13, 18, 23].iter().all(|&i| text[i] == b'-') => {
+            text.iter().enumerate().filter(|(i, _)| ![8, 13, 18, 23].contains(i)).map(|(_, c)| *c).collect()
+        }
+        _ => return None,
+    };
+    hex.iter().all(u8::is_ascii_hexdigit).then_some(hex)
+}
+
+struct DateTime {
+    year: i32,
+    month: i32,
+    day: i32,
+    hour: i32,
+    minute: i32,
+    second: i32,
+    micro: i32,
+    offset_minutes: Option<i32>,
+    zulu: bool,
+}
+
+fn digits(text: &[u8], at: usize, n: usize) -> Option<i32> {
+    let part = text.get(at..at + n)?;
+    part.iter().all(u8::is_ascii_digit).then(|| part.iter().fold(0, |acc, d| acc * 10 + (d - b'0') as i32))
+}
+
+fn days_in_month(year: i32, month: i32) -> i32 {
+    match month {
+        4 | 6 | 9 | 11 => 30,
+        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 => 28,
+        _ => 31,
+    }
+}
+
+/// `YYYY-MM-DD(T| )HH:MM:SS[.f{1,6}][Z|±HH:MM]`, every field in range; anything else: `None`.
+fn parse_datetime(text: &[u8]) -> Option<DateTime> {
+    if text.len() < 19 || text[4] != b'-' || text[7] != b'-' || !matches!(text[10], b'T' | b't' | b' ') {
+        return None;
+    }
+    if text[13] != b':' || text[16] != b':' {
+        return None;
+    }
+    let (year, month, day) = (digits(text, 0, 4)?, digits(text, 5, 2)?, digits(text, 8, 2)?);
+    let (hour, minute, second) = (digits(text, 11, 2)?, digits(text, 14, 2)?, digits(text, 17, 2)?);
+    if year < 1 || !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
+        return None;
+    }
+    if hour > 23 || minute > 59 || second > 59 {
+        return None;
+    }
+    let mut at = 19;
+    let mut micro = 0;
+    if text.get(at) == Some(&b'.') {
+        let start = at + 1;
+        let mut end = start;
+        while end < text.len() && text[end].is_ascii_digit() {
+            end += 1;
+        }
+        let n = end - start;
+        if n == 0 || n > 6 {
+            return None;
+        }
+        micro = digits(text, start, n)? * 10i32.pow((6 - n) as u32);
+        at = end;
+    }
+    let (offset_minutes, zulu) = match &text[at..] {
+        [] => (None, false),
+        [b'Z'] | [b'z'] => (Some(0), true),
+        [sign @ (b'+' | b'-'), rest @ ..] if rest.len() == 5 && rest[2] == b':' => {
+            let (h, m) = (digits(rest, 0, 2)?, digits(rest, 3, 2)?);
+            if h > 23 || m > 59 {
+                return None;
+            }
+            let minutes = h * 60 + m;
+            (Some(if *sign == b'-' { -minutes } else { minutes }), false)
+        }
+        _ => return None,
+    };
+    Some(DateTime { year, month, day, hour, minute, second, micro, offset_minutes, zulu })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canonical_datetimes_parse_and_others_do_not() {
+        let dt = parse_datetime(b"2032-04-23T10:20:30.4+02:30").unwrap();
+        assert_eq!(
+            (dt.year, dt.month, dt.day, dt.hour, dt.minute, dt.second, dt.micro),
+            (2032, 4, 23, 10, 20, 30, 400000)
+        );
+        assert_eq!(dt.offset_minutes, Some(150));
+        assert!(parse_datetime(b"2024-02-29 00:00:00Z").unwrap().zulu);
+        for bad in [
+            &b"2023-02-29T00:00:00"[..],
+            b"2024-13-01T00:00:00",
+            b"2024-01-01T24:00:00",
+            b"2024-01-01",
+            b"1700000000",
+            b"2024-01-01T00:00:00.1234567",
+            b"2024-01-01T00:00:00+0200",
+            b"2024-01-01T00:00:00+25:00",
+        ] {
+            assert!(parse_datetime(bad).is_none(), "{}", String::from_utf8_lossy(bad));
+        }
+    }
+
+    #[test]
+    fn uuid_forms() {
+        assert_eq!(uuid_hex(b"12345678-1234-5678-1234-567812345678").unwrap().len(), 32);
+        assert!(uuid_hex(b"12345678123456781234567812345678").is_some());
+        assert!(uuid_hex(b"g2345678-1234-5678-1234-567812345678").is_none());
+        assert!(uuid_hex(b"{12345678-1234-5678-1234-567812345678}").is_none());
+    }
+}
