@@ -207,8 +207,17 @@ pub unsafe fn dump(node: &Node, v: *mut ffi::PyObject, o: Options, f: Filter, de
             Some(body) if is_instance_for(body, v) => dump_model(body, v, o, f, depth),
             _ => dump_any(v, o, depth),
         },
-        Node::Python { to_json, .. } => match (o.json, to_json) {
-            (true, Some(convert)) => PyObj::from_owned(ffi::PyObject_CallOneArg(convert.as_ptr(), v)),
+        Node::Python { to_json, fast, instance, .. } => match (o.json, to_json) {
+            (true, Some(convert)) => {
+                if let Some(fast) = fast {
+                    if ffi::Py_TYPE(v).cast() == instance.as_ptr() {
+                        if let Some(text) = fast.to_json(v) {
+                            return super::errors::str_obj(&text);
+                        }
+                    }
+                }
+                PyObj::from_owned(ffi::PyObject_CallOneArg(convert.as_ptr(), v))
+            }
             _ => Some(PyObj::from_borrowed(v)),
         },
         Node::Validated { inner, .. } => dump(inner, v, o, f, depth),
@@ -560,6 +569,20 @@ pub unsafe fn write(
             }
         }
         Node::Any => write_any(v, o, out, depth),
+        Node::Python { fast: Some(fast), instance, .. } if ffi::Py_TYPE(v).cast() == instance.as_ptr() => {
+            match fast.to_json(v) {
+                Some(text) => {
+                    out.push(b'"');
+                    out.extend_from_slice(text.as_bytes()); // hex digits, dashes, ISO 8601: no escapes
+                    out.push(b'"');
+                    Ok(())
+                }
+                None => {
+                    let dumped = dump(node, v, Options { json: true, ..o }, f, depth).ok_or(())?;
+                    encode(dumped.as_ptr(), out)
+                }
+            }
+        }
         _ => {
             let dumped = dump(node, v, Options { json: true, ..o }, f, depth).ok_or(())?;
             encode(dumped.as_ptr(), out)

@@ -108,6 +108,43 @@ impl Fast {
     }
 }
 
+impl Fast {
+    /// The JSON text of a value of exactly this type (`None`: let the Python leaf render it).
+    ///
+    /// # Safety
+    /// Attached; `v` is an instance of the type this fast path makes.
+    pub unsafe fn to_json(&self, v: *mut ffi::PyObject) -> Option<String> {
+        let text = match self {
+            Fast::Uuid { int_name, .. } => {
+                let int = PyObj::from_owned(ffi::PyObject_GenericGetAttr(v, int_name.as_ptr()))?;
+                let shift = PyObj::from_owned(ffi::PyLong_FromLong(64))?;
+                let high = PyObj::from_owned(ffi::PyNumber_Rshift(int.as_ptr(), shift.as_ptr()))?;
+                let hi = ffi::PyLong_AsUnsignedLongLong(high.as_ptr());
+                let lo = ffi::PyLong_AsUnsignedLongLongMask(int.as_ptr());
+                if !ffi::PyErr_Occurred().is_null() {
+                    ffi::PyErr_Clear();
+                    return None;
+                }
+                let hex = format!("{:016x}{:016x}", hi, lo);
+                Some(format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..]))
+            }
+            Fast::DateTime { .. } => {
+                // datetime.isoformat is C code; pydantic writes UTC as "Z".
+                let iso = PyObj::from_owned(ffi::PyObject_CallMethod(v, c"isoformat".as_ptr(), ptr::null()))?;
+                let text = std::str::from_utf8(object::str_utf8(iso.as_ptr())?).ok()?;
+                Some(match text.strip_suffix("+00:00") {
+                    Some(rest) => format!("{rest}Z"),
+                    None => text.to_owned(),
+                })
+            }
+        };
+        if text.is_none() {
+            ffi::PyErr_Clear();
+        }
+        text
+    }
+}
+
 /// `timezone(timedelta(minutes=m))`, cached per offset.
 unsafe fn zone(zones: &RefCell<Vec<(i32, PyObj)>>, timezone: &PyObj, timedelta: &PyObj, minutes: i32) -> Option<PyObj> {
     if let Some((_, z)) = zones.borrow().iter().find(|(m, _)| *m == minutes) {
