@@ -568,17 +568,20 @@ _UUID_SIMPLE = re.compile(r"[0-9a-fA-F]{32}", re.ASCII).fullmatch
 _GROUP_STARTS = (0, 9, 14, 19, 24)
 
 
-def _uuid_diagnose(body: bytes, offset: int, simple: bool, length: int) -> str:
-    """Why ``body`` is no UUID, in the words of the Rust ``uuid`` crate pydantic uses."""
+def _uuid_diagnose(body: str, offset: int, simple: bool, length: int) -> str:
+    """Why ``body`` is no UUID, in the words of the Rust ``uuid`` crate pydantic uses.
+
+    The crate looks at each character's low byte only (``c as u8``): "\u0661" passes for
+    an "a" and "\u012d" for a hyphen; positions are byte offsets."""
     hyphens = []
-    for index, byte in enumerate(body):
-        if byte >= 0x80:  # a multi-byte character: report it whole
-            char = body[index:].decode("utf-8", "surrogatepass")[0]
-            return f"invalid character: found `{char}` at {index + offset}"
-        if byte == 0x2D:
+    index = 0
+    for char in body:
+        low = ord(char) & 0xFF
+        if low == 0x2D:
             hyphens.append(index)
-        elif byte not in _HEX:
-            return f"invalid character: found `{chr(byte)}` at {index + offset}"
+        elif low not in _HEX:
+            return f"invalid character: found `{char}` at {index + offset}"
+        index += 1 if char < "\x80" else len(char.encode("utf-8", "surrogatepass"))
     if not hyphens and simple:
         return f"invalid length: found {length}"
     if len(hyphens) != 4:
@@ -594,27 +597,28 @@ def _uuid_from_text(text: str) -> uuid.UUID:
     """``Uuid::parse_str``: simple, hyphenated, ``{braced}`` or ``urn:uuid:`` forms, else ``_Invalid``."""
     if len(text) == 36 and _UUID_HYPHENATED(text) or len(text) == 32 and _UUID_SIMPLE(text):
         return uuid.UUID(text)
-    raw = _text_bytes(text)
-    n = len(raw)
+    n = len(text) if text.isascii() else len(_text_bytes(text))
+    if n > 45:  # longer than the longest form (urn:uuid:...): judged on length alone
+        raise _Invalid("uuid_parsing", f"invalid length: found {n}")
+    # the exact lengths of the hyphenated, braced and URN forms are diagnosed on their
+    # 36-character body; any other length on the whole text
     inner = None
-    if n == 38 and raw[0] == 0x7B and raw[-1] == 0x7D:  # {...}
-        inner = raw[1:-1]
-    elif n == 45 and raw.startswith(b"urn:uuid:"):
-        inner = raw[9:]
+    if n == 38 and text[0] == "{" and text[-1] == "}":
+        inner = text[1:-1]
+    elif n == 45 and text.startswith("urn:uuid:"):
+        inner = text[9:]
     elif n == 36:
-        inner = raw
+        inner = text
     if inner is not None:
-        if _UUID_HYPHENATED(inner.decode("latin-1")):
-            return uuid.UUID(inner.decode("ascii"))
+        if _UUID_HYPHENATED(inner):
+            return uuid.UUID(inner)
         problem = _uuid_diagnose(inner, 0, False, 36)
+    elif n >= 2 and text[0] == "{" and text[-1] == "}":
+        problem = _uuid_diagnose(text[1:-1], 1, False, n)
+    elif text.startswith("urn:uuid:"):
+        problem = _uuid_diagnose(text[9:], 9, False, n)
     else:
-        if raw[:1] == b"{" and raw[-1:] == b"}" and n >= 2:
-            body, offset, simple = raw[1:-1], 1, False
-        elif raw.startswith(b"urn:uuid:"):
-            body, offset, simple = raw[9:], 9, False
-        else:
-            body, offset, simple = raw, 0, True
-        problem = _uuid_diagnose(body, offset, simple, n)
+        problem = _uuid_diagnose(text, 0, True, n)
     raise _Invalid("uuid_parsing", problem)
 
 
@@ -668,7 +672,17 @@ def json_float_text(value: float) -> str:
         return "NaN"
     if value in (float("inf"), float("-inf")):
         return "inf" if value > 0 else "-inf"
-    return format(Decimal(repr(value)).normalize(), "f")
+    shortest = Decimal(repr(value))
+    # When two shortest digit strings are equally close to the float, Python's repr takes the
+    # even one and Rust the one farther from zero (861740712460254.25 -> ...254.2 / ...254.3).
+    exponent = shortest.as_tuple().exponent
+    half = Decimal((0, (5,), exponent - 1))
+    exact = Decimal(value)
+    if exact == (shortest + half if value > 0 else shortest - half):
+        farther = shortest + 2 * half if value > 0 else shortest - 2 * half
+        if float(farther) == value:
+            shortest = farther
+    return format(shortest.normalize(), "f")
 
 
 def _decimal_value(value: Any, from_json: bool, strict: bool) -> Decimal:
