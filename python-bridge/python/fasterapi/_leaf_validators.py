@@ -91,6 +91,7 @@ _MESSAGES = {
     "decimal_parsing": "Input should be a valid decimal",
     "finite_number": "Input should be a finite number",
     "bytes_type": "Input should be a valid bytes",
+    "string_unicode": "Input should be a valid string, unable to parse raw data as a unicode string",
 }
 
 
@@ -117,7 +118,11 @@ def _instance_error(errors: list, loc: tuple, value: Any, class_name: str) -> An
 
 
 def _text_bytes(value: str) -> bytes:
-    return value.encode("utf-8", "surrogatepass")
+    """The UTF-8 the Rust parsers read; a lone surrogate cannot be one (pydantic: string_unicode)."""
+    try:
+        return value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _Invalid("string_unicode") from None
 
 
 # --- numbers as pydantic reads them --------------------------------------------------------
@@ -210,7 +215,7 @@ def _datetime_from_number(number: Any) -> Any:
 
 
 def _parse_datetime_text(value: str | bytes) -> Any:
-    if type(value) is str:
+    if isinstance(value, str):
         fast = _fast_datetime(value)
         if fast is not None:
             return fast
@@ -280,7 +285,7 @@ _DATE_TEXT = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})", re.ASCII).fullmatch
 
 
 def _parse_date_text(value: str | bytes) -> Any:
-    if type(value) is str:
+    if isinstance(value, str):
         m = _DATE_TEXT(value)
         if m is not None and m.group(1) != "0000":
             try:
@@ -352,7 +357,7 @@ _TIME_TEXT = re.compile(
 
 
 def _parse_time_text(value: str | bytes) -> Any:
-    if type(value) is str:
+    if isinstance(value, str):
         m = _TIME_TEXT(value)
         if m is not None:
             tz = _zone(m, 5)
@@ -516,11 +521,13 @@ def _coerce_bound(step: Callable, finish: Callable, name: str) -> Callable:
 
 # --- the temporal validators -------------------------------------------------------------
 
-def _temporal_validator(step: Callable, finish: Callable, c: Constraints | None, compare: Callable,
-                        render: Callable, exact: type, input_is_result: bool = False) -> Validator:
+def _temporal_validator(step: Callable, bound_step: Callable, finish: Callable, c: Constraints | None,
+                        compare: Callable, render: Callable, exact: type, input_is_result: bool = False) -> Validator:
+    """``step(value, from_json, strict)`` reads the input (raising ``_Invalid``), ``finish``
+    makes the Python object; bounds are read by ``bound_step``, the type's lax Python input
+    rule without the date/datetime fallbacks, as pydantic reads them."""
     declared = bool(c is not None and c.strict)
-    kind_name = exact.__name__
-    bounds = _bounds(c, _coerce_bound(step, finish, kind_name), render)
+    bounds = _bounds(c, _coerce_bound(bound_step, finish, exact.__name__), render)
 
     def validate(value: Any, loc: tuple, errors: list, from_json: bool = False, strict: bool = False) -> Any:
         if type(value) is exact and not bounds:
@@ -541,21 +548,22 @@ def _render_date(value: datetime.date) -> str:
 
 
 def datetime_validator(c: Constraints | None = None) -> Validator:
-    return _temporal_validator(_datetime_value, _as_py_datetime, c, _datetime_cmp, sd.format_datetime, datetime.datetime)
+    return _temporal_validator(_datetime_value, _datetime_input, _as_py_datetime, c, _datetime_cmp, sd.format_datetime,
+                               datetime.datetime)
 
 
 def date_validator(c: Constraints | None = None) -> Validator:
-    return _temporal_validator(_date_value, _as_py_date, c, lambda a, b: _cmp((a.year, a.month, a.day), (b.year, b.month, b.day)),
+    return _temporal_validator(_date_value, _date_input, _as_py_date, c, lambda a, b: _cmp((a.year, a.month, a.day), (b.year, b.month, b.day)),
                                _render_date, datetime.date)
 
 
 def time_validator(c: Constraints | None = None) -> Validator:
-    return _temporal_validator(_time_value, lambda t: t, c, _time_cmp, sd.format_time, datetime.time)
+    return _temporal_validator(_time_value, _time_value, lambda t: t, c, _time_cmp, sd.format_time, datetime.time)
 
 
 def timedelta_validator(c: Constraints | None = None) -> Validator:
     # pydantic reports a timedelta out of bounds with the validated value as the input
-    return _temporal_validator(_timedelta_value, lambda t: t, c, _cmp, _human_duration, datetime.timedelta,
+    return _temporal_validator(_timedelta_value, _timedelta_value, lambda t: t, c, _cmp, _human_duration, datetime.timedelta,
                                input_is_result=True)
 
 
@@ -796,27 +804,31 @@ def decimal_validator(c: Constraints | None = None) -> Validator:
 
 # --- bytes -------------------------------------------------------------------------------
 
+def _bytes_input(value: Any, from_json: bool, strict: bool) -> bytes:
+    """``validate_bytes`` with the default ``val_json_bytes="utf8"``."""
+    if from_json:
+        if isinstance(value, str):
+            return _text_bytes(value)
+    elif isinstance(value, bytes):
+        return value
+    elif not strict:
+        if isinstance(value, str):
+            return _text_bytes(value)
+        if isinstance(value, bytearray):
+            return bytes(value)
+    raise _Invalid("bytes_type")
+
+
 def bytes_validator(c: Constraints | None = None) -> Validator:
     declared = bool(c is not None and c.strict)
     min_length = c.min_length if c is not None else None
     max_length = c.max_length if c is not None else None
 
     def validate(value: Any, loc: tuple, errors: list, from_json: bool = False, strict: bool = False) -> Any:
-        if from_json:
-            result = value.encode("utf-8", "surrogatepass") if isinstance(value, str) else None
-        elif isinstance(value, bytes):
-            result = value
-        elif declared or strict:
-            result = None
-        elif isinstance(value, str):
-            result = value.encode("utf-8")
-        elif isinstance(value, bytearray):
-            result = bytes(value)
-        else:
-            result = None
-        if result is None:
-            errors.append(make_error("bytes_type", loc, _MESSAGES["bytes_type"], value))
-            return FAILED
+        try:
+            result = _bytes_input(value, from_json, declared or strict)
+        except _Invalid as exc:
+            return _report(errors, exc, loc, value)
         if min_length is not None and len(result) < min_length:
             errors.append(make_error("bytes_too_short", loc, f"Data should have at least {min_length} byte{_plural(min_length)}",
                                      value, {"min_length": min_length}))
