@@ -576,6 +576,17 @@ _UUID_SIMPLE = re.compile(r"[0-9a-fA-F]{32}", re.ASCII).fullmatch
 _GROUP_STARTS = (0, 9, 14, 19, 24)
 
 
+_SAFE_UNKNOWN = uuid.SafeUUID.unknown
+
+
+def _make_uuid(hex_digits: str) -> uuid.UUID:
+    """A UUID built as pydantic-core builds it: no ``__init__`` (the text is already checked)."""
+    made = object.__new__(uuid.UUID)
+    object.__setattr__(made, "int", int(hex_digits, 16))
+    object.__setattr__(made, "is_safe", _SAFE_UNKNOWN)
+    return made
+
+
 def _uuid_diagnose(body: str, offset: int, simple: bool, length: int) -> str:
     """Why ``body`` is no UUID, in the words of the Rust ``uuid`` crate pydantic uses.
 
@@ -603,8 +614,10 @@ def _uuid_diagnose(body: str, offset: int, simple: bool, length: int) -> str:
 
 def _uuid_from_text(text: str) -> uuid.UUID:
     """``Uuid::parse_str``: simple, hyphenated, ``{braced}`` or ``urn:uuid:`` forms, else ``_Invalid``."""
-    if len(text) == 36 and _UUID_HYPHENATED(text) or len(text) == 32 and _UUID_SIMPLE(text):
-        return uuid.UUID(text)
+    if len(text) == 36 and _UUID_HYPHENATED(text):
+        return _make_uuid(text.replace("-", ""))
+    if len(text) == 32 and _UUID_SIMPLE(text):
+        return _make_uuid(text)
     n = len(text) if text.isascii() else len(_text_bytes(text))
     if n > 45:  # longer than the longest form (urn:uuid:...): judged on length alone
         raise _Invalid("uuid_parsing", f"invalid length: found {n}")
@@ -619,7 +632,7 @@ def _uuid_from_text(text: str) -> uuid.UUID:
         inner = text
     if inner is not None:
         if _UUID_HYPHENATED(inner):
-            return uuid.UUID(inner)
+            return _make_uuid(inner.replace("-", ""))
         problem = _uuid_diagnose(inner, 0, False, 36)
     elif n >= 2 and text[0] == "{" and text[-1] == "}":
         problem = _uuid_diagnose(text[1:-1], 1, False, n)
@@ -683,7 +696,10 @@ def json_float_text(value: float) -> str:
     shortest = Decimal(repr(value))
     # When two shortest digit strings are equally close to the float, Python's repr takes the
     # even one and Rust the one farther from zero (861740712460254.25 -> ...254.2 / ...254.3).
-    exponent = shortest.as_tuple().exponent
+    # Only 16-17 digit reprs can tie: decimals of up to 15 digits map to distinct floats.
+    _, digits, exponent = shortest.as_tuple()
+    if len(digits) <= 15:
+        return format(shortest.normalize(), "f")
     half = Decimal((0, (5,), exponent - 1))
     exact = Decimal(value)
     if exact == (shortest + half if value > 0 else shortest - half):
