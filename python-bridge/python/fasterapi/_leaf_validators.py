@@ -497,7 +497,7 @@ def _bounds(c: Constraints | None, convert: Callable, render: Callable) -> list:
     for key, kind, words, ok in _BOUND_ERRORS:
         bound = getattr(c, key)
         if bound is not None:
-            value = convert(bound)
+            value = convert(bound, key)
             out.append((key, kind, words, ok, value, render(value)))
     return out
 
@@ -510,12 +510,12 @@ def _check_bounds(bounds: list, result: Any, compare: Callable, loc: tuple, erro
     return True
 
 
-def _coerce_bound(step: Callable, finish: Callable, name: str) -> Callable:
-    def convert(bound: Any) -> Any:
+def _coerce_bound(step: Callable, finish: Callable, type_name: str) -> Callable:
+    def convert(bound: Any, key: str) -> Any:
         try:
             return finish(step(bound, False, False))
         except _Invalid:
-            raise ValueError(f"'{name}' must be coercible to a {name} instance") from None
+            raise ValueError(f"'{key}' must be coercible to a {type_name} instance") from None
     return convert
 
 
