@@ -1,4 +1,4 @@
-"""pydantic's date and time parser (the Rust ``speedate`` crate, 0.17), ported to Python.
+"""pydantic's date and time parser (the Rust ``speedate`` crate), ported to Python.
 
 pydantic parses dates, times, datetimes and durations with speedate, whose rules differ from
 ``datetime.fromisoformat`` (it takes ``"2024-01-02 03:04"``, ``_`` as a separator, unix
@@ -8,6 +8,11 @@ validation errors. To give the same answers and the same errors, this module fol
 crate's code step by step, on the UTF-8 bytes of the input as the crate does (lengths and
 positions are byte counts), including its integer arithmetic (``u32`` overflow checks,
 truncating division, saturating float casts, round-half-away-from-zero).
+
+Where the installed pydantic-core (2.50) no longer behaves as speedate 0.17's source reads --
+numeric timestamps split on the number line (-1.25 s is 23:59:58.75), integer text parsed as a
+checked i64, whole-second durations not truncated to u32 days -- this module follows what
+pydantic does (each case is pinned by tests/python/test_leaf_validators.py).
 
 The validators in ``_leaf_validators`` try a precompiled regular expression for the common,
 well-formed text first and come here for everything else; every function here raises
