@@ -1008,7 +1008,7 @@ unsafe fn validate_model(model: &ModelRef, v: *mut ffi::PyObject, run: &mut Run)
     let original = v;
     let mut input = PyObj::from_borrowed(v);
     for f in befores {
-        let mode = run.mode_name.as_ptr();
+        let mode = run.mode_name();
         let info = || make_info(body, ptr::null_mut(), None, mode);
         input = call_user(f, Some(&body.cls), input.as_ptr(), original, info, run)?;
     }
@@ -1050,7 +1050,7 @@ unsafe fn validate_model(model: &ModelRef, v: *mut ffi::PyObject, run: &mut Run)
     let instance = construct(body, data, fields_set, extra, v, run)?;
     let mut instance = instance;
     for f in body.model_validators.iter().filter(|f| f.mode == Mode::After) {
-        let mode = run.mode_name.as_ptr();
+        let mode = run.mode_name();
         let info = || make_info(body, ptr::null_mut(), None, mode);
         let result = call_user(f, None, instance.as_ptr(), original, info, run)?;
         if result.as_ptr() != ffi::Py_None() {
@@ -1179,7 +1179,7 @@ unsafe fn validate_field(
             let result = if field.validators.is_empty() {
                 validate(&field.node, value.as_ptr(), run)
             } else {
-                let mode = run.mode_name.as_ptr();
+                let mode = run.mode_name();
                 let info = || make_info(body, data, Some(field), mode);
                 with_validators(&field.validators, Some(&body.cls), Some(&info), value.as_ptr(), run, |x, r| {
                     validate(&field.node, x, r)
