@@ -322,13 +322,14 @@ class UploadFile:
     @staticmethod
     def __fasterapi_validate__(value: Any, loc: tuple, errors: list) -> Any:
         # FastAPI's UploadFile validator: anything but an uploaded file (a plain form field
-        # of the same name, say) is a value_error with this message.
+        # of the same name, say) is a value_error with this message. As in pydantic, the
+        # context holds the exception itself (JSON renders it as {}).
         if isinstance(value, UploadFile):
             return value
         from fasterapi._leaf_validators import FAILED, make_error
 
         message = f"Expected UploadFile, received: {type(value)}"
-        errors.append(make_error("value_error", loc, f"Value error, {message}", value, {"error": message}))
+        errors.append(make_error("value_error", loc, f"Value error, {message}", value, {"error": ValueError(message)}))
         return FAILED
 
 
