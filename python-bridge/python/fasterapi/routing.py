@@ -84,11 +84,18 @@ _DEFAULT: Any = object()
 def is_json_media_type(content_type: str) -> bool:
     """``application/json`` or ``application/<anything>+json``, parameters ignored -- what
     FastAPI parses as JSON (it reads the type as ``email.message`` does)."""
-    media = content_type.partition(";")[0].strip().lower()
-    if media.count("/") != 1:
-        return False
-    main, sub = media.split("/")
-    return main == "application" and (sub == "json" or sub.endswith("+json"))
+    known = _json_media_types.get(content_type)
+    if known is None:
+        media = content_type.partition(";")[0].strip().lower()
+        main, slash, sub = media.partition("/")
+        known = bool(slash) and "/" not in sub and main == "application" and (sub == "json" or sub.endswith("+json"))
+        if len(_json_media_types) < 256:  # clients send a handful of distinct values
+            _json_media_types[content_type] = known
+    return known
+
+
+#: Content-Type values already classified (per interpreter, like the module).
+_json_media_types: dict[str, bool] = {}
 
 
 def read_json_body(raw: bytes) -> Any:
