@@ -58,6 +58,16 @@ def filter_(f: Annotated[Filter, Query()], x_trace: Annotated[list[str], Header(
     return {"filter": f, "trace": x_trace}
 
 
+class Trace(BaseModel):
+    x_trace: list[str] = []
+    save_data: bool = False
+
+
+@app.get("/header-model")
+def header_model(h: Annotated[Trace, Header()]):
+    return h
+
+
 @app.post("/raw-form")
 async def raw_form(request: Request):
     async with request.form() as form:

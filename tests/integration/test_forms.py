@@ -140,6 +140,13 @@ def test_query_and_header_models(client):
     assert [e["type"] for e in bad.json()["detail"]] == ["int_parsing", "extra_forbidden"]
 
 
+def test_header_model(client):
+    r = client.get("/header-model", headers=[("x-trace", "1"), ("X-Trace", "2"), ("Save-Data", "on")])
+    assert r.json() == {"x_trace": ["1", "2"], "save_data": True}
+    bad = client.get("/header-model", headers={"save-data": "perhaps"})
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["header", "save-data"]
+
+
 def test_request_form(client):
     r = client.post("/raw-form", data={"a": "1"}, files={"f": ("f.txt", b"x")})
     assert r.json() == {"a": "1", "f": "f.txt"}
