@@ -1019,7 +1019,12 @@ unsafe fn validate_model(model: &ModelRef, v: *mut ffi::PyObject, run: &mut Run)
         return Ok(PyObj::from_borrowed(v));
     }
     let from_dict = ffi::PyDict_Check(v) != 0;
-    if !from_dict && !((body.from_attributes || run.from_attributes) && !run.json && is_attribute_source(v)) {
+    let from_attributes = (body.from_attributes || run.from_attributes) && !run.json;
+    if !from_dict && !(from_attributes && is_attribute_source(v)) {
+        if from_attributes && body.construct == Construct::Model {
+            let msg = "Input should be a valid dictionary or object to extract fields from";
+            return Err(run.fail("model_attributes_type", msg, v, &[]));
+        }
         return Err(type_error(body, v, run));
     }
     let data = PyObj::from_owned(ffi::PyDict_New()).ok_or(Stop::Raised)?;
