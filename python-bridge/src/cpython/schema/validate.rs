@@ -1020,7 +1020,7 @@ unsafe fn validate_model(model: &ModelRef, v: *mut ffi::PyObject, run: &mut Run)
     }
     let from_dict = ffi::PyDict_Check(v) != 0;
     let from_attributes = (body.from_attributes || run.from_attributes) && !run.json;
-    if !from_dict && !(from_attributes && is_attribute_source(v)) {
+    if !(from_dict || (from_attributes && is_attribute_source(v))) {
         if from_attributes && body.construct == Construct::Model {
             let msg = "Input should be a valid dictionary or object to extract fields from";
             return Err(run.fail("model_attributes_type", msg, v, &[]));
