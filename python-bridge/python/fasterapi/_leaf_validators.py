@@ -91,6 +91,7 @@ _MESSAGES = {
     "decimal_parsing": "Input should be a valid decimal",
     "finite_number": "Input should be a finite number",
     "bytes_type": "Input should be a valid bytes",
+    "string_unicode": "Input should be a valid string, unable to parse raw data as a unicode string",
 }
 
 
@@ -117,7 +118,11 @@ def _instance_error(errors: list, loc: tuple, value: Any, class_name: str) -> An
 
 
 def _text_bytes(value: str) -> bytes:
-    return value.encode("utf-8", "surrogatepass")
+    """The UTF-8 the Rust parsers read; a lone surrogate cannot be one (pydantic: string_unicode)."""
+    try:
+        return value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _Invalid("string_unicode") from None
 
 
 # --- numbers as pydantic reads them --------------------------------------------------------
@@ -210,7 +215,7 @@ def _datetime_from_number(number: Any) -> Any:
 
 
 def _parse_datetime_text(value: str | bytes) -> Any:
-    if type(value) is str:
+    if isinstance(value, str):
         fast = _fast_datetime(value)
         if fast is not None:
             return fast
@@ -280,7 +285,7 @@ _DATE_TEXT = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})", re.ASCII).fullmatch
 
 
 def _parse_date_text(value: str | bytes) -> Any:
-    if type(value) is str:
+    if isinstance(value, str):
         m = _DATE_TEXT(value)
         if m is not None and m.group(1) != "0000":
             try:
@@ -352,7 +357,7 @@ _TIME_TEXT = re.compile(
 
 
 def _parse_time_text(value: str | bytes) -> Any:
-    if type(value) is str:
+    if isinstance(value, str):
         m = _TIME_TEXT(value)
         if m is not None:
             tz = _zone(m, 5)
@@ -516,11 +521,13 @@ def _coerce_bound(step: Callable, finish: Callable, name: str) -> Callable:
 
 # --- the temporal validators -------------------------------------------------------------
 
-def _temporal_validator(step: Callable, finish: Callable, c: Constraints | None, compare: Callable,
-                        render: Callable, exact: type, input_is_result: bool = False) -> Validator:
+def _temporal_validator(step: Callable, bound_step: Callable, finish: Callable, c: Constraints | None,
+                        compare: Callable, render: Callable, exact: type, input_is_result: bool = False) -> Validator:
+    """``step(value, from_json, strict)`` reads the input (raising ``_Invalid``), ``finish``
+    makes the Python object; bounds are read by ``bound_step``, the type's lax Python input
+    rule without the date/datetime fallbacks, as pydantic reads them."""
     declared = bool(c is not None and c.strict)
-    kind_name = exact.__name__
-    bounds = _bounds(c, _coerce_bound(step, finish, kind_name), render)
+    bounds = _bounds(c, _coerce_bound(bound_step, finish, exact.__name__), render)
 
     def validate(value: Any, loc: tuple, errors: list, from_json: bool = False, strict: bool = False) -> Any:
         if type(value) is exact and not bounds:
@@ -541,21 +548,22 @@ def _render_date(value: datetime.date) -> str:
 
 
 def datetime_validator(c: Constraints | None = None) -> Validator:
-    return _temporal_validator(_datetime_value, _as_py_datetime, c, _datetime_cmp, sd.format_datetime, datetime.datetime)
+    return _temporal_validator(_datetime_value, _datetime_input, _as_py_datetime, c, _datetime_cmp, sd.format_datetime,
+                               datetime.datetime)
 
 
 def date_validator(c: Constraints | None = None) -> Validator:
-    return _temporal_validator(_date_value, _as_py_date, c, lambda a, b: _cmp((a.year, a.month, a.day), (b.year, b.month, b.day)),
+    return _temporal_validator(_date_value, _date_input, _as_py_date, c, lambda a, b: _cmp((a.year, a.month, a.day), (b.year, b.month, b.day)),
                                _render_date, datetime.date)
 
 
 def time_validator(c: Constraints | None = None) -> Validator:
-    return _temporal_validator(_time_value, lambda t: t, c, _time_cmp, sd.format_time, datetime.time)
+    return _temporal_validator(_time_value, _time_value, lambda t: t, c, _time_cmp, sd.format_time, datetime.time)
 
 
 def timedelta_validator(c: Constraints | None = None) -> Validator:
     # pydantic reports a timedelta out of bounds with the validated value as the input
-    return _temporal_validator(_timedelta_value, lambda t: t, c, _cmp, _human_duration, datetime.timedelta,
+    return _temporal_validator(_timedelta_value, _timedelta_value, lambda t: t, c, _cmp, _human_duration, datetime.timedelta,
                                input_is_result=True)
 
 
@@ -568,17 +576,31 @@ _UUID_SIMPLE = re.compile(r"[0-9a-fA-F]{32}", re.ASCII).fullmatch
 _GROUP_STARTS = (0, 9, 14, 19, 24)
 
 
-def _uuid_diagnose(body: bytes, offset: int, simple: bool, length: int) -> str:
-    """Why ``body`` is no UUID, in the words of the Rust ``uuid`` crate pydantic uses."""
+_SAFE_UNKNOWN = uuid.SafeUUID.unknown
+
+
+def _make_uuid(hex_digits: str) -> uuid.UUID:
+    """A UUID built as pydantic-core builds it: no ``__init__`` (the text is already checked)."""
+    made = object.__new__(uuid.UUID)
+    object.__setattr__(made, "int", int(hex_digits, 16))
+    object.__setattr__(made, "is_safe", _SAFE_UNKNOWN)
+    return made
+
+
+def _uuid_diagnose(body: str, offset: int, simple: bool, length: int) -> str:
+    """Why ``body`` is no UUID, in the words of the Rust ``uuid`` crate pydantic uses.
+
+    The crate looks at each character's low byte only (``c as u8``): "\u0661" passes for
+    an "a" and "\u012d" for a hyphen; positions are byte offsets."""
     hyphens = []
-    for index, byte in enumerate(body):
-        if byte >= 0x80:  # a multi-byte character: report it whole
-            char = body[index:].decode("utf-8", "surrogatepass")[0]
-            return f"invalid character: found `{char}` at {index + offset}"
-        if byte == 0x2D:
+    index = 0
+    for char in body:
+        low = ord(char) & 0xFF
+        if low == 0x2D:
             hyphens.append(index)
-        elif byte not in _HEX:
-            return f"invalid character: found `{chr(byte)}` at {index + offset}"
+        elif low not in _HEX:
+            return f"invalid character: found `{char}` at {index + offset}"
+        index += 1 if char < "\x80" else len(char.encode("utf-8", "surrogatepass"))
     if not hyphens and simple:
         return f"invalid length: found {length}"
     if len(hyphens) != 4:
@@ -592,29 +614,32 @@ def _uuid_diagnose(body: bytes, offset: int, simple: bool, length: int) -> str:
 
 def _uuid_from_text(text: str) -> uuid.UUID:
     """``Uuid::parse_str``: simple, hyphenated, ``{braced}`` or ``urn:uuid:`` forms, else ``_Invalid``."""
-    if len(text) == 36 and _UUID_HYPHENATED(text) or len(text) == 32 and _UUID_SIMPLE(text):
-        return uuid.UUID(text)
-    raw = _text_bytes(text)
-    n = len(raw)
+    if len(text) == 36 and _UUID_HYPHENATED(text):
+        return _make_uuid(text.replace("-", ""))
+    if len(text) == 32 and _UUID_SIMPLE(text):
+        return _make_uuid(text)
+    n = len(text) if text.isascii() else len(_text_bytes(text))
+    if n > 45:  # longer than the longest form (urn:uuid:...): judged on length alone
+        raise _Invalid("uuid_parsing", f"invalid length: found {n}")
+    # the exact lengths of the hyphenated, braced and URN forms are diagnosed on their
+    # 36-character body; any other length on the whole text
     inner = None
-    if n == 38 and raw[0] == 0x7B and raw[-1] == 0x7D:  # {...}
-        inner = raw[1:-1]
-    elif n == 45 and raw.startswith(b"urn:uuid:"):
-        inner = raw[9:]
+    if n == 38 and text[0] == "{" and text[-1] == "}":
+        inner = text[1:-1]
+    elif n == 45 and text.startswith("urn:uuid:"):
+        inner = text[9:]
     elif n == 36:
-        inner = raw
+        inner = text
     if inner is not None:
-        if _UUID_HYPHENATED(inner.decode("latin-1")):
-            return uuid.UUID(inner.decode("ascii"))
+        if _UUID_HYPHENATED(inner):
+            return _make_uuid(inner.replace("-", ""))
         problem = _uuid_diagnose(inner, 0, False, 36)
+    elif n >= 2 and text[0] == "{" and text[-1] == "}":
+        problem = _uuid_diagnose(text[1:-1], 1, False, n)
+    elif text.startswith("urn:uuid:"):
+        problem = _uuid_diagnose(text[9:], 9, False, n)
     else:
-        if raw[:1] == b"{" and raw[-1:] == b"}" and n >= 2:
-            body, offset, simple = raw[1:-1], 1, False
-        elif raw.startswith(b"urn:uuid:"):
-            body, offset, simple = raw[9:], 9, False
-        else:
-            body, offset, simple = raw, 0, True
-        problem = _uuid_diagnose(body, offset, simple, n)
+        problem = _uuid_diagnose(text, 0, True, n)
     raise _Invalid("uuid_parsing", problem)
 
 
@@ -668,7 +693,20 @@ def json_float_text(value: float) -> str:
         return "NaN"
     if value in (float("inf"), float("-inf")):
         return "inf" if value > 0 else "-inf"
-    return format(Decimal(repr(value)).normalize(), "f")
+    shortest = Decimal(repr(value))
+    # When two shortest digit strings are equally close to the float, Python's repr takes the
+    # even one and Rust the one farther from zero (861740712460254.25 -> ...254.2 / ...254.3).
+    # Only 16-17 digit reprs can tie: decimals of up to 15 digits map to distinct floats.
+    _, digits, exponent = shortest.as_tuple()
+    if len(digits) <= 15:
+        return format(shortest.normalize(), "f")
+    half = Decimal((0, (5,), exponent - 1))
+    exact = Decimal(value)
+    if exact == (shortest + half if value > 0 else shortest - half):
+        farther = shortest + 2 * half if value > 0 else shortest - 2 * half
+        if float(farther) == value:
+            shortest = farther
+    return format(shortest.normalize(), "f")
 
 
 def _decimal_value(value: Any, from_json: bool, strict: bool) -> Decimal:
@@ -782,27 +820,31 @@ def decimal_validator(c: Constraints | None = None) -> Validator:
 
 # --- bytes -------------------------------------------------------------------------------
 
+def _bytes_input(value: Any, from_json: bool, strict: bool) -> bytes:
+    """``validate_bytes`` with the default ``val_json_bytes="utf8"``."""
+    if from_json:
+        if isinstance(value, str):
+            return _text_bytes(value)
+    elif isinstance(value, bytes):
+        return value
+    elif not strict:
+        if isinstance(value, str):
+            return _text_bytes(value)
+        if isinstance(value, bytearray):
+            return bytes(value)
+    raise _Invalid("bytes_type")
+
+
 def bytes_validator(c: Constraints | None = None) -> Validator:
     declared = bool(c is not None and c.strict)
     min_length = c.min_length if c is not None else None
     max_length = c.max_length if c is not None else None
 
     def validate(value: Any, loc: tuple, errors: list, from_json: bool = False, strict: bool = False) -> Any:
-        if from_json:
-            result = value.encode("utf-8", "surrogatepass") if isinstance(value, str) else None
-        elif isinstance(value, bytes):
-            result = value
-        elif declared or strict:
-            result = None
-        elif isinstance(value, str):
-            result = value.encode("utf-8")
-        elif isinstance(value, bytearray):
-            result = bytes(value)
-        else:
-            result = None
-        if result is None:
-            errors.append(make_error("bytes_type", loc, _MESSAGES["bytes_type"], value))
-            return FAILED
+        try:
+            result = _bytes_input(value, from_json, declared or strict)
+        except _Invalid as exc:
+            return _report(errors, exc, loc, value)
         if min_length is not None and len(result) < min_length:
             errors.append(make_error("bytes_too_short", loc, f"Data should have at least {min_length} byte{_plural(min_length)}",
                                      value, {"min_length": min_length}))

@@ -174,9 +174,8 @@ def _int_parse_internal(b: bytes) -> tuple[int | None, int | None]:
     for c in b[start + 1:]:
         if not 0x30 <= c <= 0x39:
             return None, c
-        # wrapping i64 arithmetic, overflow detected as a negative value after each digit
-        value = (value * 10 + (c - 0x30)) & 0xFFFFFFFFFFFFFFFF
-        if value >= 1 << 63:
+        value = value * 10 + (c - 0x30)
+        if value > _I64_MAX + neg:  # i64::MIN has no positive counterpart
             return None, c
     return (-value if neg else value), None
 
@@ -426,9 +425,15 @@ def _datetime_rfc3339(b: bytes):
     return ymd, _time_at(b, 11)
 
 
-def datetime_from_timestamp(timestamp: int, micro: int = 0):
-    """``DateTime::from_timestamp_with_config``: seconds or milliseconds since the epoch, UTC."""
-    second, extra = _watershed(timestamp)
+def datetime_from_timestamp(timestamp: int, micro: int = 0, unit_inferred: bool = True):
+    """``DateTime::from_timestamp_with_config``: seconds (or milliseconds past +-2e10 when the
+    unit is inferred) since the epoch, plus ``micro`` microseconds, in UTC."""
+    second, extra = _watershed(timestamp) if unit_inferred else (timestamp, 0)
+    # the date range is checked first: a saturated timestamp is "after 9999", not an overflow
+    if second < _UNIX_0000:
+        _fail("DateTooSmall")
+    if second > _UNIX_9999:
+        _fail("DateTooLarge")
     total = micro + extra
     if total > _U32_MAX:
         _fail("TimeTooLarge")
@@ -440,11 +445,20 @@ def datetime_from_timestamp(timestamp: int, micro: int = 0):
 
 
 def datetime_from_float(timestamp: float):
-    """pydantic's ``float_as_datetime`` (``DateTime::from_float_with_config``)."""
+    """pydantic's ``float_as_datetime``: seconds, or milliseconds past +-2e10, as a float.
+
+    The installed pydantic-core (2.50) splits the number on the number line, unlike speedate
+    0.17's ``from_float_with_config`` (-1.25 is 1969-12-31T23:59:58.75; 20000000000.5 is in
+    milliseconds); this follows what it does, observed value by value."""
     if timestamp != timestamp:
         raise SpeedateError("NaN values not permitted")
-    micro = abs(fract(timestamp)) * (1_000_000.0 if abs(timestamp) <= _MS_WATERSHED else 1_000.0)
-    return datetime_from_timestamp(floor_i64(timestamp), f64_as_int(rust_round(micro), 0, _U32_MAX))
+    whole = floor_i64(timestamp)
+    if abs(timestamp) > _MS_WATERSHED:
+        fraction_micro = f64_as_int(rust_round((timestamp - whole) * 1_000.0), 0, _U32_MAX)
+        seconds, millis = divmod(whole, 1000)
+        return datetime_from_timestamp(seconds, millis * 1000 + fraction_micro, unit_inferred=False)
+    micro = f64_as_int(rust_round((timestamp - whole) * 1_000_000.0), 0, _U32_MAX)
+    return datetime_from_timestamp(whole, micro, unit_inferred=False)
 
 
 def parse_datetime(b: bytes):
@@ -457,10 +471,7 @@ def parse_datetime(b: bytes):
             raise
     if type(number) is int:
         return datetime_from_timestamp(number)
-    normalized = number / 1000.0 if abs(number) > _MS_WATERSHED else number
-    seconds = floor_i64(normalized)
-    micro = rust_round((normalized - seconds) * 1_000_000.0)
-    return datetime_from_timestamp(seconds, f64_as_int(micro, 0, _U32_MAX))
+    return datetime_from_float(number)
 
 
 # --- durations ---------------------------------------------------------------------------
@@ -636,7 +647,10 @@ def duration_from_int(total_seconds: int) -> tuple[bool, int, int, int]:
     """pydantic's ``int_as_duration`` (an i64 of seconds)."""
     positive = total_seconds >= 0
     total = abs(total_seconds)
-    return _normalize(positive, (total // 86_400) & _U32_MAX, total % 86_400, 0)
+    days = total // 86_400
+    if days > 999_999_999:
+        _fail("DurationDaysTooLarge")
+    return _normalize(positive, days, total % 86_400, 0)
 
 
 def duration_from_float(total_seconds: float) -> tuple[bool, int, int, int]:
