@@ -54,10 +54,15 @@ class Client:
     def __init__(self, app: Any) -> None:
         self.routes = app._compile_routes()
 
-    def request(self, method: str, url: str, *, headers: dict | None = None, body: Any = b"") -> Any:
+    def request(self, method: str, url: str, *, headers: dict | list | None = None, body: Any = b"") -> Any:
         path, _, query = url.partition("?")
+        # A list of pairs sends repeated headers; a dict one of each.
+        header_list = [(k.lower(), v) for k, v in (headers.items() if isinstance(headers, dict) else headers or [])]
         if not isinstance(body, bytes):
             body = _native.json_dumps(body)
+            # What a JSON client sends (FastAPI reads a body as JSON only with this type).
+            if not any(k == "content-type" for k, _ in header_list):
+                header_list.append(("content-type", "application/json"))
         for route in self.routes:
             route_method, template, handler, status_code = route.method, route.path, route.handler, route.status_code
             params = _match(template, path)
@@ -66,7 +71,7 @@ class Client:
                     method=method,
                     path=path,
                     query_string=query.encode(),
-                    headers=[(k.lower(), v) for k, v in (headers or {}).items()],
+                    headers=header_list,
                     body=body,
                     path_params=params,
                 )

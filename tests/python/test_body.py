@@ -63,7 +63,7 @@ def test_field_errors_are_not_embedded_and_all_reported(client_for):
 
 def test_invalid_json_is_422_not_500(client_for):
     client = make_client(client_for)
-    r = client.post("/items", body=b'{"name": ')
+    r = client.post("/items", body=b'{"name": ', headers={"content-type": "application/json"})
     assert r.status_code == 422
     (error,) = r.json()["detail"]
     assert error["type"] == "json_invalid"

@@ -38,13 +38,27 @@ def _short(value) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+#: Known differences, each a strict xfail: the test fails the day we match pydantic, so the
+#: entry must then be removed. Keep this list short and say why each is here.
+KNOWN_DIFFERENCES = {
+    # pydantic-core applies an int-set exclude on a list field oddly (index 1 of a one-item
+    # list removes item 0); we exclude by index as documented.
+    ("include-exclude", "json", 0): "exclude={'items': {1}} on a one-item list",
+    # Smart unions: pydantic ranks datetime-from-number below Decimal-from-float in JSON mode
+    # (its exactness levels); we take the first member that accepts the input.
+    ("adapter-scalars", "json", 0): "datetime | Decimal with a JSON float",
+}
+
+
 def _params():
     for case in ALL_CASES:
         grid = case.name.startswith("grid-")
         for kind, inputs in (("python", case.python), ("json", case.json)):
             for i, raw in enumerate(inputs):
                 label = parity_grid.input_label(kind, i) if grid else f"{i}:{_short(raw)}"
-                yield pytest.param(case, kind, raw, id=f"{case.name}/{kind}/{label}")
+                known = KNOWN_DIFFERENCES.get((case.name, kind, i))
+                marks = [pytest.mark.xfail(strict=True, reason=known)] if known else []
+                yield pytest.param(case, kind, raw, id=f"{case.name}/{kind}/{label}", marks=marks)
 
 
 def assert_same(case: Case, kind: str, raw, expected, actual) -> None:

@@ -92,8 +92,9 @@ def test_enum_by_value():
 @pytest.mark.parametrize(
     "text, problem",
     [
-        ("x" * 36, "invalid character: expected an optional prefix of `urn:uuid:` followed by [0-9a-fA-F-], found `x` at 1"),
-        ("abc", "invalid length: expected length 32 for simple format, found 3"),
+        # pydantic 2.14's wording (the uuid crate's errors).
+        ("x" * 36, "invalid character: found `x` at 0"),
+        ("abc", "invalid length: found 3"),
         ("ab-cd", "invalid group count: expected 5, found 2"),
         ("6f1c2b1a-9a3e-4c4f-8d2e-0b1c2d3e4f5", "invalid group length in group 4: expected 12, found 11"),
     ],

@@ -11,7 +11,8 @@ from fasterapi._native import SharedCounter, SharedDict
 from fasterapi.applications import FasterAPI
 from fasterapi.encoders import jsonable_encoder
 from fasterapi.exceptions import HTTPException, RequestValidationError
-from fasterapi.params import Body, Cookie, Header, Path, Query
+from fasterapi.datastructures import UploadFile
+from fasterapi.params import Body, Cookie, File, Form, Header, Path, Query
 from fasterapi.pydantic import (
     AfterValidator,
     AliasChoices,
@@ -61,7 +62,9 @@ __all__ = [
     "Body",
     "Cookie",
     "FasterAPI",
+    "File",
     "FileResponse",
+    "Form",
     "HTMLResponse",
     "HTTPException",
     "Header",
@@ -76,6 +79,7 @@ __all__ = [
     "SharedCounter",
     "SharedDict",
     "StreamingResponse",
+    "UploadFile",
     "jsonable_encoder",
     "status",
 ]

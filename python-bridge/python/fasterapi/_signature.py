@@ -1,18 +1,22 @@
 """Turning an endpoint's signature into a parameter plan, once, at startup.
 
-For every parameter this decides, with FastAPI's rules, *where* its value
-comes from and *how* it is checked:
+For every parameter this decides, with FastAPI's rules, *where* its value comes from and
+*how* it is checked:
 
-- a name that appears in the path template (``/users/{user_id}``) is a path
-  parameter;
 - a parameter annotated ``Request`` receives the request wrapper;
-- a ``Query()``/``Path()``/``Header()``/``Cookie()``/``Body()`` marker (as the
-  default or inside ``Annotated[...]``) says so explicitly;
-- otherwise a container or dataclass annotation (``dict``, ``list``, a
-  dataclass) is the JSON body, and any other type is a query parameter.
+- a ``Path()``/``Query()``/``Header()``/``Cookie()``/``Body()``/``Form()``/``File()`` marker
+  (as the default or inside ``Annotated[...]``) says so explicitly; a name that appears in
+  the path template (``/users/{user_id}``) is a path parameter;
+- otherwise ``UploadFile`` (or ``UploadFile | None``, ``list[UploadFile]``) is a file of a
+  form, a container or model annotation (``dict``, ``list``, a model, a dataclass) is the
+  JSON body, and any other type is a query parameter.
 
-The result is a list of :class:`ParamSpec` whose validators are already
-compiled; :mod:`fasterapi.routing` closes over them so a request only executes.
+A ``Query()``/``Header()``/``Cookie()``/``Form()`` parameter annotated with a model is a
+*parameter model*: the model's fields are read from that source (:mod:`fasterapi._param_models`).
+
+The result is a list of :class:`ParamSpec` whose validators are already compiled;
+:mod:`fasterapi.routing` closes over them so a request only executes. The OpenAPI generator
+reads the same specs (``annotation``, ``marker``, ``media_type``).
 """
 
 from __future__ import annotations
@@ -21,24 +25,26 @@ import copy
 import inspect
 import re
 import typing
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from fasterapi import params
 from fasterapi._fastpath import scalar_kind
-from fasterapi._validators import (
-    Constraints,
-    Validator,
-    compile_validator,
-    is_scalar_annotation,
-    is_sequence_annotation,
-    unwrap_annotated,
-)
+from fasterapi._model_desc import field_from_annotation
+from fasterapi._param_models import ParamModel
+from fasterapi._types import TypeDesc, unwrap_annotated
+from fasterapi._validators import Validator, validator_for
+from fasterapi.fields import AliasChoices, FieldInfo
 from fasterapi.params import Undefined
 from fasterapi.requests import Request
 
 #: ``{name}`` or ``{name:path}`` in a path template.
 PATH_PARAM = re.compile(r"{([A-Za-z_][A-Za-z0-9_]*)(?::([A-Za-z_]+))?}")
+
+#: Sources whose parameters make up the request body.
+BODY_SOURCES = ("body", "form", "file")
+_MODEL_KINDS = ("model", "dataclass", "typeddict")
 
 
 def path_param_names(path: str) -> list[str]:
@@ -59,21 +65,42 @@ def path_param_names(path: str) -> list[str]:
 @dataclass
 class ParamSpec:
     name: str  # the endpoint's parameter name (the keyword it is called with)
-    source: str  # "path" | "query" | "header" | "cookie" | "body" | "request"
-    key: str  # what is looked up: path/query key, lower-case header name, body key
+    source: str  # "path" | "query" | "header" | "cookie" | "body" | "form" | "file" | "request"
+    key: str  # what is looked up: path/query key, lower-case header name, body/form key
     loc: tuple  # error location prefix, e.g. ("query", "q")
     validate: Validator | None  # None: the raw value is used as is
-    default: Any  # Undefined when required
+    default: Any  # Undefined when required (or when default_factory gives it)
     copy_default: bool  # mutable default: hand each call its own copy
-    many: bool = False  # list-valued query/header parameter (repeated keys)
-    embed: bool = False  # body parameter read from a key of the JSON object
+    many: bool = False  # list-valued query/header/form parameter (repeated keys)
+    embed: bool = False  # body parameter read from a key of the JSON object / form
     native_kind: int | None = None  # path/query value the bridge may convert (see _fastpath)
+    #: The parameter's annotation as declared (``Annotated[...]`` and all).
+    annotation: Any = None
+    #: Its marker: the one declared, or the one FastAPI infers (``Query()``, ``Body()``,
+    #: ``File()``, ``Path()``); ``None`` only for ``Request``.
+    marker: params.Param | None = None
+    #: Every request key in order of preference (``AliasChoices``); ``keys[0] == key``.
+    keys: tuple[str, ...] = ()
+    #: Form and file bodies: the marker's media type (OpenAPI's request body content).
+    media_type: str | None = None
+    default_factory: Callable[[], Any] | None = None
+    #: Validate the default too (``validate_default=True``).
+    validate_default: bool = False
+    #: Parameter models and form models: how the model's fields are read.
+    model: ParamModel | None = None
+    #: ``File()`` parameters typed ``bytes`` (``"bytes"``) or ``list[bytes]`` (``"bytes_list"``):
+    #: the uploaded files' contents are read for them.
+    reads_file: str | None = None
+    #: The type layer's descriptor of the parameter's type.
+    type: TypeDesc | None = field(default=None, repr=False)
 
     @property
     def required(self) -> bool:
-        return self.default is Undefined
+        return self.default is Undefined and self.default_factory is None
 
     def get_default(self) -> Any:
+        if self.default_factory is not None:
+            return self.default_factory()
         return copy.deepcopy(self.default) if self.copy_default else self.default
 
 
@@ -87,14 +114,62 @@ def _type_hints(endpoint: Any) -> dict[str, Any]:
         return {}
 
 
-def _string_validator(annotation: Any, marker: params.Param | None) -> Validator | None:
+def _field_info(marker: params.Param, default: Any) -> FieldInfo:
+    """What the marker declares, as the FieldInfo the model layer describes fields from."""
+    info = FieldInfo(default=default, default_factory=marker.default_factory)
+    for name in ("alias", "validation_alias", "serialization_alias", "title", "description", "examples", "discriminator",
+                 "deprecated", "json_schema_extra", "validate_default", "gt", "ge", "lt", "le", "multiple_of",
+                 "min_length", "max_length", "pattern", "strict", "allow_inf_nan", "max_digits", "decimal_places"):
+        value = getattr(marker, name, None)
+        if value is not None:
+            setattr(info, name, value)
+    return info
+
+
+def _describe(name: str, annotation: Any, marker: params.Param, default: Any) -> TypeDesc:
+    """The parameter's type with the marker's constraints (and any ``Annotated`` metadata
+    besides the marker: ``Field()``, ``AfterValidator``...), as a model field's would be."""
+    return field_from_annotation(name, annotation, _field_info(marker, default), {}).type
+
+
+def _text_validator(desc: TypeDesc) -> Validator | None:
     """Validator for values that arrive as text (path, query, header, cookie)."""
-    constraints = Constraints.from_param(marker)
-    if constraints is None and (annotation is str or annotation is Any or annotation is inspect.Parameter.empty):
-        return None  # already a str: skip the call entirely on the hot path
-    if annotation is inspect.Parameter.empty:
-        annotation = Any
-    return compile_validator(annotation, constraints)
+    plain = desc.kind in ("str", "any") and desc.constraints is None and not desc.validators
+    return None if plain else validator_for(desc)
+
+
+def _is_upload(desc: TypeDesc) -> bool:
+    """``UploadFile``, ``UploadFile | None`` or a list of them: FastAPI makes these ``File()``."""
+    target = desc.non_null()
+    if target.kind == "upload":
+        return True
+    return target.kind in ("list", "set", "frozenset", "var_tuple") and target.args[0].non_null().kind == "upload"
+
+
+def _reads_file(desc: TypeDesc) -> str | None:
+    target = desc.non_null()
+    if target.kind == "bytes":
+        return "bytes"
+    if target.is_sequence and target.args and target.args[0].kind == "bytes":
+        return "bytes_list"
+    return None
+
+
+def _model_type(desc: TypeDesc) -> TypeDesc | None:
+    """The model of a parameter model annotation (``Model`` or ``Model | None``)."""
+    target = desc.non_null()
+    return target if target.kind in _MODEL_KINDS else None
+
+
+def _strip_marker(annotation: Any) -> tuple[Any, params.Param | None]:
+    """``Annotated[X, Query(), Field(gt=0)]`` -> ``(Annotated[X, Field(gt=0)], Query())``.
+    As in FastAPI, the last marker wins."""
+    plain, metadata = unwrap_annotated(annotation)
+    markers = [m for m in metadata if isinstance(m, params.Param)]
+    if not markers:
+        return annotation, None
+    rest = tuple(m for m in metadata if not isinstance(m, params.Param))
+    return (typing.Annotated[(plain, *rest)] if rest else plain), markers[-1]
 
 
 def analyze(endpoint: Any, path: str) -> list[ParamSpec]:
@@ -103,76 +178,142 @@ def analyze(endpoint: Any, path: str) -> list[ParamSpec]:
     hints = _type_hints(endpoint)
     signature = inspect.signature(endpoint)
     specs: list[ParamSpec] = []
+    where = getattr(endpoint, "__qualname__", repr(endpoint))
 
     for parameter in signature.parameters.values():
         if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
             continue  # *args/**kwargs receive nothing, as in FastAPI
         if parameter.kind is parameter.POSITIONAL_ONLY:
-            raise TypeError(f"{endpoint.__qualname__}: positional-only parameter {parameter.name!r} is not supported")
-        name = parameter.name
-        annotation = hints.get(name, parameter.annotation)
-        annotation, metadata = unwrap_annotated(annotation)
+            raise TypeError(f"{where}: positional-only parameter {parameter.name!r} is not supported")
+        try:
+            spec = _plan(parameter, hints.get(parameter.name, parameter.annotation), in_path, path)
+        except TypeError as exc:
+            raise TypeError(f"{where}: parameter {parameter.name!r}: {exc}") from None
+        specs.append(spec)
 
-        marker = next((m for m in metadata if isinstance(m, params.Param)), None)
-        if marker is not None:
-            # Annotated[X, Query()]: the default is the "= value" of the parameter.
-            default = Undefined if parameter.default is parameter.empty else parameter.default
-            if marker.default is not Undefined:
-                raise TypeError(f"{endpoint.__qualname__}: give the default of {name!r} with '=', not inside Annotated")
-        elif isinstance(parameter.default, params.Param):
-            marker = parameter.default
-            default = marker.default
+    # FastAPI does not embed a lone body parameter: the whole JSON document is that
+    # parameter, and errors are located at ("body", "field"), not ("body", "item", "field").
+    # Form fields are always read by name (a lone form *model* reads the whole form).
+    body = [s for s in specs if s.source in BODY_SOURCES]
+    lone = len(body) == 1 and not body[0].embed
+    for spec in body:
+        if lone and (spec.source == "body" or spec.model is not None):
+            spec.loc = ("body",)
+        elif spec.model is not None:
+            spec.loc = ("body",)  # a form model's fields are the form's
         else:
-            default = Undefined if parameter.default is parameter.empty else parameter.default
-
-        if isinstance(annotation, type) and issubclass(annotation, Request):
-            specs.append(ParamSpec(name, "request", name, (), None, Undefined, False))
-            continue
-
-        if name in in_path and (marker is None or isinstance(marker, params.Path)):
-            source = "path"
-        elif isinstance(marker, params.Path):
-            raise TypeError(f"{endpoint.__qualname__}: Path parameter {name!r} is not in the path {path!r}")
-        elif marker is not None:
-            source = marker.in_
-        elif is_scalar_annotation(annotation):
-            source = "query"
-        else:
-            source = "body"
-
-        copy_default = isinstance(default, (list, dict, set))
-        alias = marker.alias if marker is not None and marker.alias else None
-
-        if source == "path":
-            specs.append(ParamSpec(name, "path", name, ("path", name), _string_validator(annotation, marker), Undefined, False,
-                                   native_kind=scalar_kind(annotation, marker)))
-        elif source in ("query", "cookie"):
-            key = alias or name
-            many = is_sequence_annotation(annotation)
-            specs.append(ParamSpec(name, source, key, (source, key), _string_validator(annotation, marker), default, copy_default, many,
-                                   native_kind=scalar_kind(annotation, marker) if source == "query" else None))
-        elif source == "header":
-            key = alias or (name.replace("_", "-") if getattr(marker, "convert_underscores", True) else name)
-            many = is_sequence_annotation(annotation)
-            specs.append(ParamSpec(name, "header", key.lower(), ("header", key), _string_validator(annotation, marker), default, copy_default, many))
-        else:
-            key = alias or name
-            if annotation is inspect.Parameter.empty:
-                annotation = Any
-            validator = compile_validator(annotation, Constraints.from_param(marker))
-            embed = bool(getattr(marker, "embed", False))
-            specs.append(ParamSpec(name, "body", key, ("body", key), validator, default, copy_default, embed=embed))
-
-    # FastAPI does not embed a lone body parameter: the whole JSON document is
-    # that parameter, and errors are located at ("body", "field"), not
-    # ("body", "item", "field").
-    body = [s for s in specs if s.source == "body"]
-    if len(body) == 1 and not body[0].embed:
-        body[0].loc = ("body",)
-    else:
-        for spec in body:
             spec.embed = True
     return specs
+
+
+def _plan(parameter: inspect.Parameter, hinted: Any, in_path: set[str], path: str) -> ParamSpec:
+    name = parameter.name
+    declared = hinted
+    annotation, marker = _strip_marker(hinted)
+    if marker is not None:
+        # Annotated[X, Query()]: the default is the "= value" of the parameter.
+        if marker.default is not Undefined and not isinstance(marker, params.Path):
+            raise TypeError(f"give the default with '=', not inside {type(marker).__name__}() in Annotated")
+        default = Undefined if parameter.default is parameter.empty else parameter.default
+        if isinstance(default, params.Param):
+            raise TypeError("a marker in Annotated and another as the default")
+        marker = copy.copy(marker)
+        marker.default = default
+    elif isinstance(parameter.default, params.Param):
+        marker = parameter.default
+        default = marker.default
+    else:
+        default = Undefined if parameter.default is parameter.empty else parameter.default
+
+    if annotation is inspect.Parameter.empty:
+        annotation = Any
+    plain, _ = unwrap_annotated(annotation)
+    if marker is None and isinstance(plain, type) and issubclass(plain, Request):
+        return ParamSpec(name, "request", name, (), None, Undefined, False, annotation=declared)
+
+    if name in in_path:
+        if marker is not None and not isinstance(marker, params.Path):
+            raise TypeError(f"cannot use {type(marker).__name__}() for path parameter {name!r}")
+        marker = marker or params.Path()
+        default = Undefined  # path parameters are always required
+    elif isinstance(marker, params.Path):
+        raise TypeError(f"Path() parameter is not in the path {path!r}")
+
+    desc = _describe(name, annotation, marker or params.Query(), default)
+    if marker is None:
+        if _is_upload(desc):
+            marker = params.File(default)
+        elif not desc.is_scalar:
+            marker = params.Body(default)
+        else:
+            marker = params.Query(default)
+        desc = _describe(name, annotation, marker, default)
+    source = marker.in_
+
+    common: dict[str, Any] = {
+        "annotation": declared,
+        "marker": marker,
+        "default_factory": marker.default_factory,
+        "validate_default": bool(marker.validate_default),
+        "type": desc,
+    }
+    copy_default = not isinstance(default, (type(None), bool, int, float, str, bytes, tuple, frozenset))
+    convert = source == "header" and getattr(marker, "convert_underscores", True)
+    keys = _request_keys(name, marker, convert)
+    key = keys[0]
+
+    if source == "path":
+        key = name
+        return ParamSpec(name, "path", key, ("path", key), _text_validator(desc), Undefined, False,
+                         native_kind=scalar_kind(declared, marker), keys=(key,), **common)
+
+    if source in ("query", "header", "cookie"):
+        model_type = _model_type(desc)
+        if model_type is not None:
+            model = ParamModel(model_type, nullable=desc.kind == "nullable", source=source, convert_underscores=convert)
+            return ParamSpec(name, source, name, (source,), validator_for(desc), default, copy_default, model=model, keys=(name,), **common)
+        if source == "query" and not (desc.is_scalar or _scalar_sequence(desc)):
+            raise TypeError(f"Query parameter {name!r} must be one of the supported types (a scalar, a list of scalars or a model)")
+        many = desc.is_sequence and source != "cookie"
+        lookup = key.lower() if source == "header" else key
+        native = None
+        if source == "query" and len(keys) == 1 and marker.default_factory is None and not marker.validate_default:
+            native = scalar_kind(declared, marker)
+        return ParamSpec(name, source, lookup, (source, key), _text_validator(desc), default, copy_default, many,
+                         native_kind=native, keys=tuple(k.lower() for k in keys) if source == "header" else keys, **common)
+
+    # Bodies: JSON (Body), form fields (Form) and files (File).
+    media_type = getattr(marker, "media_type", None)
+    embed = bool(getattr(marker, "embed", False))
+    if source in ("form", "file"):
+        model_type = _model_type(desc)
+        if model_type is not None and source == "form":
+            model = ParamModel(model_type, nullable=desc.kind == "nullable", source="form")
+            return ParamSpec(name, "form", name, ("body",), validator_for(desc), default, copy_default, model=model,
+                             keys=(name,), media_type=media_type, **common)
+        reads_file = _reads_file(desc) if source == "file" else None
+        return ParamSpec(name, source, key, ("body", key), validator_for(desc), default, copy_default, desc.is_sequence,
+                         embed=True, keys=keys, media_type=media_type, reads_file=reads_file, **common)
+    return ParamSpec(name, "body", key, ("body", key), validator_for(desc), default, copy_default, embed=embed,
+                     keys=keys, media_type=media_type, **common)
+
+
+def _request_keys(name: str, marker: params.Param, convert_underscores: bool) -> tuple[str, ...]:
+    """The keys a parameter is read from, in order of preference (FastAPI: its
+    ``validation_alias`` if a name, else its ``alias``, else its name -- with dashes for a
+    header -- or each name of an ``AliasChoices``)."""
+    alias = marker.alias or (name.replace("_", "-") if convert_underscores else name)
+    validation_alias = marker.validation_alias
+    if isinstance(validation_alias, str) and validation_alias:
+        return (validation_alias,)
+    if isinstance(validation_alias, AliasChoices) and all(isinstance(c, str) for c in validation_alias.choices):
+        return tuple(validation_alias.choices)
+    return (alias,)
+
+
+def _scalar_sequence(desc: TypeDesc) -> bool:
+    target = desc.non_null()
+    return target.is_sequence and all(arg.is_scalar for arg in target.args)
 
 
 def is_async_callable(endpoint: Any) -> bool:

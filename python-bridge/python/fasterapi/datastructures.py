@@ -8,7 +8,7 @@ server hands us, so nothing is copied until it is actually looked at.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, MutableMapping
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 
 class Address(NamedTuple):
@@ -267,3 +267,88 @@ class State:
 
     def __repr__(self) -> str:
         return f"State({self.__dict__!r})"
+
+
+class UploadFile:
+    """A file sent in a ``multipart/form-data`` body, as Starlette's ``UploadFile``.
+
+    ``file`` is a ``SpooledTemporaryFile``: in memory up to 1 MiB, on disk past that.
+    ``filename``, ``content_type`` (the part's ``Content-Type``, or ``None``), ``size`` (bytes)
+    and ``headers`` (the part's headers) describe it. ``await read()/write()/seek()/close()``
+    work as in Starlette; sync endpoints use ``file`` directly (``file.read()``). The async
+    methods touch the file directly rather than in a thread pool: the part is already on this
+    machine (in memory or in a local temporary file), and a core has no pool to hop to.
+
+    As a parameter annotation (``file: UploadFile``) it declares a file field of the form.
+    """
+
+    #: The type layer's kind (fasterapi._types): validated by ``__fasterapi_validate__``.
+    __fasterapi_kind__ = "upload"
+
+    def __init__(
+        self,
+        file: Any,
+        *,
+        size: int | None = None,
+        filename: str | None = None,
+        headers: "Headers | None" = None,
+    ) -> None:
+        self.filename = filename
+        self.file = file
+        self.size = size
+        self.headers = headers if headers is not None else Headers()
+
+    @property
+    def content_type(self) -> str | None:
+        return self.headers.get("content-type", None)
+
+    async def write(self, data: bytes) -> None:
+        if self.size is not None:
+            self.size += len(data)
+        self.file.write(data)
+
+    async def read(self, size: int = -1) -> bytes:
+        return self.file.read(size)
+
+    async def seek(self, offset: int) -> None:
+        self.file.seek(offset)
+
+    async def close(self) -> None:
+        self.file.close()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(filename={self.filename!r}, size={self.size!r}, headers={self.headers!r})"
+
+    @staticmethod
+    def __fasterapi_validate__(value: Any, loc: tuple, errors: list) -> Any:
+        # FastAPI's UploadFile validator: anything but an uploaded file (a plain form field
+        # of the same name, say) is a value_error with this message. As in pydantic, the
+        # context holds the exception itself (JSON renders it as {}).
+        if isinstance(value, UploadFile):
+            return value
+        from fasterapi._leaf_validators import FAILED, make_error
+
+        message = f"Expected UploadFile, received: {type(value)}"
+        errors.append(make_error("value_error", loc, f"Value error, {message}", value, {"error": ValueError(message)}))
+        return FAILED
+
+
+class FormData(ImmutableMultiDict):
+    """A parsed form: text fields (``str``) and files (``UploadFile``), in the order sent.
+
+    ``form[key]``/``get`` give the last value of a repeated key, ``getlist`` all of them.
+    """
+
+    __slots__ = ()
+
+    def has_files(self) -> bool:
+        return any(isinstance(value, UploadFile) for _, value in self._list)
+
+    def close_files(self) -> None:
+        """Close every file of the form (their temporary files are deleted)."""
+        for _, value in self._list:
+            if isinstance(value, UploadFile):
+                value.file.close()
+
+    async def close(self) -> None:
+        self.close_files()

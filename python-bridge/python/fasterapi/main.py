@@ -163,11 +163,17 @@ class BaseModel(metaclass=ModelMetaclass):
 
     @classmethod
     def model_validate(cls, obj: Any, *, strict: bool | None = None, from_attributes: bool | None = None, context: Any = None, by_alias: bool | None = None, by_name: bool | None = None) -> Any:
-        return _schema_validate(cls.__fasterapi_compiled__(), obj, False, None, bool(strict), bool(from_attributes))
+        schema = cls.__fasterapi_schema__ or cls.__fasterapi_compiled__()
+        if strict is None and from_attributes is None:
+            return _schema_validate(schema, obj, False, None)
+        return _schema_validate(schema, obj, False, None, bool(strict), bool(from_attributes))
 
     @classmethod
     def model_validate_json(cls, json_data: str | bytes | bytearray, *, strict: bool | None = None, context: Any = None, by_alias: bool | None = None, by_name: bool | None = None) -> Any:
-        return _schema_validate_json(cls.__fasterapi_compiled__(), json_data, None, bool(strict))
+        schema = cls.__fasterapi_schema__ or cls.__fasterapi_compiled__()
+        if strict is None:
+            return _schema_validate_json(schema, json_data, None)
+        return _schema_validate_json(schema, json_data, None, bool(strict))
 
     @classmethod
     def model_validate_strings(cls, obj: Any, **kwargs: Any) -> Any:
@@ -207,8 +213,9 @@ class BaseModel(metaclass=ModelMetaclass):
         warnings: Any = True,
         serialize_as_any: bool = False,
     ) -> dict[str, Any]:
+        cls = type(self)
         return _schema_dump(
-            type(self).__fasterapi_compiled__(), self, mode == "json", bool(by_alias), exclude_unset, exclude_defaults, exclude_none, include, exclude
+            cls.__fasterapi_schema__ or cls.__fasterapi_compiled__(), self, mode == "json", bool(by_alias), exclude_unset, exclude_defaults, exclude_none, include, exclude
         )
 
     def model_dump_json(
@@ -226,8 +233,9 @@ class BaseModel(metaclass=ModelMetaclass):
         warnings: Any = True,
         serialize_as_any: bool = False,
     ) -> str:
+        cls = type(self)
         raw = _schema_dump_json(
-            type(self).__fasterapi_compiled__(), self, True, bool(by_alias), exclude_unset, exclude_defaults, exclude_none, include, exclude
+            cls.__fasterapi_schema__ or cls.__fasterapi_compiled__(), self, True, bool(by_alias), exclude_unset, exclude_defaults, exclude_none, include, exclude
         )
         if indent is None:
             return raw.decode()

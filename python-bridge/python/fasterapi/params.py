@@ -1,15 +1,26 @@
-"""Parameter markers: ``Query``, ``Path``, ``Header``, ``Cookie``, ``Body``.
+"""Parameter markers: ``Path``, ``Query``, ``Header``, ``Cookie``, ``Body``, ``Form``, ``File``.
 
 Used as a default value (``q: str = Query(None, alias="search")``) or inside
-``Annotated[str, Query(alias="search")]``, exactly like FastAPI. A marker only
-records what to extract and how to check it; the work is planned once per
-route by :mod:`fasterapi._signature`.
+``Annotated[str, Query(alias="search")]``, exactly like FastAPI. A marker only records what
+to extract and how to check and document it; the work is planned once per route by
+:mod:`fasterapi._signature`.
 
-``default=...`` (Ellipsis) or no default at all means "required".
+Every marker takes FastAPI's arguments: the default (``...`` or nothing means required) or a
+``default_factory``; ``alias``, ``validation_alias`` (a name or ``AliasChoices``; it is the key
+read from the request) and ``serialization_alias``; the constraints ``gt``/``ge``/``lt``/``le``,
+``multiple_of``, ``min_length``/``max_length``, ``pattern`` (``regex`` is its old name),
+``strict``, ``allow_inf_nan``, ``max_digits``, ``decimal_places``; and, for the OpenAPI
+document, ``title``, ``description``, ``examples`` (``example`` is its deprecated
+predecessor), ``openapi_examples``, ``deprecated``, ``include_in_schema`` and
+``json_schema_extra``. Attribute names are pydantic's ``FieldInfo``'s, so code reading a
+marker can treat it as one (``is_required()``, ``get_default()``).
 """
 
 from __future__ import annotations
 
+import copy
+import warnings
+from collections.abc import Callable
 from typing import Any
 
 
@@ -29,19 +40,20 @@ class _Undefined:
     def __bool__(self) -> bool:
         return False
 
+    def __copy__(self) -> "_Undefined":
+        return self
+
+    def __deepcopy__(self, memo: Any) -> "_Undefined":
+        return self
+
 
 Undefined: Any = _Undefined()
+#: "Argument not given" (distinct from ``None``, which some arguments take as a value).
+_Unset: Any = object()
 
 
 class Param:
-    """Common fields of every marker.
-
-    ``gt``/``ge``/``lt``/``le`` bound numbers, ``min_length``/``max_length``/
-    ``pattern`` constrain strings, with FastAPI's error messages. ``title``,
-    ``description``, ``examples``, ``deprecated`` and ``include_in_schema`` are
-    accepted for source compatibility and otherwise unused (there is no
-    OpenAPI schema yet).
-    """
+    """What every marker records; see the module docstring for the arguments."""
 
     in_: str = ""
 
@@ -49,23 +61,65 @@ class Param:
         self,
         default: Any = Undefined,
         *,
+        default_factory: Callable[[], Any] | None = None,
+        annotation: Any | None = None,
         alias: str | None = None,
+        alias_priority: int | None = None,
+        validation_alias: Any = None,
+        serialization_alias: str | None = None,
         title: str | None = None,
         description: str | None = None,
-        gt: float | None = None,
-        ge: float | None = None,
-        lt: float | None = None,
-        le: float | None = None,
+        gt: Any = None,
+        ge: Any = None,
+        lt: Any = None,
+        le: Any = None,
         min_length: int | None = None,
         max_length: int | None = None,
-        pattern: str | None = None,
+        pattern: Any = None,
         regex: str | None = None,
+        discriminator: str | None = None,
+        strict: bool | None = None,
+        validate_default: bool | None = None,
+        union_mode: str | None = None,
+        fail_fast: bool | None = None,
+        multiple_of: Any = None,
+        allow_inf_nan: bool | None = None,
+        max_digits: int | None = None,
+        decimal_places: int | None = None,
         examples: list[Any] | None = None,
-        deprecated: bool | None = None,
+        example: Any = _Unset,
+        openapi_examples: dict[str, Any] | None = None,
+        deprecated: Any = None,
         include_in_schema: bool = True,
+        json_schema_extra: dict[str, Any] | Callable[..., None] | None = None,
+        **extra: Any,
     ) -> None:
+        if example is not _Unset:
+            warnings.warn("`example` has been deprecated, please use `examples` instead", DeprecationWarning, stacklevel=3)
+        if regex is not None:
+            warnings.warn("`regex` has been deprecated, please use `pattern` instead", DeprecationWarning, stacklevel=3)
+        if extra:
+            # FastAPI (pydantic) puts unknown keyword arguments into the JSON Schema.
+            warnings.warn(
+                f"Using extra keyword arguments on a parameter marker is deprecated; use json_schema_extra instead. "
+                f"Extra keys: {', '.join(sorted(extra))}",
+                DeprecationWarning,
+                stacklevel=3,
+            )
+            if json_schema_extra is None:
+                json_schema_extra = dict(extra)
+            elif isinstance(json_schema_extra, dict):
+                json_schema_extra = {**extra, **json_schema_extra}
+        if default is not Undefined and default is not ... and default_factory is not None:
+            raise TypeError("cannot specify both default and default_factory")
         self.default = Undefined if default is ... else default
+        self.default_factory = default_factory
+        self.annotation = annotation
         self.alias = alias
+        self.alias_priority = alias_priority
+        # pydantic/FastAPI: a plain alias is also the key read and the name written.
+        self.validation_alias = validation_alias if validation_alias is not None else alias
+        self.serialization_alias = serialization_alias if serialization_alias is not None else (alias if isinstance(alias, str) else None)
         self.title = title
         self.description = description
         self.gt = gt
@@ -74,29 +128,62 @@ class Param:
         self.le = le
         self.min_length = min_length
         self.max_length = max_length
+        if pattern is not None and not isinstance(pattern, str):
+            pattern = getattr(pattern, "pattern", pattern)  # a compiled re.Pattern
         self.pattern = pattern if pattern is not None else regex
+        self.discriminator = discriminator
+        self.strict = strict
+        self.validate_default = validate_default
+        self.union_mode = union_mode
+        self.fail_fast = fail_fast
+        self.multiple_of = multiple_of
+        self.allow_inf_nan = allow_inf_nan
+        self.max_digits = max_digits
+        self.decimal_places = decimal_places
         self.examples = examples
+        self.example = None if example is _Unset else example
+        self.openapi_examples = openapi_examples
         self.deprecated = deprecated
         self.include_in_schema = include_in_schema
+        self.json_schema_extra = json_schema_extra
+
+    # pydantic FieldInfo's API, for code that reads markers as field infos.
+
+    @property
+    def regex(self) -> str | None:
+        return self.pattern
 
     @property
     def required(self) -> bool:
-        return self.default is Undefined
+        return self.is_required()
+
+    def is_required(self) -> bool:
+        return self.default is Undefined and self.default_factory is None
+
+    def get_default(self, *, call_default_factory: bool = False) -> Any:
+        if self.default_factory is not None:
+            return self.default_factory() if call_default_factory else None
+        return None if self.default is Undefined else self.default
+
+    def copy(self) -> "Param":
+        return copy.copy(self)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.default!r})"
-
-
-class Query(Param):
-    in_ = "query"
 
 
 class Path(Param):
     in_ = "path"
 
     def __init__(self, default: Any = ..., **kwargs: Any) -> None:
-        # Path parameters are always required; the default is ignored, as in FastAPI.
-        super().__init__(default, **kwargs)
+        # Path parameters are always required, as in FastAPI (a default is refused).
+        if default is not ... and default is not Undefined:
+            raise TypeError("Path parameters cannot have a default value")
+        super().__init__(..., **kwargs)
+
+
+class Query(Param):
+    in_ = "query"
 
 
 class Header(Param):
@@ -118,7 +205,29 @@ class Body(Param):
 
     in_ = "body"
 
-    def __init__(self, default: Any = Undefined, *, embed: bool = False, media_type: str = "application/json", **kwargs: Any) -> None:
+    def __init__(self, default: Any = Undefined, *, embed: bool | None = None, media_type: str = "application/json", **kwargs: Any) -> None:
         super().__init__(default, **kwargs)
         self.embed = embed
         self.media_type = media_type
+
+
+class Form(Body):
+    """A field of a form body (``application/x-www-form-urlencoded`` or ``multipart/form-data``).
+    With a model annotation (``Annotated[LoginForm, Form()]``) the model's fields are the form's."""
+
+    in_ = "form"
+
+    def __init__(self, default: Any = Undefined, *, media_type: str = "application/x-www-form-urlencoded", **kwargs: Any) -> None:
+        if "embed" in kwargs:
+            raise TypeError("Form() takes no 'embed': form fields are always read by name")
+        super().__init__(default, media_type=media_type, **kwargs)
+
+
+class File(Form):
+    """A file of a ``multipart/form-data`` body: ``bytes`` (its content), ``UploadFile``, or
+    a list of either for a repeated field."""
+
+    in_ = "file"
+
+    def __init__(self, default: Any = Undefined, *, media_type: str = "multipart/form-data", **kwargs: Any) -> None:
+        super().__init__(default, media_type=media_type, **kwargs)

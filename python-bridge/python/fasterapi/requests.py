@@ -16,7 +16,8 @@ threadpool to hop to). So sync endpoints get two synchronous properties:
 
 - ``request.content`` — the body as ``bytes``;
 - ``request.json_body`` — the body parsed as JSON with the native parser,
-  parsed once and cached (``await request.json()`` shares the cache).
+  parsed once and cached (``await request.json()`` shares the cache);
+- ``request.form_data`` — the body parsed as a form (``await request.form()`` shares it).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from __future__ import annotations
 from typing import Any
 
 from fasterapi import _native
-from fasterapi.datastructures import URL, Address, Headers, QueryParams, State
+from fasterapi.datastructures import URL, Address, FormData, Headers, QueryParams, State
 
 _json_loads = _native.json_loads
 _parse_query = _native.parse_query
@@ -33,8 +34,9 @@ _UNSET: Any = object()
 
 
 def parse_cookies(header: str) -> dict[str, str]:
-    """Parse a ``Cookie`` header the lenient way browsers and Starlette do."""
-    from urllib.parse import unquote
+    """Parse a ``Cookie`` header the lenient way browsers and Starlette do (values are
+    unquoted with Python's cookie algorithm, not URL-decoded)."""
+    from http.cookies import _unquote
 
     cookies: dict[str, str] = {}
     for chunk in header.split(";"):
@@ -44,14 +46,35 @@ def parse_cookies(header: str) -> dict[str, str]:
             key, value = "", chunk
         key, value = key.strip(), value.strip()
         if key or value:
-            if len(value) >= 2 and value[0] == value[-1] == '"':
-                value = value[1:-1]
-            cookies[key] = unquote(value)
+            cookies[key] = _unquote(value)
     return cookies
 
 
+class _FormCall:
+    """What ``request.form()`` returns: awaitable, or an async context manager that closes
+    the form's files on exit -- both ways Starlette offers."""
+
+    __slots__ = ("_request", "_limits")
+
+    def __init__(self, request: "Request", limits: dict) -> None:
+        self._request = request
+        self._limits = limits
+
+    def __await__(self) -> Any:
+        return self._get().__await__()
+
+    async def _get(self) -> FormData:
+        return self._request._parse_form(self._limits)
+
+    async def __aenter__(self) -> FormData:
+        return self._request._parse_form(self._limits)
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        await self._request.close()
+
+
 class Request:
-    __slots__ = ("_native", "_headers", "_query_params", "_json", "_cookies", "_state")
+    __slots__ = ("_native", "_headers", "_query_params", "_json", "_cookies", "_state", "_form")
 
     def __init__(self, native: Any) -> None:
         self._native = native
@@ -60,6 +83,7 @@ class Request:
         self._json: Any = _UNSET
         self._cookies: dict[str, str] | None = None
         self._state: State | None = None
+        self._form: FormData | None = None
 
     @property
     def native(self) -> Any:
@@ -141,6 +165,41 @@ class Request:
 
     async def json(self) -> Any:
         return self.json_body
+
+    def form(self, *, max_files: int | float = 1000, max_fields: int | float = 1000, max_part_size: int = 1024 * 1024) -> _FormCall:
+        """The body as a form (``await request.form()`` or ``async with request.form() as
+        form``), parsed on first use: url-encoded or multipart, any other content type an
+        empty form. A malformed form raises ``HTTPException(400)``, a field over
+        ``max_part_size`` ``HTTPException(413)``. The limits are Starlette's arguments."""
+        return _FormCall(self, {"max_files": max_files, "max_fields": max_fields, "max_part_size": max_part_size})
+
+    @property
+    def form_data(self) -> FormData:
+        """The body as a form, for ``def`` endpoints (``request.form()`` needs ``await``),
+        with the default limits (see :mod:`fasterapi._form_limits`)."""
+        return self._parse_form(None)
+
+    def _parse_form(self, limits: dict | None) -> FormData:
+        if self._form is None:
+            from fasterapi._form_limits import default_limits
+            from fasterapi._forms import parse_form
+            from fasterapi._multipart import MultiPartException
+            from fasterapi.exceptions import HTTPException
+
+            settings = default_limits()
+            if limits is not None:
+                # Starlette's float("inf") means "no limit".
+                settings = settings.with_overrides({k: (2**62 if v == float("inf") else int(v)) for k, v in limits.items()})
+            try:
+                self._form = parse_form(self._native.body, self.headers.get("content-type"), settings)
+            except MultiPartException as exc:
+                raise HTTPException(exc.status_code, exc.message) from None
+        return self._form
+
+    async def close(self) -> None:
+        """Close the files of the form, if it was read."""
+        if self._form is not None:
+            self._form.close_files()
 
     def __repr__(self) -> str:
         native = self._native

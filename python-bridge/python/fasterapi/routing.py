@@ -19,12 +19,15 @@ from typing import Any
 from fasterapi import _native
 from fasterapi._fastpath import NativePlan, native_plan
 from fasterapi._response_model import compile_response, response_annotation
-from fasterapi._signature import ParamSpec, analyze, is_async_callable, path_param_names
+from fasterapi._form_limits import default_limits
+from fasterapi._forms import FormBody
+from fasterapi._received import MISSING, Received, bind_value
+from fasterapi._signature import BODY_SOURCES, ParamSpec, analyze, is_async_callable, path_param_names
 from fasterapi._errors import ValidationError
 from fasterapi._validators import missing_error
 from fasterapi.exception_handlers import ExceptionDispatcher
 from fasterapi.exceptions import HTTPException, RequestValidationError
-from fasterapi.params import Undefined
+from fasterapi.datastructures import FormData
 from fasterapi.requests import Request, parse_cookies
 from fasterapi.responses import Response
 
@@ -69,13 +72,30 @@ class CompiledRoute:
     def __repr__(self) -> str:
         return f"CompiledRoute({self.method} {self.path})"
 
-_MISSING: Any = object()
+_MISSING: Any = MISSING
 #: "Not given" for options where None means something (response_model=None: no model).
 _DEFAULT: Any = object()
 
 
 # --------------------------------------------------------------------------
 # Request-time helpers (called only by routes that need them)
+
+
+def is_json_media_type(content_type: str) -> bool:
+    """``application/json`` or ``application/<anything>+json``, parameters ignored -- what
+    FastAPI parses as JSON (it reads the type as ``email.message`` does)."""
+    known = _json_media_types.get(content_type)
+    if known is None:
+        media = content_type.partition(";")[0].strip().lower()
+        main, slash, sub = media.partition("/")
+        known = bool(slash) and "/" not in sub and main == "application" and (sub == "json" or sub.endswith("+json"))
+        if len(_json_media_types) < 256:  # clients send a handful of distinct values
+            _json_media_types[content_type] = known
+    return known
+
+
+#: Content-Type values already classified (per interpreter, like the module).
+_json_media_types: dict[str, bool] = {}
 
 
 def read_json_body(raw: bytes) -> Any:
@@ -107,36 +127,35 @@ _validate_json = _native.schema_validate_json
 
 def _fast_body_schema(body_specs: Sequence[ParamSpec]) -> Any:
     """The native schema of a lone, non-embedded model body parameter (see the handler)."""
-    if len(body_specs) != 1 or body_specs[0].embed:
+    if len(body_specs) != 1 or body_specs[0].embed or body_specs[0].source != "body":
         return None
-    schema = getattr(body_specs[0].validate, "schema", None)
-    desc = getattr(body_specs[0].validate, "desc", None)
+    spec = body_specs[0]
+    if spec.validate_default or spec.default_factory is not None:
+        return None
+    schema = getattr(spec.validate, "schema", None)
+    desc = getattr(spec.validate, "desc", None)
     if schema is None or desc is None or desc.kind not in ("model", "dataclass", "typeddict"):
         return None
     return schema
 
 
-def _bind(spec: ParamSpec, value: Any, kwargs: dict, errors: list) -> None:
-    """Bind one query/header/cookie parameter: its value, its default, or a "missing" error."""
-    if value is _MISSING:
-        if spec.default is Undefined:
-            errors.append(missing_error(spec.loc))
-        else:
-            kwargs[spec.name] = spec.get_default()
-    else:
-        validate = spec.validate
-        kwargs[spec.name] = value if validate is None else validate(value, spec.loc, errors)
+_bind = bind_value
 
 
 def _extract(specs: Sequence[ParamSpec], pairs: Any, single: dict, kwargs: dict, errors: list) -> None:
     """Bind query/cookie parameters from ``pairs`` (all values) / ``single`` (one per key)."""
     for spec in specs:
+        keys = spec.keys
+        if len(keys) > 1:  # AliasChoices: the first name sent
+            key = next((k for k in keys if k in single), keys[0])
+            loc = (spec.source, key)
+        else:
+            key, loc = spec.key, None
         if spec.many:
-            key = spec.key
             value = [v for k, v in pairs if k == key] or _MISSING
         else:
-            value = single.get(spec.key, _MISSING)
-        _bind(spec, value, kwargs, errors)
+            value = single.get(key, _MISSING)
+        _bind(spec, value, kwargs, errors, loc)
 
 
 def _extract_headers(specs: Sequence[ParamSpec], req: Any, kwargs: dict, errors: list) -> None:
@@ -144,37 +163,60 @@ def _extract_headers(specs: Sequence[ParamSpec], req: Any, kwargs: dict, errors:
     like Starlette's Headers; ``list[X]`` parameters get all of them)."""
     for spec in specs:
         values = req.header_values(spec.key)
+        loc = None
+        if not values and len(spec.keys) > 1:  # AliasChoices: the first name sent
+            for key in spec.keys[1:]:
+                values = req.header_values(key)
+                if values:
+                    loc = ("header", key)
+                    break
         if spec.many:
             value = values or _MISSING
         else:
             value = values[0] if values else _MISSING
-        _bind(spec, value, kwargs, errors)
+        _bind(spec, value, kwargs, errors, loc)
+
+
+def _extract_models(specs: Sequence[ParamSpec], received: Received, kwargs: dict, errors: list) -> None:
+    """Bind parameter models (``Annotated[Filter, Query()]``) of one source."""
+    for spec in specs:
+        first = len(errors)
+        _bind(spec, spec.model.collect(received), kwargs, errors)
+        spec.model.relocate(errors, first)
 
 
 def _bind_body(specs: Sequence[ParamSpec], body: Any, kwargs: dict, errors: list) -> None:
+    """Bind JSON body parameters (FastAPI's ``request_body_to_args``). ``body`` is the parsed
+    JSON, the raw bytes of a body sent with another content type, or ``_MISSING``."""
     first = specs[0]
     if not first.embed:
-        # The lone, non-embedded body parameter is the whole document. An empty body is
-        # missing; a JSON null is validated like any value (FastAPI: a required model
-        # answers model_attributes_type).
-        if body is _MISSING:
-            if first.default is Undefined:
-                errors.append(missing_error(("body",)))
-            else:
-                kwargs[first.name] = first.get_default()
-        else:
-            kwargs[first.name] = first.validate(body, first.loc, errors)
+        # The lone, non-embedded body parameter is the whole document; a JSON null is
+        # validated like any value (FastAPI: a required model answers model_attributes_type).
+        _bind(first, body, kwargs, errors)
         return
     for spec in specs:
-        if body is _MISSING or body is None:
-            value = None
-        elif isinstance(body, dict):
-            value = body.get(spec.key)
-        else:
+        if body is _MISSING:
+            value, loc = _MISSING, None
+        elif not isinstance(body, dict):
+            # Embedded parameters need a JSON object: anything else misses them all.
             errors.append(missing_error(spec.loc))
             continue
-        # FastAPI treats an embedded null like a missing field.
-        _bind(spec, _MISSING if value is None else value, kwargs, errors)
+        else:
+            value, loc = _MISSING, None
+            for key in spec.keys:
+                if key in body:
+                    value = body[key]
+                    loc = ("body", key) if key != spec.key else None
+                    break
+        _bind(spec, value, kwargs, errors, loc)
+
+
+async def _closing_files(coro: Any, form: FormData) -> Any:
+    """Await an endpoint's coroutine, then close the files of its form."""
+    try:
+        return await coro
+    finally:
+        form.close_files()
 
 
 # --------------------------------------------------------------------------
@@ -212,6 +254,7 @@ class APIRoute:
         response_description: str = "Successful Response",
         openapi_extra: dict[str, Any] | None = None,
         callbacks: list[Any] | None = None,
+        form_limits: dict[str, int] | None = None,
     ) -> None:
         if not path.startswith("/"):
             raise ValueError(f"route path must start with '/': {path!r}")
@@ -265,6 +308,10 @@ class APIRoute:
         self.response_description = response_description
         self.openapi_extra = openapi_extra
         self.callbacks = callbacks
+        #: FastAPI's ``form_limits={"max_fields": ..., "max_files": ..., "max_part_size": ...}``
+        #: (and ``"max_file_size"``) for this route's form body; checked here, at declaration.
+        default_limits().with_overrides(form_limits)
+        self.form_limits = form_limits
 
     def __repr__(self) -> str:
         return f"APIRoute(path={self.path!r}, name={self.name!r}, methods={self.methods!r})"
@@ -341,57 +388,101 @@ class APIRoute:
             return handler
 
         path_specs = tuple((s.name, s.key, s.loc, s.validate) for s in specs if s.source == "path")
-        query_specs = tuple(s for s in specs if s.source == "query")
-        header_specs = tuple(s for s in specs if s.source == "header")
-        cookie_specs = tuple(s for s in specs if s.source == "cookie")
-        body_specs = tuple(s for s in specs if s.source == "body")
+        query_specs = tuple(s for s in specs if s.source == "query" and s.model is None)
+        header_specs = tuple(s for s in specs if s.source == "header" and s.model is None)
+        cookie_specs = tuple(s for s in specs if s.source == "cookie" and s.model is None)
+        query_models = tuple(s for s in specs if s.source == "query" and s.model is not None)
+        header_models = tuple(s for s in specs if s.source == "header" and s.model is not None)
+        cookie_models = tuple(s for s in specs if s.source == "cookie" and s.model is not None)
+        body_specs = tuple(s for s in specs if s.source in BODY_SOURCES)
         request_names = tuple(s.name for s in specs if s.source == "request")
+        # Any Form()/File() parameter makes the whole body a form (FastAPI): every body
+        # parameter is then read from the form.
+        form_body = None
+        if any(s.source in ("form", "file") for s in body_specs):
+            form_body = FormBody(body_specs, default_limits().with_overrides(self.form_limits))
+            body_specs = ()
         # A lone model body: the JSON goes straight into the model, parsed and validated in
-        # one native pass. Anything that pass refuses (bad JSON, invalid data, an empty body)
-        # takes the general path below, which words the errors as FastAPI does.
+        # one native pass. Anything that pass refuses (bad JSON, invalid data) takes the
+        # general path below, which words the errors as FastAPI does.
         fast_body = _fast_body_schema(body_specs)
         fast_name = body_specs[0].name if fast_body is not None else None
+        query_pairs_needed = bool(query_specs or query_models)
 
         def handler(req: Any) -> Any:
+            form = None
             try:
                 kwargs: dict[str, Any] = {}
                 errors: list[dict] = []
                 body_specs_left = body_specs
-                if fast_body is not None:
+                body: Any = _MISSING
+                if body_specs:
+                    # First, as in FastAPI: an unreadable body is reported on its own.
                     raw = req.body
                     if raw:
-                        try:
-                            kwargs[fast_name] = _validate_json(fast_body, raw, _BODY_LOC)
-                            body_specs_left = ()
-                        except ValidationError:
-                            pass
-                if body_specs_left:
-                    # First, as in FastAPI: invalid JSON is reported on its own.
-                    body = read_json_body(req.body)
+                        content_type = req.header_values("content-type")
+                        if content_type and is_json_media_type(content_type[0]):
+                            if fast_body is not None:
+                                try:
+                                    kwargs[fast_name] = _validate_json(fast_body, raw, _BODY_LOC)
+                                    body_specs_left = ()
+                                except ValidationError:
+                                    pass
+                            if body_specs_left:
+                                body = read_json_body(raw)
+                        else:
+                            # Not JSON (or no content type): validated as the bytes it is.
+                            body = raw
+                elif form_body is not None:
+                    form = form_body.parse(req)
                 if path_specs:
                     path_params = req.path_params
                     for name, key, loc, validate in path_specs:
                         value = path_params[key]
                         kwargs[name] = value if validate is None else validate(value, loc, errors)
-                if query_specs:
+                if query_pairs_needed:
                     query_string = req.query_string
                     pairs = _parse_query(query_string) if query_string else ()
-                    # dict() keeps the last of repeated keys, like Starlette's QueryParams.
-                    _extract(query_specs, pairs, dict(pairs), kwargs, errors)
+                    if query_specs:
+                        # dict() keeps the last of repeated keys, like Starlette's QueryParams.
+                        _extract(query_specs, pairs, dict(pairs), kwargs, errors)
+                    if query_models:
+                        _extract_models(query_models, Received.query(pairs), kwargs, errors)
                 if header_specs:
                     _extract_headers(header_specs, req, kwargs, errors)
-                if cookie_specs:
+                if header_models:
+                    _extract_models(header_models, Received.headers(req.headers), kwargs, errors)
+                if cookie_specs or cookie_models:
                     cookies = parse_cookies("; ".join(req.header_values("cookie")))
-                    _extract(cookie_specs, (), cookies, kwargs, errors)
+                    if cookie_specs:
+                        _extract(cookie_specs, (), cookies, kwargs, errors)
+                    if cookie_models:
+                        _extract_models(cookie_models, Received.cookies(cookies), kwargs, errors)
                 if body_specs_left:
                     _bind_body(body_specs_left, body, kwargs, errors)
+                if form is not None:
+                    form_body.bind(form, kwargs, errors)
                 if errors:
-                    raise RequestValidationError(errors)
+                    raise RequestValidationError(errors, body=form if form is not None else (None if body is _MISSING else body))
                 for name in request_names:
-                    kwargs[name] = Request(req)
-                return invoke(**kwargs)
+                    request = kwargs[name] = Request(req)
+                    request._form = form
+                result = invoke(**kwargs)
             except handled as exc:
+                if form is not None:
+                    form.close_files()
                 return on_error(req, exc)
+            except BaseException:
+                if form is not None:
+                    form.close_files()
+                raise
+            if form is not None:
+                # The endpoint has its files until it returns (an async one: until its
+                # coroutine finishes); then their temporary files go.
+                if type(result) is CoroutineType:
+                    return _closing_files(result, form) if form.has_files() else result
+                form.close_files()
+            return result
 
         return handler
 
@@ -584,6 +675,7 @@ class APIRouter(MethodShortcuts):
                 response_description=route.response_description,
                 openapi_extra=route.openapi_extra,
                 callbacks=route.callbacks,
+                form_limits=route.form_limits,
             )
 
 

@@ -178,7 +178,13 @@ fn encode_float(v: f64, out: &mut Vec<u8>) -> Result<(), EncodeError> {
 pub fn write_float_repr(v: f64, out: &mut Vec<u8>) {
     let mut buf = ryu::Buffer::new();
     let text = buf.format_finite(v);
-    // ryu: "1.5", "1e20", "1.8446744073709552e19", "1e-7", "0.0001", "-0.0".
+    if !text.contains('e') && (v == 0.0 || v.abs() >= 1e-4) {
+        // Fixed notation ("1.5", "100.0", "0.0001"): already what repr writes (ryu also
+        // writes 1e-5 as "0.00001", which repr does not: that goes the long way).
+        out.extend_from_slice(text.as_bytes());
+        return;
+    }
+    // ryu: "1e20", "1.8446744073709552e19", "1e-7".
     let (negative, body) = match text.strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (false, text),

@@ -267,7 +267,20 @@ def _body_part(route: Any, spec: Any) -> tuple[FieldDesc, FieldInfo, Any]:
     alias = getattr(marker, "alias", None)
     if alias:
         info.alias = info.validation_alias = info.serialization_alias = alias
-    return field_from_annotation(spec.name, annotation, info, {}), info, marker
+    field = field_from_annotation(spec.name, annotation, info, {})
+    if _is_file(marker):
+        # FastAPI documents a `bytes = File()` as an upload, like UploadFile.
+        field.type = _bytes_as_upload(field.type)
+    return field, info, marker
+
+
+def _bytes_as_upload(desc: TypeDesc) -> TypeDesc:
+    if desc.kind == "bytes":
+        return TypeDesc("upload", annotation=desc.annotation)
+    if desc.kind in ("nullable", "union", "list", "set", "frozenset", "var_tuple") and desc.args:
+        args = tuple(_bytes_as_upload(a) for a in desc.args)
+        return TypeDesc(desc.kind, args, constraints=desc.constraints, discriminator=desc.discriminator, annotation=desc.annotation)
+    return desc
 
 
 def _is_form(marker: Any) -> bool:

@@ -240,7 +240,7 @@ unsafe fn finish_model(
     let fields_set = validate::fields_set(body, &given, extra.as_ref())?;
     let input = ffi::Py_None();
     let mut instance = validate::construct(body, data, fields_set, extra, input, run).ok()?;
-    let mode = run.mode_name.as_ptr();
+    let mode = run.mode_name();
     for f in body.model_validators.iter().filter(|f| f.mode == Mode::After) {
         let info = || validate::make_info(body, ptr::null_mut(), None, mode);
         let result = validate::call_user(f, None, instance.as_ptr(), ffi::Py_None(), info, run).ok()?;

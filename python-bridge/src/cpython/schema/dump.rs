@@ -500,8 +500,11 @@ unsafe fn dump_field(node: &Node, v: *mut ffi::PyObject, o: Options, f: Filter, 
 
 // ---- to JSON bytes --------------------------------------------------------------------------
 
+/// `Err(())`: a Python exception is pending (the caller returns NULL to CPython).
+///
 /// # Safety
 /// Attached; `v` is a valid object.
+#[allow(clippy::result_unit_err)]
 pub unsafe fn write(
     node: &Node,
     v: *mut ffi::PyObject,

@@ -36,7 +36,8 @@ pub struct Run {
     pub depth: usize,
     /// `FAILED`, what Python leaf validators return after appending their errors.
     pub failed: *mut ffi::PyObject,
-    pub mode_name: PyObj,
+    /// "json" or "python" for `ValidationInfo.mode`, made on first use (few fields ask).
+    mode_name: std::cell::OnceCell<PyObj>,
     /// `model_validate(..., strict=True)`: every node strict for this call.
     pub strict: bool,
     /// `model_validate(..., from_attributes=True)`.
@@ -51,7 +52,6 @@ impl Run {
     /// # Safety
     /// Attached; `failed` is a valid object that outlives the run.
     pub unsafe fn new(json: bool, prefix: Option<PyObj>, failed: *mut ffi::PyObject) -> Option<Run> {
-        let a = &Attached::assume();
         Some(Run {
             json,
             errors: PyObj::from_owned(ffi::PyList_New(0))?,
@@ -59,10 +59,24 @@ impl Run {
             prefix,
             depth: 0,
             failed,
-            mode_name: object::new_str(a, if json { "json" } else { "python" })?,
+            mode_name: std::cell::OnceCell::new(),
             strict: false,
             from_attributes: false,
         })
+    }
+
+    /// `ValidationInfo.mode`: "json" or "python" (NULL if it could not be made).
+    pub fn mode_name(&self) -> *mut ffi::PyObject {
+        let text = if self.json { "json" } else { "python" };
+        // SAFETY: attached (a Run only exists inside a validation call).
+        let a = unsafe { &Attached::assume() };
+        match self.mode_name.get() {
+            Some(name) => name.as_ptr(),
+            None => match object::new_str(a, text) {
+                Some(name) => self.mode_name.get_or_init(|| name).as_ptr(),
+                None => std::ptr::null_mut(),
+            },
+        }
     }
 
     pub fn error_count(&self) -> isize {

@@ -97,6 +97,9 @@ unsafe fn arg_count(name: &str, nargs: ffi::Py_ssize_t, expected: ffi::Py_ssize_
 }
 
 /// `schema_setup(ValidationError, FAILED, to_jsonable)`.
+///
+/// # Safety
+/// Called by CPython (METH_FASTCALL/METH_NOARGS), attached; `args` holds `nargs` objects.
 pub unsafe extern "C" fn schema_setup(
     m: *mut ffi::PyObject,
     args: *const *mut ffi::PyObject,
@@ -124,6 +127,9 @@ unsafe fn none() -> *mut ffi::PyObject {
 }
 
 /// `schema_model_core() -> capsule`: a model to be defined later (see `schema_define_model`).
+///
+/// # Safety
+/// Called by CPython (METH_FASTCALL/METH_NOARGS), attached; `args` holds `nargs` objects.
 pub unsafe extern "C" fn schema_model_core(_m: *mut ffi::PyObject, _unused: *mut ffi::PyObject) -> *mut ffi::PyObject {
     // SAFETY: METH_NOARGS function, attached.
     let core = Box::into_raw(Box::new(ModelCore::new()));
@@ -135,6 +141,9 @@ pub unsafe extern "C" fn schema_model_core(_m: *mut ffi::PyObject, _unused: *mut
 }
 
 /// `schema_define_model(core, spec)`.
+///
+/// # Safety
+/// Called by CPython (METH_FASTCALL/METH_NOARGS), attached; `args` holds `nargs` objects.
 pub unsafe extern "C" fn schema_define_model(
     _m: *mut ffi::PyObject,
     args: *const *mut ffi::PyObject,
@@ -161,6 +170,9 @@ pub unsafe extern "C" fn schema_define_model(
 }
 
 /// `schema_compile(spec, title) -> capsule`.
+///
+/// # Safety
+/// Called by CPython (METH_FASTCALL/METH_NOARGS), attached; `args` holds `nargs` objects.
 pub unsafe extern "C" fn schema_compile(
     _m: *mut ffi::PyObject,
     args: *const *mut ffi::PyObject,
@@ -221,6 +233,9 @@ unsafe fn prefix_arg(obj: *mut ffi::PyObject) -> Option<PyObj> {
 
 /// `schema_validate(schema, value, from_json, loc_prefix[, strict[, from_attributes]]) -> value`;
 /// raises ValidationError.
+///
+/// # Safety
+/// Called by CPython (METH_FASTCALL/METH_NOARGS), attached; `args` holds `nargs` objects.
 pub unsafe extern "C" fn schema_validate(
     m: *mut ffi::PyObject,
     args: *const *mut ffi::PyObject,
@@ -243,6 +258,9 @@ pub unsafe extern "C" fn schema_validate(
 
 /// `schema_validate_json(schema, data, loc_prefix[, strict]) -> value`: parse, then validate in
 /// JSON mode; invalid JSON is a `json_invalid` validation error, as in pydantic.
+///
+/// # Safety
+/// Called by CPython (METH_FASTCALL/METH_NOARGS), attached; `args` holds `nargs` objects.
 pub unsafe extern "C" fn schema_validate_json(
     m: *mut ffi::PyObject,
     args: *const *mut ffi::PyObject,
@@ -326,6 +344,9 @@ unsafe fn dump_args<'a>(
 }
 
 /// `schema_dump(schema, value, json, by_alias, exclude_unset, exclude_defaults, exclude_none, include, exclude)`.
+///
+/// # Safety
+/// Called by CPython (METH_FASTCALL/METH_NOARGS), attached; `args` holds `nargs` objects.
 pub unsafe extern "C" fn schema_dump(
     m: *mut ffi::PyObject,
     args: *const *mut ffi::PyObject,
@@ -337,6 +358,9 @@ pub unsafe extern "C" fn schema_dump(
 }
 
 /// `schema_dump_json(...)` with `schema_dump`'s arguments -> `bytes`.
+///
+/// # Safety
+/// Called by CPython (METH_FASTCALL/METH_NOARGS), attached; `args` holds `nargs` objects.
 pub unsafe extern "C" fn schema_dump_json(
     m: *mut ffi::PyObject,
     args: *const *mut ffi::PyObject,

@@ -161,6 +161,12 @@ impl ModelRef {
 /// Filled in once (`define_model`), after every model it may refer to has a capsule.
 pub struct ModelCore(OnceCell<ModelBody>);
 
+impl std::default::Default for ModelCore {
+    fn default() -> ModelCore {
+        ModelCore::new()
+    }
+}
+
 impl ModelCore {
     pub fn new() -> ModelCore {
         ModelCore(OnceCell::new())

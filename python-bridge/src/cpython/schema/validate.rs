@@ -119,7 +119,7 @@ unsafe fn validate_bool(strict: bool, v: *mut ffi::PyObject, run: &mut Run) -> R
     } else if ffi::PyFloat_Check(v) != 0 || is_decimal(v) {
         // Whole numbers follow the int rule; other numbers are not booleans at all.
         let f = ffi::PyFloat_AsDouble(PyObj::from_owned(ffi::PyNumber_Float(v)).ok_or(Stop::Raised)?.as_ptr());
-        if !f.is_finite() || f.fract() != 0.0 || f.abs() >= 9.223372036854775807e18 {
+        if !f.is_finite() || f.fract() != 0.0 || f.abs() >= I64_BOUND {
             return Err(run.fail("bool_type", TYPE_MSG, v, &[]));
         }
         match f {
@@ -178,6 +178,9 @@ fn parse_int_text(text: &[u8]) -> Option<&[u8]> {
     Some(int_part)
 }
 
+/// 2**63 as a float: floats at or beyond it are not i64-sized integers.
+const I64_BOUND: f64 = 9_223_372_036_854_775_808.0;
+
 /// Python's limit on the digits `int()` converts (`sys.int_info.str_digits_check_threshold`).
 const MAX_INT_DIGITS: usize = 4300;
 
@@ -196,7 +199,7 @@ unsafe fn int_from_f64(f: f64, v: *mut ffi::PyObject, run: &mut Run) -> Res {
             &[],
         ));
     }
-    if f.abs() >= 9.223372036854775807e18 {
+    if f.abs() >= I64_BOUND {
         return Err(run.fail(
             "int_parsing_size",
             "Unable to parse input string as an integer, exceeded maximum size",
@@ -364,8 +367,7 @@ unsafe fn validate_str(rules: &StrRules, v: *mut ffi::PyObject, run: &mut Run) -
         PyObj::from_borrowed(v)
     } else if ffi::PyUnicode_Check(v) != 0 && !is_enum(v) {
         PyObj::from_owned(ffi::PyObject_Str(v)).ok_or(Stop::Raised)?
-    } else if !(rules.strict || run.strict)
-        && !run.json
+    } else if !(rules.strict || run.strict || run.json)
         && (ffi::PyBytes_Check(v) != 0 || ffi::PyByteArray_Check(v) != 0)
     {
         let decoded = if ffi::PyBytes_Check(v) != 0 {
@@ -736,11 +738,8 @@ unsafe fn validate_union(members: &[(PyObj, Node)], v: *mut ffi::PyObject, run: 
                     return Ok(value);
                 }
                 None => {}
-                Some(count) => {
-                    if best.as_ref().is_none_or(|(_, c)| count > *c) {
-                        best = Some((value, count));
-                    }
-                }
+                Some(count) if best.as_ref().is_none_or(|(_, c)| count > *c) => best = Some((value, count)),
+                Some(_) => {}
             },
             Err(Stop::Raised) => return Err(Stop::Raised),
             Err(Stop::Invalid) => {}
@@ -1008,7 +1007,7 @@ unsafe fn validate_model(model: &ModelRef, v: *mut ffi::PyObject, run: &mut Run)
     let original = v;
     let mut input = PyObj::from_borrowed(v);
     for f in befores {
-        let mode = run.mode_name.as_ptr();
+        let mode = run.mode_name();
         let info = || make_info(body, ptr::null_mut(), None, mode);
         input = call_user(f, Some(&body.cls), input.as_ptr(), original, info, run)?;
     }
@@ -1020,7 +1019,12 @@ unsafe fn validate_model(model: &ModelRef, v: *mut ffi::PyObject, run: &mut Run)
         return Ok(PyObj::from_borrowed(v));
     }
     let from_dict = ffi::PyDict_Check(v) != 0;
-    if !from_dict && !((body.from_attributes || run.from_attributes) && !run.json && is_attribute_source(v)) {
+    let from_attributes = (body.from_attributes || run.from_attributes) && !run.json;
+    if !(from_dict || (from_attributes && is_attribute_source(v))) {
+        if from_attributes && body.construct == Construct::Model {
+            let msg = "Input should be a valid dictionary or object to extract fields from";
+            return Err(run.fail("model_attributes_type", msg, v, &[]));
+        }
         return Err(type_error(body, v, run));
     }
     let data = PyObj::from_owned(ffi::PyDict_New()).ok_or(Stop::Raised)?;
@@ -1050,7 +1054,7 @@ unsafe fn validate_model(model: &ModelRef, v: *mut ffi::PyObject, run: &mut Run)
     let instance = construct(body, data, fields_set, extra, v, run)?;
     let mut instance = instance;
     for f in body.model_validators.iter().filter(|f| f.mode == Mode::After) {
-        let mode = run.mode_name.as_ptr();
+        let mode = run.mode_name();
         let info = || make_info(body, ptr::null_mut(), None, mode);
         let result = call_user(f, None, instance.as_ptr(), original, info, run)?;
         if result.as_ptr() != ffi::Py_None() {
@@ -1179,7 +1183,7 @@ unsafe fn validate_field(
             let result = if field.validators.is_empty() {
                 validate(&field.node, value.as_ptr(), run)
             } else {
-                let mode = run.mode_name.as_ptr();
+                let mode = run.mode_name();
                 let info = || make_info(body, data, Some(field), mode);
                 with_validators(&field.validators, Some(&body.cls), Some(&info), value.as_ptr(), run, |x, r| {
                     validate(&field.node, x, r)
