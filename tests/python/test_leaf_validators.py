@@ -240,3 +240,14 @@ def test_native_call_shape():
     assert errors == [{"type": "datetime_type", "loc": ["body", "at"], "msg": "Input should be a valid datetime",
                        "input": "2024-01-02T03:04:05"}]
     assert validate("2024-01-02T03:04:05", ("body", "at"), [], True, True) == dt.datetime(2024, 1, 2, 3, 4, 5)
+
+
+@pytest.mark.parametrize("data", [b"\xff", b"ab\xe2\x82", b"\xe2(\xa1", b"\xf0\x9f\x98x", b"ok\xed\xa0\x80", b"\xc0\xaf"])
+def test_bytes_that_are_not_utf8_in_a_json_dump(data):
+    from pydantic_core import PydanticSerializationError
+
+    with pytest.raises(UnicodeDecodeError) as raised:
+        leaf.bytes_json(data)
+    with pytest.raises(PydanticSerializationError) as expected_error:
+        TypeAdapter(bytes).dump_json(data)
+    assert leaf.json_dump_error_message(raised.value) == str(expected_error.value)

@@ -899,11 +899,20 @@ def timedelta_json(value: Any) -> Any:
 
 def bytes_json(value: bytes) -> str:
     # pydantic's default ser_json_bytes="utf8": bytes that are not UTF-8 cannot be dumped
+    # (model_dump(mode="json") raises this UnicodeDecodeError as it is; model_dump_json
+    # raises PydanticSerializationError(json_dump_error_message(exc)))
     return bytes(value).decode("utf-8")
 
 
-# Kept for callers of the old names.
-timedelta_iso = sd.format_duration
+def json_dump_error_message(exc: BaseException) -> str:
+    """pydantic's ``PydanticSerializationError`` text for a ``to_json`` failure in a JSON dump
+    (a bytes value that is not UTF-8 is described as Rust's ``Utf8Error`` describes it)."""
+    if isinstance(exc, UnicodeDecodeError):
+        if exc.reason == "unexpected end of data":
+            return f"Error serializing to JSON: incomplete utf-8 byte sequence from index {exc.start}"
+        return f"Error serializing to JSON: invalid utf-8 sequence of {exc.end - exc.start} bytes from index {exc.start}"
+    return f"Error serializing to JSON: {exc}"
+
 
 
 def spec_for(desc: TypeDesc) -> tuple[Validator, Any] | None:
