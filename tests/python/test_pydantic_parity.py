@@ -44,9 +44,6 @@ KNOWN_DIFFERENCES = {
     # pydantic-core applies an int-set exclude on a list field oddly (index 1 of a one-item
     # list removes item 0); we exclude by index as documented.
     ("include-exclude", "json", 0): "exclude={'items': {1}} on a one-item list",
-    # Smart unions: pydantic ranks datetime-from-number below Decimal-from-float in JSON mode
-    # (its exactness levels); we take the first member that accepts the input.
-    ("adapter-scalars", "json", 0): "datetime | Decimal with a JSON float",
 }
 
 

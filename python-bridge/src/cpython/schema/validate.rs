@@ -722,6 +722,28 @@ unsafe fn validate_union(members: &[(PyObj, Node)], v: *mut ffi::PyObject, run: 
             }
         }
     }
+    // ...then the first member that takes it strictly (a JSON 1.5 is a Decimal before it is a
+    // timestamp), unless models are involved (they are ranked by fields set, below)...
+    if !run.strict && !members.iter().any(|(_, n)| matches!(n, Node::Model(_))) {
+        let before = run.error_count();
+        run.strict = true;
+        for (_, node) in members {
+            match validate(node, v, run) {
+                Ok(value) => {
+                    run.strict = false;
+                    run.truncate(before);
+                    return Ok(value);
+                }
+                Err(Stop::Raised) => {
+                    run.strict = false;
+                    return Err(Stop::Raised);
+                }
+                Err(Stop::Invalid) => {}
+            }
+        }
+        run.strict = false;
+        run.truncate(before);
+    }
     // ...otherwise the first member that accepts it wins -- except that among models the one
     // that took the most fields wins (pydantic's smart mode); if none does, every member's
     // errors are reported, located under the member's label.
