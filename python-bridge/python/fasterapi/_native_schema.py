@@ -91,21 +91,55 @@ def node_spec(desc: TypeDesc, cfg: FieldConfig | None = None) -> tuple:
         if desc.constraints is None or desc.constraints.strict is None:
             desc = desc.with_constraints(Constraints(strict=True))
     spec = _plain_spec(desc, cfg)
-    if desc.validators:
-        spec = (15, spec, _annotated_validators(desc.validators))
+    # pydantic applies Annotated validators left to right, each around what came before: a
+    # later "before" runs first, a later "after" last, a "plain" replaces everything before
+    # it, a "wrap" receives the rest as its handler.
+    for mode, func in desc.validators:
+        spec = _around(spec, mode, func, type_label(desc))
     return spec
 
 
-def _annotated_validators(validators: tuple) -> tuple:
-    # pydantic: before/wrap markers run right-to-left (the last declared first), after markers
-    # left-to-right; a plain marker replaces everything declared before it.
-    befores = [(0, f, accepts_info(f, 1), False) for mode, f in reversed(validators) if mode == "before"]
-    plains = [(2, f, accepts_info(f, 1), False) for mode, f in validators if mode == "plain"]
-    afters = [(1, f, accepts_info(f, 1), False) for mode, f in validators if mode == "after"]
-    wraps = [f for mode, f in validators if mode == "wrap"]
-    if wraps:
-        raise TypeError("WrapValidator is not supported yet; use BeforeValidator/AfterValidator")
-    return tuple(befores + plains[-1:] + afters)
+def _around(inner: tuple, mode: str, func: Any, title: str) -> tuple:
+    if mode == "before":
+        return (15, inner, ((0, func, accepts_info(func, 1), False),))
+    if mode == "after":
+        return (15, inner, ((1, func, accepts_info(func, 1), False),))
+    if mode == "plain":
+        return (15, (0,), ((2, func, accepts_info(func, 1), False),))
+    return (14, *_wrap_leaf(inner, func, title), object, None, False)
+
+
+def _wrap_leaf(inner: tuple, func: Any, title: str) -> tuple[Any, Any]:
+    """A ``WrapValidator(func)`` as a Python leaf: ``func(value, handler[, info])`` where
+    ``handler(v)`` validates ``v`` with the inner schema (its errors located where the value is)."""
+    from fasterapi._errors import ValidationError
+    from fasterapi.functional_validators import ValidationInfo
+
+    schema = _native.schema_compile(inner, title)
+    wants_info = accepts_info(func, 2)
+    validate_inner = _native.schema_validate
+    dump_inner = _native.schema_dump
+
+    def validate(value: Any, loc: tuple, errors: list, from_json: bool, strict: bool) -> Any:
+        def handler(v: Any) -> Any:
+            return validate_inner(schema, v, from_json, loc, strict)
+
+        try:
+            if wants_info:
+                return func(value, handler, ValidationInfo(None, None, "json" if from_json else "python"))
+            return func(value, handler)
+        except ValidationError as exc:
+            errors.extend(exc._errors)
+        except AssertionError as exc:
+            errors.append(leaf.make_error("assertion_error", loc, f"Assertion failed, {exc}", value, {"error": exc}))
+        except ValueError as exc:
+            errors.append(leaf.make_error("value_error", loc, f"Value error, {exc}", value, {"error": exc}))
+        return leaf.FAILED
+
+    def to_json(value: Any) -> Any:
+        return dump_inner(schema, value, True, False, False, False, False, None, None)
+
+    return validate, to_json
 
 
 def _plain_spec(desc: TypeDesc, cfg: FieldConfig | None) -> tuple:
