@@ -1041,3 +1041,31 @@ add(case("json-input-types", """
     """,
     json=(bytearray(b'{"a": 1}'), b'{"a": 2}', '{"a": 3}'),
 ))
+
+# --- Annotated validator markers, composed in declaration order ------------------------------
+
+add(case("annotated-validator-markers", """
+    def strip(v):
+        return v.strip() if isinstance(v, str) else v
+    def double(v):
+        return v * 2
+    def zero_on_error(v, handler):
+        try:
+            return handler(v)
+        except ValidationError:
+            return 0
+    def refuse_bad(v, handler):
+        if v == "bad":
+            raise ValueError("bad input")
+        return handler(v)
+    class M(BaseModel):
+        a: Annotated[int, BeforeValidator(strip), AfterValidator(double)] = 0
+        b: Annotated[int, WrapValidator(zero_on_error), AfterValidator(double)] = 0
+        c: Annotated[int, AfterValidator(double), WrapValidator(zero_on_error)] = 0
+        d: list[Annotated[int, WrapValidator(refuse_bad)]] = []
+        e: Annotated[str, PlainValidator(lambda v: f"<{v}>")] = ""
+    """,
+    python=({"a": " 3 "}, {"b": "x"}, {"c": "x"}, {"b": "4", "c": "4"}, {"d": [1, "bad", "x"]},
+            {"e": 5}, {"a": "x"}),
+    json=('{"a": " 3 ", "b": "x", "c": 2}', '{"d": [1, "bad"]}', '{"e": 1.5}'),
+))

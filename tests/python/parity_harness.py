@@ -38,13 +38,17 @@ SUBJECT = os.environ.get("PARITY_SUBJECT", "fasterapi.pydantic")
 # The names a case may use from the model library; each case imports only those its source
 # mentions, so one missing export fails only the cases that need it.
 LIBRARY_NAMES = (
+    "AfterValidator",
     "AliasChoices",
     "AliasPath",
     "BaseModel",
+    "BeforeValidator",
     "ConfigDict",
     "Field",
+    "PlainValidator",
     "TypeAdapter",
     "ValidationError",
+    "WrapValidator",
     "computed_field",
     "field_validator",
     "model_validator",
