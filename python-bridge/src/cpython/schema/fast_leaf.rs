@@ -132,6 +132,12 @@ impl Fast {
                 // datetime.isoformat is C code; pydantic writes UTC as "Z".
                 let iso = PyObj::from_owned(ffi::PyObject_CallMethod(v, c"isoformat".as_ptr(), ptr::null()))?;
                 let text = std::str::from_utf8(object::str_utf8(iso.as_ptr())?).ok()?;
+                // An offset with seconds ("+05:30:15") is written differently by pydantic: the
+                // Python leaf knows how.
+                let tail = text.as_bytes().len().checked_sub(9).map(|i| &text.as_bytes()[i..]);
+                if tail.is_some_and(|t| matches!(t[0], b'+' | b'-') && t[3] == b':' && t[6] == b':') {
+                    return None;
+                }
                 Some(match text.strip_suffix("+00:00") {
                     Some(rest) => format!("{rest}Z"),
                     None => text.to_owned(),
