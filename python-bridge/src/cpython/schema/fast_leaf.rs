@@ -134,7 +134,7 @@ impl Fast {
                 let text = std::str::from_utf8(object::str_utf8(iso.as_ptr())?).ok()?;
                 // An offset with seconds ("+05:30:15") is written differently by pydantic: the
                 // Python leaf knows how.
-                let tail = text.as_bytes().len().checked_sub(9).map(|i| &text.as_bytes()[i..]);
+                let tail = text.len().checked_sub(9).map(|i| &text.as_bytes()[i..]);
                 if tail.is_some_and(|t| matches!(t[0], b'+' | b'-') && t[3] == b':' && t[6] == b':') {
                     return None;
                 }
