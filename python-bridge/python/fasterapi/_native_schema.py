@@ -40,7 +40,7 @@ from typing import Any
 
 from fasterapi import _leaf_validators as leaf
 from fasterapi import _native
-from fasterapi._model_desc import ModelDesc, desc_of
+from fasterapi._model_desc import _ABSENT, ModelDesc, desc_of
 from fasterapi._types import Constraints, TypeDesc, describe, type_label
 from fasterapi.functional_validators import ValidationInfo, accepts_info
 
@@ -329,7 +329,7 @@ def _field_spec(field: Any, config: dict) -> tuple:
     spec = node_spec(field.type, FieldConfig.of(config))
     if info.default_factory is not None:
         default_kind, default = 3, info.default_factory
-    elif info.default is _absent():
+    elif info.default is _ABSENT:
         default_kind, default = 4, None
     elif info.default is not leaf.Undefined:
         default_kind, default = (1 if _hashable(info.default) else 2), info.default
@@ -359,12 +359,6 @@ def _field_spec(field: Any, config: dict) -> tuple:
         field.serialization_alias,
         bool(info.exclude),
     )
-
-
-def _absent() -> Any:
-    from fasterapi._model_desc import _ABSENT
-
-    return _ABSENT
 
 
 def _hashable(value: Any) -> bool:

@@ -192,18 +192,13 @@ unsafe extern "C" fn json_loads(_m: *mut ffi::PyObject, data: *mut ffi::PyObject
     // SAFETY: CPython calls this attached.
     let a = &unsafe { Attached::assume() };
     // SAFETY: METH_O function, attached. `input` borrows from `data`, alive for the call.
-    let input: &[u8] = if ffi::PyBytes_Check(data) != 0 {
-        object::bytes_data(data)
-    } else if ffi::PyUnicode_Check(data) != 0 {
-        match object::str_utf8(data) {
-            Some(b) => b,
-            None => return ptr::null_mut(),
+    let input = match object::text_bytes(data) {
+        object::TextInput::Bytes(input) => input,
+        object::TextInput::WrongType => {
+            object::raise(a, Exc::Type, "json_loads() expects bytes, bytearray or str");
+            return ptr::null_mut();
         }
-    } else if ffi::PyByteArray_Check(data) != 0 {
-        std::slice::from_raw_parts(ffi::PyByteArray_AsString(data) as *const u8, ffi::PyByteArray_Size(data) as usize)
-    } else {
-        object::raise(a, Exc::Type, "json_loads() expects bytes, bytearray or str");
-        return ptr::null_mut();
+        object::TextInput::Raised => return ptr::null_mut(),
     };
     match json::decode(input) {
         Ok(v) => v.into_ptr(),

@@ -111,6 +111,33 @@ pub unsafe fn bytes_data<'a>(obj: *mut ffi::PyObject) -> &'a [u8] {
     std::slice::from_raw_parts(p as *const u8, n as usize)
 }
 
+/// A JSON document handed over as `bytes`, `bytearray` or `str`.
+pub enum TextInput<'a> {
+    /// Its bytes (a `str`'s UTF-8), valid while the object lives, unchanged.
+    Bytes(&'a [u8]),
+    /// Another type: the caller words the `TypeError`.
+    WrongType,
+    /// A `str` that cannot be encoded (a lone surrogate): an exception is pending.
+    Raised,
+}
+
+/// Borrows the bytes of a JSON document given as `bytes`, `bytearray` or `str`.
+///
+/// # Safety
+/// Attached; `obj` is a valid object.
+pub unsafe fn text_bytes<'a>(obj: *mut ffi::PyObject) -> TextInput<'a> {
+    if ffi::PyBytes_Check(obj) != 0 {
+        TextInput::Bytes(bytes_data(obj))
+    } else if ffi::PyUnicode_Check(obj) != 0 {
+        str_utf8(obj).map_or(TextInput::Raised, TextInput::Bytes)
+    } else if ffi::PyByteArray_Check(obj) != 0 {
+        let data = ffi::PyByteArray_AsString(obj) as *const u8;
+        TextInput::Bytes(std::slice::from_raw_parts(data, ffi::PyByteArray_Size(obj) as usize))
+    } else {
+        TextInput::WrongType
+    }
+}
+
 /// An interned `str` (for attribute and keyword names looked up on every request).
 pub fn intern(_attached: &Attached<'_>, name: &CStr) -> Option<PyObj> {
     // SAFETY: attached (proof); `name` is a C string.

@@ -109,13 +109,7 @@ impl<'de> Visitor<'de> for SeqVisitor<'_> {
                     return Err(give_up());
                 }
             }
-            let out = match self.kind {
-                SeqKind::List => Some(list),
-                SeqKind::Tuple => PyObj::from_owned(ffi::PyList_AsTuple(list.as_ptr())),
-                SeqKind::Set => PyObj::from_owned(ffi::PySet_New(list.as_ptr())),
-                SeqKind::FrozenSet => PyObj::from_owned(ffi::PyFrozenSet_New(list.as_ptr())),
-            };
-            out.ok_or_else(give_up)
+            self.kind.collect(list).ok_or_else(give_up)
         }
     }
 }

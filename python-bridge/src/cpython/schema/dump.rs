@@ -145,12 +145,7 @@ pub unsafe fn dump(node: &Node, v: *mut ffi::PyObject, o: Options, f: Filter, de
             if o.json {
                 return Some(out);
             }
-            match kind {
-                SeqKind::List => Some(out),
-                SeqKind::Tuple => PyObj::from_owned(ffi::PyList_AsTuple(out.as_ptr())),
-                SeqKind::Set => PyObj::from_owned(ffi::PySet_New(out.as_ptr())),
-                SeqKind::FrozenSet => PyObj::from_owned(ffi::PyFrozenSet_New(out.as_ptr())),
-            }
+            kind.collect(out)
         }
         Node::Tuple { items, .. } => {
             let list = PyObj::from_owned(ffi::PySequence_List(v))?;
@@ -458,7 +453,7 @@ unsafe fn dump_model(body: &ModelBody, v: *mut ffi::PyObject, o: Options, f: Fil
         if skipped(field, value.as_ptr(), &view, o).ok()? {
             continue;
         }
-        let dumped = dump_field(&field.node, value.as_ptr(), o, child, depth + 1)?;
+        let dumped = dump(&field.node, value.as_ptr(), o, child, depth + 1)?;
         let key = match (&field.serialization_alias, o.by_alias) {
             (Some(alias), true) => alias.as_ptr(),
             _ => field.name.as_ptr(),
@@ -483,7 +478,7 @@ unsafe fn dump_model(body: &ModelBody, v: *mut ffi::PyObject, o: Options, f: Fil
         if o.exclude_none && value.as_ptr() == ffi::Py_None() {
             continue;
         }
-        let dumped = dump_field(node, value.as_ptr(), o, child, depth + 1)?;
+        let dumped = dump(node, value.as_ptr(), o, child, depth + 1)?;
         let key = match (alias, o.by_alias) {
             (Some(alias), true) => alias.as_ptr(),
             _ => name.as_ptr(),
@@ -491,11 +486,6 @@ unsafe fn dump_model(body: &ModelBody, v: *mut ffi::PyObject, o: Options, f: Fil
         ffi::PyDict_SetItem(out.as_ptr(), key, dumped.as_ptr());
     }
     Some(out)
-}
-
-/// A field's value: nested filters apply to nested models, and to each model in a list.
-unsafe fn dump_field(node: &Node, v: *mut ffi::PyObject, o: Options, f: Filter, depth: usize) -> Option<PyObj> {
-    dump(node, v, o, f, depth)
 }
 
 // ---- to JSON bytes --------------------------------------------------------------------------

@@ -89,11 +89,17 @@ unsafe fn support(module: *mut ffi::PyObject) -> Option<*mut ffi::PyObject> {
 }
 
 unsafe fn arg_count(name: &str, nargs: ffi::Py_ssize_t, expected: ffi::Py_ssize_t) -> Option<()> {
-    if nargs != expected {
-        object::raise(&Attached::assume(), Exc::Type, &format!("{name}() takes {expected} arguments ({nargs} given)"));
-        return None;
+    arg_range(name, nargs, expected, expected)
+}
+
+/// `Some(())` if `min <= nargs <= max`, else a `TypeError` naming the function.
+unsafe fn arg_range(name: &str, nargs: ffi::Py_ssize_t, min: ffi::Py_ssize_t, max: ffi::Py_ssize_t) -> Option<()> {
+    if (min..=max).contains(&nargs) {
+        return Some(());
     }
-    Some(())
+    let takes = if min == max { format!("{min}") } else { format!("{min} to {max}") };
+    object::raise(&Attached::assume(), Exc::Type, &format!("{name}() takes {takes} arguments ({nargs} given)"));
+    None
 }
 
 /// `schema_setup(ValidationError, FAILED, to_jsonable)`.
@@ -242,8 +248,8 @@ pub unsafe extern "C" fn schema_validate(
     nargs: ffi::Py_ssize_t,
 ) -> *mut ffi::PyObject {
     // SAFETY: METH_FASTCALL function, attached.
-    if !(4..=6).contains(&nargs) {
-        return arg_count("schema_validate", nargs, 4).map_or(ptr::null_mut(), |_| ptr::null_mut());
+    if arg_range("schema_validate", nargs, 4, 6).is_none() {
+        return ptr::null_mut();
     }
     let (Some(s), Some(support)) = (schema(*args), support(m)) else { return ptr::null_mut() };
     let json = ffi::PyObject_IsTrue(*args.add(2)) == 1;
@@ -267,23 +273,18 @@ pub unsafe extern "C" fn schema_validate_json(
     nargs: ffi::Py_ssize_t,
 ) -> *mut ffi::PyObject {
     // SAFETY: METH_FASTCALL function, attached; `input` borrows from `data`, alive for the call.
-    if !(3..=4).contains(&nargs) {
-        return arg_count("schema_validate_json", nargs, 3).map_or(ptr::null_mut(), |_| ptr::null_mut());
+    if arg_range("schema_validate_json", nargs, 3, 4).is_none() {
+        return ptr::null_mut();
     }
     let (Some(s), Some(support)) = (schema(*args), support(m)) else { return ptr::null_mut() };
     let data = *args.add(1);
-    let input: &[u8] = if ffi::PyBytes_Check(data) != 0 {
-        object::bytes_data(data)
-    } else if ffi::PyUnicode_Check(data) != 0 {
-        match object::str_utf8(data) {
-            Some(b) => b,
-            None => return ptr::null_mut(),
+    let input = match object::text_bytes(data) {
+        object::TextInput::Bytes(input) => input,
+        object::TextInput::WrongType => {
+            object::raise(&Attached::assume(), Exc::Type, "JSON input should be string, bytes or bytearray");
+            return ptr::null_mut();
         }
-    } else if ffi::PyByteArray_Check(data) != 0 {
-        std::slice::from_raw_parts(ffi::PyByteArray_AsString(data) as *const u8, ffi::PyByteArray_Size(data) as usize)
-    } else {
-        object::raise(&Attached::assume(), Exc::Type, "JSON input should be string, bytes or bytearray");
-        return ptr::null_mut();
+        object::TextInput::Raised => return ptr::null_mut(),
     };
     let Some(mut run) = Run::new(true, prefix_arg(*args.add(2)), ffi::PyTuple_GetItem(support, 1)) else {
         return ptr::null_mut();

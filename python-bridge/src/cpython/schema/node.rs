@@ -111,6 +111,21 @@ pub enum SeqKind {
     Tuple,
 }
 
+impl SeqKind {
+    /// `items` (a list) as this kind of container: the list itself, or a new tuple/set/frozenset.
+    ///
+    /// # Safety
+    /// Attached; `items` is a list. `None`: a Python exception is pending.
+    pub unsafe fn collect(self, items: PyObj) -> Option<PyObj> {
+        match self {
+            SeqKind::List => Some(items),
+            SeqKind::Tuple => PyObj::from_owned(ffi::PyList_AsTuple(items.as_ptr())),
+            SeqKind::Set => PyObj::from_owned(ffi::PySet_New(items.as_ptr())),
+            SeqKind::FrozenSet => PyObj::from_owned(ffi::PyFrozenSet_New(items.as_ptr())),
+        }
+    }
+}
+
 #[derive(Default, Clone, Copy)]
 pub struct Lengths {
     pub min: Option<usize>,

@@ -602,12 +602,7 @@ unsafe fn validate_seq(
     if invalid {
         return Err(Stop::Invalid);
     }
-    let out = match kind {
-        SeqKind::List => out,
-        SeqKind::Tuple => PyObj::from_owned(ffi::PyList_AsTuple(out.as_ptr())).ok_or(Stop::Raised)?,
-        SeqKind::Set => PyObj::from_owned(ffi::PySet_New(out.as_ptr())).ok_or(Stop::Raised)?,
-        SeqKind::FrozenSet => PyObj::from_owned(ffi::PyFrozenSet_New(out.as_ptr())).ok_or(Stop::Raised)?,
-    };
+    let out = kind.collect(out).ok_or(Stop::Raised)?;
     if len.min.is_some() || len.max.is_some() {
         check_len(len, ffi::PyObject_Size(out.as_ptr()) as usize, field_type, v, run)?;
     }
