@@ -125,11 +125,14 @@ impl Fast {
                     ffi::PyErr_Clear();
                     return None;
                 }
-                let hex = format!("{:016x}{:016x}", hi, lo);
-                Some(format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..]))
+                Some(uuid_text(((hi as u128) << 64) | lo as u128))
             }
-            Fast::DateTime { .. } => {
-                // datetime.isoformat is C code; pydantic writes UTC as "Z".
+            Fast::DateTime { utc, zones, .. } => {
+                if let Some(text) = datetime_text(v, utc, zones) {
+                    return Some(text);
+                }
+                // Other tzinfo objects: datetime.isoformat (C code, but ~1 us: it asks the
+                // tzinfo for its offset through a method call); pydantic writes UTC as "Z".
                 let iso = PyObj::from_owned(ffi::PyObject_CallMethod(v, c"isoformat".as_ptr(), ptr::null()))?;
                 let text = std::str::from_utf8(object::str_utf8(iso.as_ptr())?).ok()?;
                 // An offset with seconds ("+05:30:15") is written differently by pydantic: the
@@ -149,6 +152,61 @@ impl Fast {
         }
         text
     }
+}
+
+/// The canonical text of a UUID (lower-case hex, 8-4-4-4-12), as `str(uuid)` writes it.
+fn uuid_text(value: u128) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut text = String::with_capacity(36);
+    for i in 0..32 {
+        if matches!(i, 8 | 12 | 16 | 20) {
+            text.push('-');
+        }
+        text.push(HEX[((value >> (124 - 4 * i)) & 0xf) as usize] as char);
+    }
+    text
+}
+
+/// A datetime's ISO 8601 text as pydantic writes it (`isoformat`, UTC as "Z"), read from the
+/// object's fields -- for naive datetimes and the tzinfo objects this module makes
+/// (`timezone.utc` and the cached fixed offsets); `None` for any other tzinfo.
+///
+/// # Safety
+/// Attached; `v` is exactly a `datetime.datetime`.
+unsafe fn datetime_text(v: *mut ffi::PyObject, utc: &PyObj, zones: &RefCell<Vec<(i32, PyObj)>>) -> Option<String> {
+    use std::fmt::Write;
+    let tzinfo = ffi::PyDateTime_DATE_GET_TZINFO(v);
+    let offset = if tzinfo == ffi::Py_None() {
+        None
+    } else if tzinfo == utc.as_ptr() {
+        Some(0)
+    } else {
+        Some(zones.borrow().iter().find(|(_, z)| z.as_ptr() == tzinfo)?.0)
+    };
+    let mut text = String::with_capacity(32);
+    let _ = write!(
+        text,
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+        ffi::PyDateTime_GET_YEAR(v),
+        ffi::PyDateTime_GET_MONTH(v),
+        ffi::PyDateTime_GET_DAY(v),
+        ffi::PyDateTime_DATE_GET_HOUR(v),
+        ffi::PyDateTime_DATE_GET_MINUTE(v),
+        ffi::PyDateTime_DATE_GET_SECOND(v),
+    );
+    let micro = ffi::PyDateTime_DATE_GET_MICROSECOND(v);
+    if micro != 0 {
+        let _ = write!(text, ".{micro:06}");
+    }
+    match offset {
+        None => {}
+        Some(0) => text.push('Z'),
+        Some(minutes) => {
+            let sign = if minutes < 0 { '-' } else { '+' };
+            let _ = write!(text, "{sign}{:02}:{:02}", minutes.abs() / 60, minutes.abs() % 60);
+        }
+    }
+    Some(text)
 }
 
 /// `timezone(timedelta(minutes=m))`, cached per offset.
@@ -290,5 +348,12 @@ mod tests {
         assert!(uuid_hex(b"12345678123456781234567812345678").is_some());
         assert!(uuid_hex(b"g2345678-1234-5678-1234-567812345678").is_none());
         assert!(uuid_hex(b"{12345678-1234-5678-1234-567812345678}").is_none());
+    }
+
+    #[test]
+    fn uuid_text_is_str_uuid() {
+        assert_eq!(uuid_text(0x3f2b8c1e_9a4d_4e5f_8b6a_1c2d3e4f5a6b), "3f2b8c1e-9a4d-4e5f-8b6a-1c2d3e4f5a6b");
+        assert_eq!(uuid_text(0), "00000000-0000-0000-0000-000000000000");
+        assert_eq!(uuid_text(u128::MAX), "ffffffff-ffff-ffff-ffff-ffffffffffff");
     }
 }
