@@ -24,6 +24,7 @@ from fasterapi._forms import FormBody
 from fasterapi._received import MISSING, Received, bind_value
 from fasterapi._signature import BODY_SOURCES, ParamSpec, analyze, is_async_callable, path_param_names
 from fasterapi._errors import ValidationError
+from fasterapi.main import lazy_body_allowed
 from fasterapi._validators import missing_error
 from fasterapi.exception_handlers import ExceptionDispatcher
 from fasterapi.exceptions import HTTPException, RequestValidationError
@@ -123,6 +124,7 @@ def read_json_body(raw: bytes) -> Any:
 
 _BODY_LOC = ("body",)
 _validate_json = _native.schema_validate_json
+_validate_json_lazy = _native.schema_validate_json_lazy
 
 
 def _fast_body_schema(body_specs: Sequence[ParamSpec]) -> Any:
@@ -407,6 +409,9 @@ class APIRoute:
         # general path below, which words the errors as FastAPI does.
         fast_body = _fast_body_schema(body_specs)
         fast_name = body_specs[0].name if fast_body is not None else None
+        # ... and, for a model the lazy pass takes, the body is checked without making its
+        # objects: the endpoint gets an instance that makes them on first use (main.py).
+        fast_lazy = fast_body is not None and lazy_body_allowed(body_specs[0].validate.desc, fast_body)
         query_pairs_needed = bool(query_specs or query_models)
 
         def handler(req: Any) -> Any:
@@ -423,11 +428,16 @@ class APIRoute:
                         content_type = req.header_values("content-type")
                         if content_type and is_json_media_type(content_type[0]):
                             if fast_body is not None:
-                                try:
-                                    kwargs[fast_name] = _validate_json(fast_body, raw, _BODY_LOC)
+                                value = _validate_json_lazy(fast_body, raw, True) if fast_lazy else None
+                                if value is not None:
+                                    kwargs[fast_name] = value
                                     body_specs_left = ()
-                                except ValidationError:
-                                    pass
+                                else:
+                                    try:
+                                        kwargs[fast_name] = _validate_json(fast_body, raw, _BODY_LOC)
+                                        body_specs_left = ()
+                                    except ValidationError:
+                                        pass
                             if body_specs_left:
                                 body = read_json_body(raw)
                         else:
