@@ -343,6 +343,9 @@ struct Pass {
 }
 
 impl Pass {
+    // Serde consumes each visitor by value, so the buffer travels as a pointer; every use is a
+    // short borrow that ends before the next visitor runs.
+    #[allow(clippy::mut_from_ref)]
     fn out(&self) -> &mut Vec<u8> {
         // SAFETY: `out` points to `check_and_write`'s buffer, alive for the whole pass; the
         // pass is single-threaded and only one visitor writes at a time.
