@@ -190,8 +190,9 @@ def serve(spec: str, overrides: Mapping[str, Any], *, app_dir: str, app: Any = N
     except ConfigError as exc:
         return _fail(str(exc), EXIT_USAGE)
     # Every interpreter (the cores' and this one) decides from the environment, which the
-    # sub-interpreters inherit: one normalised value for all of them.
-    os.environ[COMPAT.env] = "1" if compat else "0"
+    # sub-interpreters inherit: one normalised value ("1"/"0") for all of them.
+    if compat or COMPAT.env in os.environ:
+        os.environ[COMPAT.env] = "1" if compat else "0"
 
     _use_app_dir(app_dir)
     try:

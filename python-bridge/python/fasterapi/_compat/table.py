@@ -1,9 +1,10 @@
 """What the compatibility mode covers: FastAPI's, Starlette's and pydantic's import names,
 each mapped to the FasterAPI object that stands in for it.
 
-``COVERED[alias_module][name] = "fasterapi.module:attr"``. The key ``"*"`` instead maps to a
-whole module: every public name of it is covered (``fastapi.status``). Submodules are
-attributes of their parent as in FastAPI (``fastapi.status``, ``fastapi.responses``). Targets are imported
+``COVERED[alias_module][name] = "fasterapi.module:attr"`` (a target without ``:attr`` is the
+module itself). The key ``"*"`` instead maps to a whole module: every public name of it is
+covered (``starlette.status``). Covered submodules are also attributes of their parent, as
+in FastAPI (``fastapi.responses``). Targets are imported
 only when a name is first used (:mod:`fasterapi._compat.aliases`), so a row may name an object
 that a later version provides: until then, using it raises the same clear ``ImportError`` as
 an uncovered name. Anything not listed here is not covered; docs/fastapi-compat.md says so
@@ -25,8 +26,7 @@ _RESPONSES = {
     for name in ("FileResponse", "HTMLResponse", "JSONResponse", "PlainTextResponse", "RedirectResponse", "Response", "StreamingResponse")
 }
 _DATASTRUCTURES = {
-    name: f"fasterapi.datastructures:{name}"
-    for name in ("URL", "Address", "FormData", "Headers", "ImmutableMultiDict", "MutableHeaders", "QueryParams", "State", "UploadFile")
+    name: f"fasterapi.datastructures:{name}" for name in ("URL", "Address", "FormData", "Headers", "QueryParams", "State", "UploadFile")
 }
 _SECURITY_HTTP = {
     name: f"fasterapi.security:{name}"
@@ -63,7 +63,6 @@ _PYDANTIC = {
         "ConfigDict",
         "EmailStr",
         "Field",
-        "FieldInfo",
         "HttpUrl",
         "PlainValidator",
         "TypeAdapter",
@@ -92,6 +91,8 @@ COVERED: dict[str, dict[str, str]] = {
         "Request": "fasterapi.requests:Request",
         "Response": "fasterapi.responses:Response",
         "UploadFile": "fasterapi.datastructures:UploadFile",
+        # FastAPI re-exports Starlette's status module here; there is no fastapi/status.py.
+        "status": "fasterapi.status",
         **_PARAMS,
     },
     "fastapi.applications": {"FastAPI": "fasterapi.applications:FasterAPI"},
@@ -129,7 +130,7 @@ COVERED: dict[str, dict[str, str]] = {
     "fastapi.routing": {"APIRoute": "fasterapi.routing:APIRoute", "APIRouter": "fasterapi.routing:APIRouter"},
     "fastapi.security": {
         **_SECURITY_API_KEY,
-        **_SECURITY_HTTP,
+        **{name: target for name, target in _SECURITY_HTTP.items() if name != "HTTPBase"},
         **_SECURITY_OAUTH2,
     },
     "fastapi.security.api_key": _SECURITY_API_KEY,
@@ -137,7 +138,6 @@ COVERED: dict[str, dict[str, str]] = {
     "fastapi.security.oauth2": _SECURITY_OAUTH2,
     "fastapi.security.utils": {"get_authorization_scheme_param": "fasterapi.security:get_authorization_scheme_param"},
     "fastapi.staticfiles": {"StaticFiles": "fasterapi.staticfiles:StaticFiles"},
-    "fastapi.status": {"*": "fasterapi.status"},
     "fastapi.testclient": {"TestClient": "fasterapi.testclient:TestClient"},
     # -- starlette --------------------------------------------------------------------------
     "starlette": {},
@@ -145,7 +145,11 @@ COVERED: dict[str, dict[str, str]] = {
         "BackgroundTask": "fasterapi.background:BackgroundTask",
         "BackgroundTasks": "fasterapi.background:BackgroundTasks",
     },
-    "starlette.datastructures": _DATASTRUCTURES,
+    "starlette.datastructures": {
+        **_DATASTRUCTURES,
+        "ImmutableMultiDict": "fasterapi.datastructures:ImmutableMultiDict",
+        "MutableHeaders": "fasterapi.datastructures:MutableHeaders",
+    },
     # One class here: FastAPI's HTTPException subclasses Starlette's, and a handler for
     # either catches both, as it does here.
     "starlette.exceptions": {"HTTPException": "fasterapi.exceptions:HTTPException"},
