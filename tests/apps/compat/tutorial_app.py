@@ -12,6 +12,7 @@ from enum import Enum
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Cookie, FastAPI, Form, Header, HTTPException, Path, Query, Request, status
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse
 from pydantic import BaseModel, EmailStr, Field, field_validator
@@ -195,4 +196,4 @@ app.include_router(router)
 @app.exception_handler(RequestValidationError)
 async def validation_exception_handler(request: Request, exc: RequestValidationError):
     # FastAPI's "Use the RequestValidationError body" recipe: the errors plus the body received.
-    return JSONResponse(status_code=status.HTTP_422_UNPROCESSABLE_CONTENT, content={"detail": exc.errors(), "body": exc.body})
+    return JSONResponse(status_code=status.HTTP_422_UNPROCESSABLE_CONTENT, content=jsonable_encoder({"detail": exc.errors(), "body": exc.body}))
