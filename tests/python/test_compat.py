@@ -154,6 +154,9 @@ def test_import_fastapi_gives_fasterapi(compat):
     assert get_openapi is importlib.import_module("fasterapi.openapi.utils").get_openapi and openapi
     assert status is fasterapi.status and fastapi.status is status
     assert fastapi.responses.JSONResponse is responses.JSONResponse
+    from fastapi.responses import ORJSONResponse, UJSONResponse
+
+    assert ORJSONResponse is UJSONResponse is responses.JSONResponse  # encoded natively
     # Submodules are attributes of their parent, as FastAPI's __init__ imports them.
     assert fastapi.routing.APIRoute is routing.APIRoute
     assert "fasterapi compatibility alias" in repr(fastapi)
