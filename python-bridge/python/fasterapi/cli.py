@@ -144,7 +144,8 @@ COMPAT = Setting("compat", _compat.ENV, False, _as_bool, "--compat")
 
 
 def resolve_settings(overrides: Mapping[str, Any], environ: Mapping[str, str], settings: Sequence[Setting] = SETTINGS) -> dict[str, Any]:
-    """Keyword arguments for ``_native.serve`` (without ``app``): flag > environment > default.
+    """The values of ``settings`` (by default the keyword arguments of ``_native.serve``,
+    without ``app``): flag > environment > default.
 
     ``overrides`` maps setting names to flag values, ``None`` meaning "not given".
     Raises ``ConfigError`` naming the flag or variable at fault.

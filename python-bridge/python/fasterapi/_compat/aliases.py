@@ -13,7 +13,6 @@ Python's generic "cannot import name" and the explanation would be lost.
 
 from __future__ import annotations
 
-import difflib
 import importlib
 from types import ModuleType
 from typing import Any
@@ -75,6 +74,8 @@ def _target_missing(module_name: str, name: str, target: str) -> NotCoveredError
 
 
 def _suggestion(name: str, known: list[str], module_name: str) -> str:
+    import difflib  # only on this error path: every core imports this module at startup
+
     close = difflib.get_close_matches(name, known, n=1)
     return f" (did you mean {module_name}.{close[0]}?)" if close else ""
 
