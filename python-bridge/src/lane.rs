@@ -20,7 +20,8 @@ use bytes::Bytes;
 use futures_channel::oneshot;
 use server::{Body, FileBody, Request, Response};
 
-use crate::cpython::app::App;
+use crate::cpython::app::{self, App};
+use crate::cpython::core::run_after_send;
 use crate::cpython::interpreter::CoreInterpreter;
 
 /// What lane threads receive: work, or the order to end (the cores keep their senders for
@@ -175,8 +176,14 @@ fn lane_thread(
         }
     };
     interpreter.detach_after_setup();
-    let app = match interpreter.with(|attached| App::load(attached, spec, None)) {
-        Ok((app, _routes)) => app,
+    // The app's startup (lifespan, on_event) runs once for the main interpreter, by the
+    // first lane thread; the others wait for it (`_server.lane_started`).
+    let loaded = interpreter.with(|attached| {
+        App::load(attached, spec, None)
+            .and_then(|(app, _)| app::call_server_hook(attached, crate::cstr!("lane_started")).map(|_| app))
+    });
+    let app = match loaded {
+        Ok(app) => app,
         Err(e) => {
             let _ = ready.send(Err(format!("lane: cannot load {spec:?} in the main interpreter: {e}")));
             interpreter.end();
@@ -186,11 +193,22 @@ fn lane_thread(
     let _ = ready.send(Ok(()));
     while let Ok(LaneMsg::Job(job)) = jobs.recv() {
         let LaneJob { route, request, reply } = *job;
-        let response = interpreter.with(|attached| app.respond_blocking(attached, route, request));
+        let (response, after_send) = interpreter.with(|attached| app.respond_blocking(attached, route, request));
         // The core may have stopped waiting (client gone, timeout): then nobody wants it.
         let _ = reply.send(LaneAnswer::from_response(response));
+        if !after_send.is_empty() {
+            // Python objects of the main interpreter cannot travel with the answer to the
+            // core, so background work runs here, once the response is on its way.
+            interpreter.with(|attached| run_after_send(attached, after_send));
+        }
     }
-    // The app's Python objects go while attached; then the thread state.
-    interpreter.with(|_| drop(app));
+    // The last lane thread to stop runs the app's shutdown (`_server.lane_stopped`). Then
+    // the app's Python objects go while attached, and the thread state.
+    interpreter.with(|attached| {
+        if let Err(e) = app::call_server_hook(attached, crate::cstr!("lane_stopped")) {
+            log::error!("lane: shutting down the app: {e}");
+        }
+        drop(app)
+    });
     interpreter.end();
 }

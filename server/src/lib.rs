@@ -22,7 +22,7 @@ pub mod upgrade;
 pub use access_log::AccessLog;
 pub use config::Limits;
 pub use http1::request::{Request, Version};
-pub use response::{Body, ChunkStream, FileBody, Header, Response, StreamFailed};
+pub use response::{AfterSend, Body, ChunkStream, FileBody, Header, Response, StreamFailed};
 pub use router::{Lookup, Router, RouterError};
 pub use serve::serve_core;
 pub use service::{Handler, Miss, Reply, Target};

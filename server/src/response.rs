@@ -19,6 +19,29 @@ pub struct Response {
     /// Set on a `101 Switching Protocols` answer: after the head is written, the connection
     /// hands its socket and unread bytes to this and ends (WebSocket, h2c).
     pub upgrade: Option<crate::upgrade::OnUpgrade>,
+    /// Work to run once the response has been written to the socket, or the connection has
+    /// gone without it (background tasks, clean-up after the response).
+    pub after_send: Option<AfterSend>,
+}
+
+/// Work that runs when it is dropped. The connection keeps it until the bytes of its
+/// response have left in a write (or the connection ends), then drops it; a response that
+/// is discarded before it reaches a connection runs it at once. Running on drop makes
+/// "exactly once, whatever happens to the response" hold without any bookkeeping.
+pub struct AfterSend(Option<Box<dyn FnOnce()>>);
+
+impl AfterSend {
+    pub fn new(work: impl FnOnce() + 'static) -> AfterSend {
+        AfterSend(Some(Box::new(work)))
+    }
+}
+
+impl Drop for AfterSend {
+    fn drop(&mut self) {
+        if let Some(work) = self.0.take() {
+            work();
+        }
+    }
 }
 
 pub enum Body {
@@ -50,7 +73,7 @@ pub struct FileBody {
 
 impl Response {
     pub fn new(status: u16, headers: Vec<Header>, body: Body) -> Response {
-        Response { status, content_type: None, headers, body, upgrade: None }
+        Response { status, content_type: None, headers, body, upgrade: None, after_send: None }
     }
 
     /// A complete response with a `content-type` and a body known now.
@@ -61,6 +84,7 @@ impl Response {
             headers: Vec::new(),
             body: Body::Full(body.into()),
             upgrade: None,
+            after_send: None,
         }
     }
 

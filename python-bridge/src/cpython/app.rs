@@ -6,12 +6,12 @@ use pyo3_ffi as ffi;
 use std::cell::{Cell, RefCell};
 use std::time::{Duration, Instant};
 
-use super::core::{CoreLoop, PendingResponse, PyChunkStream, Work};
+use super::core::{after_send_work, CoreLoop, PendingResponse, PyChunkStream, Work};
 use super::interpreter::{Attached, MainInterpreter};
 use super::json::{self, EncodeError};
 use super::native_plan::{native_values, read_native_plan, NativePlan};
 use super::object::{self, Exc, PyObj};
-use super::request::new_request_object;
+use super::request::{new_request_object, take_after_send};
 use server::{Body, FileBody, Request, Response};
 
 /// One route as the router needs it.
@@ -295,6 +295,7 @@ impl App {
                 return match core_loop.run_in_executor(&pool_args) {
                     Some(future) => match PendingResponse::register(attached, core_loop, future, index, Work::Pool) {
                         Some(pending) => {
+                            pending.keep_request(attached, req);
                             self.pool_calls.set(self.pool_calls.get() + 1);
                             Reply::Pending(pending)
                         }
@@ -316,12 +317,27 @@ impl App {
             }
             drop(heap);
             drop(native_args);
-            drop(req);
             let Some(result) = PyObj::from_owned(result) else {
-                return Reply::Ready(self.fail(attached, endpoint));
+                return Reply::Ready(self.with_after_send(attached, self.fail(attached, endpoint), &req));
             };
-            self.answer(attached, core_loop, index, result)
+            match self.answer(attached, core_loop, index, result) {
+                Reply::Ready(response) => Reply::Ready(self.with_after_send(attached, response, &req)),
+                Reply::Pending(pending) => {
+                    pending.keep_request(attached, req);
+                    Reply::Pending(pending)
+                }
+            }
         }
+    }
+
+    /// `response` carrying the work `req`'s handler registered with `after_send` (nothing
+    /// to do, and nothing paid, when it registered none).
+    ///
+    /// # Safety
+    /// `req` is this interpreter's `Request` object.
+    unsafe fn with_after_send(&self, attached: &Attached<'_>, mut response: Response, req: &PyObj) -> Response {
+        response.after_send = after_send_work(attached, take_after_send(req.as_ptr()));
+        response
     }
 
     /// Turns what a handler returned into a reply: a coroutine becomes an eager task (done
@@ -438,7 +454,9 @@ impl App {
             (0..n)
                 .map(|i| {
                     let answer = PyObj::from_borrowed(ffi::PyList_GetItem(answers.as_ptr(), i as ffi::Py_ssize_t));
-                    self.to_response(attached, Some(core_loop), endpoint, answer)
+                    let response = self.to_response(attached, Some(core_loop), endpoint, answer);
+                    let req = PyObj::from_borrowed(ffi::PyList_GetItem(list.as_ptr(), i as ffi::Py_ssize_t));
+                    self.with_after_send(attached, response, &req)
                 })
                 .collect()
         }
@@ -451,13 +469,24 @@ impl App {
 
     /// The lane's way to answer (main interpreter, a lane thread): the handler runs to its
     /// end on this thread, a coroutine on the thread's own loop. No streamed bodies here.
-    pub fn respond_blocking(&self, attached: &Attached<'_>, index: usize, request: Request) -> Response {
+    /// Also returns the work the handler registered with `after_send`, which the lane thread
+    /// runs once it has handed the response to the core.
+    pub fn respond_blocking(&self, attached: &Attached<'_>, index: usize, request: Request) -> (Response, Vec<PyObj>) {
         let endpoint = &self.endpoints[index];
         // SAFETY: attached (proof) to the interpreter that owns every object in `self`.
         unsafe {
             let Some(req) = new_request_object(self.request_type.as_ptr() as *mut ffi::PyTypeObject, request) else {
-                return self.fail(attached, endpoint);
+                return (self.fail(attached, endpoint), Vec::new());
             };
+            let response = self.respond_blocking_to(attached, endpoint, &req);
+            (response, take_after_send(req.as_ptr()))
+        }
+    }
+
+    /// # Safety
+    /// Attached; `req` is this interpreter's `Request` object.
+    unsafe fn respond_blocking_to(&self, attached: &Attached<'_>, endpoint: &Endpoint, req: &PyObj) -> Response {
+        {
             let args = [req.as_ptr()];
             let Some(mut value) = PyObj::from_owned(ffi::PyObject_Vectorcall(
                 endpoint.handler.as_ptr(),
@@ -810,12 +839,16 @@ pub fn close_event_loop(attached: &Attached<'_>, close_loop: &PyObj, core_loop: 
 
 /// Runs `fasterapi._server.shutdown()` in the attached interpreter, before it ends.
 pub fn run_shutdown_hook(attached: &Attached<'_>) -> Result<(), String> {
+    call_server_hook(attached, crate::cstr!("shutdown"))
+}
+
+/// Runs `fasterapi._server.<name>()` in the attached interpreter; its error as one line.
+pub fn call_server_hook(attached: &Attached<'_>, name: &std::ffi::CStr) -> Result<(), String> {
     let a = attached;
     // SAFETY: attached (proof in `_attached`); the objects made here are dropped before return.
     unsafe {
         let module = object::import(a, crate::cstr!("fasterapi._server")).ok_or_else(|| object::take_error_line(a))?;
-        let hook =
-            object::getattr(module.as_ptr(), crate::cstr!("shutdown")).ok_or_else(|| object::take_error_line(a))?;
+        let hook = object::getattr(module.as_ptr(), name).ok_or_else(|| object::take_error_line(a))?;
         PyObj::from_owned(ffi::PyObject_CallNoArgs(hook.as_ptr())).ok_or_else(|| object::take_error_line(a))?;
         Ok(())
     }

@@ -15,9 +15,10 @@ use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
 use bytes::Bytes;
-use server::{ChunkStream, Response, StreamFailed};
+use server::{AfterSend, ChunkStream, Response, StreamFailed};
 
 use super::app::App;
+use super::request::take_after_send;
 use super::interpreter::{is_attached, Attached, CoreInterpreter};
 use super::object::{self, Exc, PyObj};
 
@@ -392,6 +393,8 @@ struct Pending {
     work: Work,
     response: Option<Response>,
     waker: Option<Waker>,
+    /// The request object, for the work it registered with `after_send`.
+    request: Option<Parked>,
 }
 
 /// A response that a task or a pool thread will produce. Dropping it before it is ready
@@ -417,7 +420,7 @@ impl PendingResponse {
         endpoint: usize,
         work: Work,
     ) -> Option<PendingResponse> {
-        let key = PENDING.with(|p| p.borrow_mut().insert(Pending { endpoint, work, response: None, waker: None }));
+        let key = PENDING.with(|p| p.borrow_mut().insert(Pending { endpoint, work, response: None, waker: None, request: None }));
         // SAFETY: attached (proof); `future` is an asyncio future of this interpreter.
         let ok = unsafe {
             let def = match work {
@@ -443,6 +446,17 @@ impl PendingResponse {
             return None;
         }
         Some(PendingResponse { key, future: Parked::new(attached, future), done: false })
+    }
+
+    /// Keeps `request` until the answer is ready, so that the work the handler registers
+    /// with `request.after_send(...)` goes with the response.
+    pub fn keep_request(&self, attached: &Attached<'_>, request: PyObj) {
+        let request = Parked::new(attached, request);
+        PENDING.with(|p| {
+            if let Some(entry) = p.borrow_mut().get_mut(self.key) {
+                entry.request = Some(request);
+            }
+        });
     }
 }
 
@@ -479,14 +493,58 @@ impl Drop for PendingResponse {
             return;
         }
         // `try_with`: the reactor may drop this while the thread's locals are destroyed.
-        let _ = PENDING.try_with(|p| p.borrow_mut().try_remove(self.key));
+        let entry = PENDING.try_with(|p| p.borrow_mut().try_remove(self.key)).ok().flatten();
         // The client left: cancel the task (CancelledError inside the handler). A pool call
         // runs to its end; its late answer finds no entry and is dropped.
         let future = self.future.get();
         if let Some(core) = current() {
             // SAFETY: attached (inside `with_attached`); `future` is kept alive by `self.future`.
             with_attached(|| unsafe { core.event_loop.call_quietly(&core.event_loop.attr_cancel, &[future]) });
+            // No response will be written: the request's after-send work runs now.
+            if let Some(request) = entry.and_then(|e| e.request) {
+                // SAFETY: attached (inside `with_attached`); `request` is our Request object.
+                with_attached(|| unsafe {
+                    let attached = Attached::assume();
+                    run_after_send(&attached, take_after_send(request.get()));
+                });
+            }
             core.event_loop.kick.fire();
+        }
+    }
+}
+
+/// The work that `hooks` (callables registered with `Request.after_send`) describe, for
+/// `Response::after_send`: when the connection is done with the response, each is called
+/// on this core, attached. `None` when there is nothing to do (the common case: free).
+pub fn after_send_work(attached: &Attached<'_>, hooks: Vec<PyObj>) -> Option<AfterSend> {
+    if hooks.is_empty() {
+        return None;
+    }
+    let hooks: Vec<Parked> = hooks.into_iter().map(|h| Parked::new(attached, h)).collect();
+    Some(AfterSend::new(move || {
+        let Some(core) = current() else { return };
+        with_attached(move || {
+            // SAFETY: attached (inside `with_attached`); each `Parked` holds its object.
+            let attached = unsafe { Attached::assume() };
+            let callables = hooks.iter().map(|h| unsafe { PyObj::from_borrowed(h.get()) }).collect();
+            run_after_send(&attached, callables);
+            // The hooks may have scheduled tasks (async background work).
+            core.event_loop.kick_if_needed(&attached);
+            drop(hooks); // attached here: no second attach to release them
+        });
+    }))
+}
+
+/// Calls each hook with no arguments; a hook that raises is logged with its traceback.
+/// (The Python side wraps user work so that it never raises; this is the last guard.)
+pub fn run_after_send(_attached: &Attached<'_>, hooks: Vec<PyObj>) {
+    for hook in hooks {
+        // SAFETY: attached (proof); `hook` is a callable of this interpreter.
+        unsafe {
+            if PyObj::from_owned(ffi::PyObject_CallNoArgs(hook.as_ptr())).is_none() {
+                log::error!("exception in after-send work");
+                ffi::PyErr_PrintEx(0);
+            }
         }
     }
 }
@@ -524,7 +582,11 @@ unsafe fn on_done(key: *mut ffi::PyObject, future: *mut ffi::PyObject) {
     };
     // SAFETY: the loop calls us from Python code of this core's interpreter.
     let attached = Attached::assume();
-    let response = core.app.finish(&attached, &core.event_loop, endpoint, work, future);
+    let mut response = core.app.finish(&attached, &core.event_loop, endpoint, work, future);
+    let request = PENDING.with(|p| p.borrow_mut().get_mut(key).and_then(|e| e.request.take()));
+    if let Some(request) = request {
+        response.after_send = after_send_work(&attached, take_after_send(request.get()));
+    }
     PENDING.with(|p| {
         if let Some(entry) = p.borrow_mut().get_mut(key) {
             entry.response = Some(response);

@@ -8,7 +8,7 @@
 use pyo3_ffi as ffi;
 
 use super::interpreter::Attached;
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::ffi::{c_int, c_void};
 use std::mem::ManuallyDrop;
 use std::ptr;
@@ -43,6 +43,8 @@ struct RequestObject {
 struct RequestData {
     request: Request,
     cache: [Cell<*mut ffi::PyObject>; FIELDS],
+    /// Callables given to `after_send`, taken by the bridge when it has the response.
+    after_send: RefCell<Vec<PyObj>>,
 }
 
 /// Creates a request object of `type_` (this interpreter's `Request` type).
@@ -54,7 +56,7 @@ pub unsafe fn new_request_object(type_: *mut ffi::PyTypeObject, request: Request
     if obj.is_null() {
         return None;
     }
-    let data = RequestData { request, cache: Default::default() };
+    let data = RequestData { request, cache: Default::default(), after_send: RefCell::new(Vec::new()) };
     ptr::write(ptr::addr_of_mut!((*(obj as *mut RequestObject)).data), ManuallyDrop::new(data));
     PyObj::from_owned(obj)
 }
@@ -193,6 +195,31 @@ unsafe extern "C" fn header_values(obj: *mut ffi::PyObject, name: *mut ffi::PyOb
     list.into_ptr()
 }
 
+/// `after_send(fn)`: the bridge calls `fn()` on this core, attached, once the response to
+/// this request has been written (or the connection has gone). See `take_after_send`.
+unsafe extern "C" fn after_send(obj: *mut ffi::PyObject, callback: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    // SAFETY: CPython calls this attached.
+    let a = &unsafe { Attached::assume() };
+    if ffi::PyCallable_Check(callback) == 0 {
+        object::raise(a, Exc::Type, "after_send() takes a callable");
+        return ptr::null_mut();
+    }
+    // SAFETY: METH_O method called attached with `obj` an instance of our type.
+    let this = &*(obj as *mut RequestObject);
+    this.data.after_send.borrow_mut().push(PyObj::from_borrowed(callback));
+    ffi::Py_INCREF(ffi::Py_None());
+    ffi::Py_None()
+}
+
+/// The callables registered with `after_send` so far (they are removed from the request).
+///
+/// # Safety
+/// Attached; `obj` is an instance of this interpreter's `Request` type.
+pub unsafe fn take_after_send(obj: *mut ffi::PyObject) -> Vec<PyObj> {
+    let this = &*(obj as *mut RequestObject);
+    std::mem::take(&mut *this.data.after_send.borrow_mut())
+}
+
 unsafe extern "C" fn repr(obj: *mut ffi::PyObject) -> *mut ffi::PyObject {
     // SAFETY: CPython calls this attached.
     let a = &unsafe { Attached::assume() };
@@ -241,6 +268,15 @@ pub unsafe fn create_type(module: *mut ffi::PyObject) -> *mut ffi::PyObject {
                 ml_flags: ffi::METH_O,
                 ml_doc: crate::cstr!("header_values(name) -> list[str]\n\nValues of one header field, in order.")
                     .as_ptr(),
+            },
+            ffi::PyMethodDef {
+                ml_name: crate::cstr!("after_send").as_ptr(),
+                ml_meth: ffi::PyMethodDefPointer { PyCFunction: after_send },
+                ml_flags: ffi::METH_O,
+                ml_doc: crate::cstr!(
+                    "after_send(fn)\n\nCall fn() on this core once the response has been written (or the connection has gone)."
+                )
+                .as_ptr(),
             },
             ffi::PyMethodDef::zeroed(),
         ];

@@ -36,7 +36,7 @@ use crate::config::Limits;
 use crate::date;
 use crate::dispatch::Dispatch;
 use crate::range::{self, RangeOutcome};
-use crate::response::{valid_header, Body, ChunkStream, Response, StreamFailed};
+use crate::response::{valid_header, AfterSend, Body, ChunkStream, Response, StreamFailed};
 use crate::service::{Handler, Reply};
 use crate::upgrade::{OnUpgrade, Upgraded};
 use runtime::Shutdown;
@@ -63,6 +63,9 @@ pub struct Connection<'a, H: Handler> {
     shutdown: Shutdown,
     buf: BytesMut,
     out: Vec<u8>,
+    /// The after-send work of the responses in `out`: dropped (so run) once `out` has been
+    /// written, or when the connection ends.
+    after_send: Vec<AfterSend>,
     stage: Stage,
     /// When the first byte of the current request's head arrived.
     head_started: Option<Instant>,
@@ -207,6 +210,7 @@ impl<'a, H: Handler> Connection<'a, H> {
             shutdown,
             buf: BytesMut::with_capacity(limits.read_buffer_bytes),
             out: Vec::with_capacity(limits.read_buffer_bytes),
+            after_send: Vec::new(),
             stage: Stage::Head,
             head_started: None,
             resumed: Instant::now(),
@@ -248,6 +252,12 @@ impl<'a, H: Handler> Connection<'a, H> {
                 };
                 if let Some(log) = self.access_log {
                     log.record(self.peer, meta.request_line.as_deref().unwrap_or(""), response.status);
+                }
+                let mut response = response;
+                if let Some(work) = response.after_send.take() {
+                    // Streams and files are written out below, but their last bytes may
+                    // still wait in `out`: every kind runs after the next flush.
+                    self.after_send.push(work);
                 }
                 if matches!(response.body, Body::Full(_)) && response.upgrade.is_none() {
                     self.write_full(response, meta.keep);
@@ -596,7 +606,11 @@ impl<'a, H: Handler> Connection<'a, H> {
     async fn flush(&mut self) -> std::io::Result<()> {
         let out = std::mem::take(&mut self.out);
         let write = self.stream.write_all(out);
-        match monoio::time::timeout(self.limits.write_timeout, write).await {
+        let written = monoio::time::timeout(self.limits.write_timeout, write).await;
+        // Written, or failed for good (the connection closes): either way the responses in
+        // this batch are done with, so their after-send work runs now.
+        self.after_send.clear();
+        match written {
             Ok((res, mut out)) => {
                 out.clear();
                 self.out = out;
