@@ -95,6 +95,11 @@ pub struct App {
     attr_body: PyObj,
     attr_body_iterator: PyObj,
     attr_path: PyObj,
+    attr_background: PyObj,
+    /// The `background` of the `Response` object converted last, until the caller of
+    /// `to_response` joins it to the request's after-send work (`after_send_for`). Every
+    /// conversion is followed by that join on the same thread, so it never outlives a request.
+    background: RefCell<Option<PyObj>>,
     /// Reused JSON output buffer: encoding allocates nothing once it has grown.
     scratch: RefCell<Vec<u8>>,
     /// "core 3" or "lane", for logs.
@@ -230,6 +235,8 @@ impl App {
                 attr_body: intern(crate::cstr!("body"))?,
                 attr_body_iterator: intern(crate::cstr!("body_iterator"))?,
                 attr_path: intern(crate::cstr!("path"))?,
+                attr_background: intern(crate::cstr!("background"))?,
+                background: RefCell::new(None),
                 scratch: RefCell::new(Vec::with_capacity(4096)),
                 place: core.map_or_else(|| "main-interpreter lane".to_owned(), |c| format!("core {c}")),
                 pool_calls: Cell::new(0),
@@ -336,8 +343,22 @@ impl App {
     /// # Safety
     /// `req` is this interpreter's `Request` object.
     unsafe fn with_after_send(&self, attached: &Attached<'_>, mut response: Response, req: &PyObj) -> Response {
-        response.after_send = after_send_work(attached, take_after_send(req.as_ptr()));
+        response.after_send = after_send_work(attached, self.after_send_for(Some(req)));
         response
+    }
+
+    /// What runs after the response to `req` is sent: the work its handler registered with
+    /// `after_send` (yield-dependency clean-up, background tasks), then the `background` of
+    /// the `Response` object just converted, if any.
+    ///
+    /// # Safety
+    /// Attached; `req` is this interpreter's `Request` object.
+    pub unsafe fn after_send_for(&self, req: Option<&PyObj>) -> Vec<PyObj> {
+        let mut hooks = req.map(|r| take_after_send(r.as_ptr())).unwrap_or_default();
+        if let Some(background) = self.background.borrow_mut().take() {
+            hooks.push(background);
+        }
+        hooks
     }
 
     /// Turns what a handler returned into a reply: a coroutine becomes an eager task (done
@@ -479,7 +500,7 @@ impl App {
                 return (self.fail(attached, endpoint), Vec::new());
             };
             let response = self.respond_blocking_to(attached, endpoint, &req);
-            (response, take_after_send(req.as_ptr()))
+            (response, self.after_send_for(Some(&req)))
         }
     }
 
@@ -706,6 +727,14 @@ impl App {
             }
             Body::Full(Bytes::copy_from_slice(object::bytes_data(body.as_ptr())))
         };
+        // `Response(background=...)`: called once the response has been sent.
+        match get(&self.attr_background) {
+            Some(background) if background.as_ptr() != ffi::Py_None() => {
+                *self.background.borrow_mut() = Some(background);
+            }
+            Some(_) => {}
+            None => ffi::PyErr_Clear(), // a Response-like object without the attribute
+        }
         Response::new(status as u16, headers, body)
     }
 

@@ -584,9 +584,8 @@ unsafe fn on_done(key: *mut ffi::PyObject, future: *mut ffi::PyObject) {
     let attached = Attached::assume();
     let mut response = core.app.finish(&attached, &core.event_loop, endpoint, work, future);
     let request = PENDING.with(|p| p.borrow_mut().get_mut(key).and_then(|e| e.request.take()));
-    if let Some(request) = request {
-        response.after_send = after_send_work(&attached, take_after_send(request.get()));
-    }
+    let request = request.map(|r| PyObj::from_borrowed(r.get()));
+    response.after_send = after_send_work(&attached, core.app.after_send_for(request.as_ref()));
     PENDING.with(|p| {
         if let Some(entry) = p.borrow_mut().get_mut(key) {
             entry.response = Some(response);
