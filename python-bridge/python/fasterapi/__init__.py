@@ -9,6 +9,7 @@ see is Rust-owned: SharedCounter and SharedDict.
 from fasterapi import status
 from fasterapi._native import SharedCounter, SharedDict
 from fasterapi.applications import FasterAPI
+from fasterapi.background import BackgroundTasks
 from fasterapi.encoders import jsonable_encoder
 from fasterapi.exceptions import HTTPException, RequestValidationError
 from fasterapi.datastructures import UploadFile
@@ -59,6 +60,7 @@ __all__ = [
     "field_validator",
     "model_validator",
     "APIRouter",
+    "BackgroundTasks",
     "Body",
     "Cookie",
     "FasterAPI",

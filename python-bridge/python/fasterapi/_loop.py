@@ -35,6 +35,11 @@ class ReactorSelector(selectors.EpollSelector):
         # The reactor already waited; report what is ready now.
         return super().select(0)
 
+    def wait(self, timeout: float) -> None:
+        """Block until a watched fd is ready or ``timeout`` seconds passed (-1: no limit).
+        Only while the core serves nothing (startup, shutdown): then nobody else waits."""
+        self._selector.poll(timeout)
+
 
 class CoreEventLoop(asyncio.SelectorEventLoop):
     def __init__(self, epoll_fd: int, blocking_threads: int) -> None:
@@ -64,10 +69,22 @@ class CoreEventLoop(asyncio.SelectorEventLoop):
         )
 
 
+#: This interpreter's core loop (one per sub-interpreter), for threads of the core's
+#: blocking pool that need to run something on it.
+_core_loop: CoreEventLoop | None = None
+
+
+def running_core_loop() -> CoreEventLoop:
+    if _core_loop is None or _core_loop.is_closed():
+        raise RuntimeError("no core event loop in this interpreter")
+    return _core_loop
+
+
 def new_core_loop(epoll_fd: int, blocking_threads: int) -> CoreEventLoop:
     """Make the core's loop and mark it running on this (the core's) thread, for good:
     ``asyncio.get_running_loop()`` in handlers returns it, and tasks start eagerly."""
-    loop = CoreEventLoop(epoll_fd, blocking_threads)
+    global _core_loop
+    loop = _core_loop = CoreEventLoop(epoll_fd, blocking_threads)
     if hasattr(loop, "_run_forever_setup"):  # 3.13+
         loop._run_forever_setup()
     else:  # 3.12: what _run_forever_setup does
@@ -100,6 +117,20 @@ def close_core_loop(loop: CoreEventLoop) -> None:
         asyncio.events._set_running_loop(None)
         sys.set_asyncgen_hooks(*loop._old_agen_hooks)
     loop.close()
+
+
+def run_until_done(loop: CoreEventLoop, coro: Any) -> Any:
+    """Runs ``coro`` on the core's loop to its end and returns its result, driving the loop
+    here because the reactor does not yet (before the core serves, or after it stopped):
+    the app's startup and shutdown. Waits in the loop's epoll set, so timers, I/O and the
+    blocking pool's results all wake it."""
+    task = loop.create_task(coro)
+    while not task.done():
+        wait = loop.next_wakeup()
+        if wait != 0.0:
+            loop._selector.wait(wait)
+        loop._run_once()
+    return task.result()
 
 
 def timed_call(fn: Any, *args: Any) -> tuple[Any, float]:

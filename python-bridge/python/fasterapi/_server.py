@@ -7,11 +7,13 @@ message, which the bridge (or the CLI) prints as is.
 from __future__ import annotations
 
 import importlib
+import sys
 import threading
+import traceback
 from collections.abc import Callable
 from typing import Any
 
-from fasterapi import _loop
+from fasterapi import _after_send, _lifespan, _loop, _native
 from fasterapi.encoders import encode_fallback
 from fasterapi.responses import FileResponse, Response, StreamingResponse
 from fasterapi.routing import CompiledRoute
@@ -42,7 +44,7 @@ def import_from_string(spec: str) -> Any:
 class LoadedApp:
     """What the bridge needs from an app, by name (docs/bridge-contract.md, section 2)."""
 
-    def __init__(self, routes: list[CompiledRoute], interpreter: str = "core") -> None:
+    def __init__(self, routes: list[CompiledRoute], interpreter: str = "core", app: Any = None) -> None:
         self.routes = routes
         #: "main": the whole app runs in the main interpreter's lane.
         self.interpreter = interpreter
@@ -50,11 +52,40 @@ class LoadedApp:
         self.streaming_type = StreamingResponse
         self.file_type = FileResponse
         self.encode_fallback: Callable[[Any], bytes] = encode_fallback
-        self.new_loop = _loop.new_core_loop
-        self.close_loop = _loop.close_core_loop
         self.pump_body = _loop.pump_body
         self.timed_call = _loop.timed_call
         self.run_coroutine = _run_coroutine_here
+        self.after_send_runner = _after_send.runner
+        self._app = app
+        self._lifespan: _lifespan.LifespanRun | None = None
+
+    # The core's loop comes with the app's lifespan: startup runs on the new loop before
+    # the core serves, shutdown on it after the core stopped serving and before it closes.
+
+    def new_loop(self, epoll_fd: int, blocking_threads: int) -> _loop.CoreEventLoop:
+        loop = _loop.new_core_loop(epoll_fd, blocking_threads)
+        if self._app is None:
+            return loop
+        run = _lifespan.LifespanRun(self._app)
+        try:
+            _lifespan.state = _loop.run_until_done(loop, run.start())
+        except BaseException as exc:
+            _loop.close_core_loop(loop)
+            # One line; the bridge prefixes the core ("core 1: ...") and stops the server.
+            raise _lifespan.StartupFailed(f"startup failed: {_lifespan.one_line(exc)}") from None
+        self._lifespan = run
+        return loop
+
+    def close_loop(self, loop: _loop.CoreEventLoop) -> None:
+        run, self._lifespan = self._lifespan, None
+        try:
+            if run is not None:
+                _loop.run_until_done(loop, run.stop())
+        except BaseException:
+            print(f"fasterapi: core {_native.core_id()}: exception in the app's shutdown", file=sys.stderr)
+            traceback.print_exc()
+        finally:
+            _loop.close_core_loop(loop)
 
 
 def load_app(spec: str) -> LoadedApp:
@@ -73,7 +104,8 @@ def load_app(spec: str) -> LoadedApp:
     if not isinstance(app, FasterAPI):
         hint = " (a FastAPI app: serve it with --compat, see docs/fastapi-compat.md)" if type(app).__module__.startswith("fastapi.") else ""
         raise TypeError(f"{spec!r} is not a FasterAPI application{hint}")
-    return LoadedApp(app._compile_routes(), app.interpreter)
+    _lane.app = app
+    return LoadedApp(app._compile_routes(), app.interpreter, app)
 
 
 _lane_loops = threading.local()
@@ -90,11 +122,60 @@ def _run_coroutine_here(coro: Any) -> Any:
     return loop.run_until_complete(coro)
 
 
+class _LaneLifespan:
+    """The main interpreter's lifespan when it serves lane routes: started once by the
+    first lane thread (the others wait for it), stopped by the last one to end. It runs on
+    a loop of its own, because each lane thread has its own loop."""
+
+    def __init__(self) -> None:
+        self.app: Any = None
+        self.lock = threading.Lock()
+        self.threads = 0
+        self.run: _lifespan.LifespanRun | None = None
+        self.loop: Any = None
+
+
+_lane = _LaneLifespan()
+
+
+def lane_started() -> None:
+    """Called by each lane thread once it loaded the app (bridge, lane.rs)."""
+    import asyncio
+
+    with _lane.lock:
+        _lane.threads += 1
+        if _lane.threads > 1:
+            return
+        _lane.loop = asyncio.new_event_loop()
+        run = _lifespan.LifespanRun(_lane.app)
+        try:
+            _lifespan.state = _lane.loop.run_until_complete(run.start())
+        except BaseException as exc:
+            raise _lifespan.StartupFailed(f"startup failed: {_lifespan.one_line(exc)}") from None
+        _lane.run = run
+
+
+def lane_stopped() -> None:
+    """Called by each lane thread as it ends; the last one runs the app's shutdown."""
+    with _lane.lock:
+        _lane.threads -= 1
+        if _lane.threads > 0 or _lane.run is None:
+            return
+        run, _lane.run = _lane.run, None
+        try:
+            _lane.loop.run_until_complete(run.stop())
+        except BaseException:
+            print("fasterapi: main-interpreter lane: exception in the app's shutdown", file=sys.stderr)
+            traceback.print_exc()
+        finally:
+            _lane.loop.close()
+
+
 def shutdown() -> None:
     """What the bridge calls on each core just before that core's interpreter ends.
 
-    Today it only tidies up after the core thread itself (below); app shutdown events
-    belong here too once they exist.
+    The app's shutdown has already run (``LoadedApp.close_loop``); this only tidies up
+    after the core thread itself (below).
     """
     _forget_core_thread()
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
+from fasterapi import _lifespan
 from fasterapi.datastructures import State
 from fasterapi.exception_handlers import ExceptionDispatcher
 from fasterapi.exceptions import HTTPException
@@ -45,6 +46,9 @@ class FasterAPI(MethodShortcuts):
         openapi_external_docs: dict[str, Any] | None = None,
         separate_input_output_schemas: bool = True,
         docs_static_url: str | None = docs.STATIC_URL,
+        on_startup: Sequence[Callable[[], Any]] | None = None,
+        on_shutdown: Sequence[Callable[[], Any]] | None = None,
+        lifespan: Callable[[Any], Any] | None = None,
     ) -> None:
         if interpreter not in ("core", "main"):
             raise ValueError(f"interpreter must be 'core' or 'main', not {interpreter!r}")
@@ -82,6 +86,12 @@ class FasterAPI(MethodShortcuts):
         self.router = APIRouter()
         self.exception_handlers: dict[Any, Callable[..., Any]] = {}
         self.state = State()
+        # Where FastAPI keeps them: on the app's router. As in FastAPI, a ``lifespan``
+        # replaces the default one, which is what runs the on_startup/on_shutdown handlers.
+        self.router.on_startup = list(on_startup or [])
+        self.router.on_shutdown = list(on_shutdown or [])
+        self.router.lifespan_context = _lifespan.lifespan_context(lifespan, self)
+        self._lifespan_run: _lifespan.LifespanRun | None = None
 
     @property
     def routes(self) -> list[APIRoute]:
@@ -114,6 +124,48 @@ class FasterAPI(MethodShortcuts):
             return handler
 
         return decorator
+
+    # -- lifespan -------------------------------------------------------------
+
+    def on_event(self, event_type: str) -> Decorator:
+        """``@app.on_event("startup")`` / ``("shutdown")``: a sync or async function run in
+        every serving interpreter (each core, and the main interpreter's lane) at startup
+        or shutdown. Ignored when the app has a ``lifespan``, as in FastAPI."""
+
+        def decorator(func: Callable[..., Any]) -> Callable[..., Any]:
+            self.add_event_handler(event_type, func)
+            return func
+
+        return decorator
+
+    def add_event_handler(self, event_type: str, func: Callable[..., Any]) -> None:
+        if event_type == "startup":
+            self.router.on_startup.append(func)
+        elif event_type == "shutdown":
+            self.router.on_shutdown.append(func)
+        else:
+            raise ValueError(f"event_type must be 'startup' or 'shutdown', not {event_type!r}")
+
+    async def _lifespan_startup(self) -> dict[str, Any]:
+        """Runs the app's startup in this interpreter (the in-process TestClient's
+        ``with TestClient(app):``; the server does the same per core) and returns the
+        lifespan state, which ``request.state`` then starts from. Await
+        ``_lifespan_shutdown()`` on the same event loop."""
+        if self._lifespan_run is not None:
+            raise RuntimeError("the app's lifespan is already running")
+        run = _lifespan.LifespanRun(self)
+        _lifespan.state = await run.start()
+        self._lifespan_run = run
+        return _lifespan.state
+
+    async def _lifespan_shutdown(self) -> None:
+        """Runs the app's shutdown (the exit of its lifespan, or the shutdown handlers)."""
+        run, self._lifespan_run = self._lifespan_run, None
+        if run is not None:
+            try:
+                await run.stop()
+            finally:
+                _lifespan.state = {}
 
     # -- serving ------------------------------------------------------------
 

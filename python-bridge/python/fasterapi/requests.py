@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fasterapi import _native
+from fasterapi import _lifespan, _native
 from fasterapi.datastructures import URL, Address, FormData, Headers, QueryParams, State
 
 _json_loads = _native.json_loads
@@ -134,7 +134,8 @@ class Request:
     @property
     def state(self) -> State:
         if self._state is None:
-            self._state = State()
+            # What the lifespan yielded, a shallow copy per request (as Starlette does).
+            self._state = State(_lifespan.state)
         return self._state
 
     @property

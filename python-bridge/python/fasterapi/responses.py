@@ -34,6 +34,9 @@ def _content_type(media_type: str, charset: str) -> bytes:
 class Response:
     media_type: str | None = None
     charset = "utf-8"
+    #: Run after the response is sent (a ``BackgroundTask``/``BackgroundTasks``, or any
+    #: callable; a coroutine it returns is awaited on the core's loop). Read by the bridge.
+    background: Any = None
 
     def __init__(
         self,
@@ -41,10 +44,13 @@ class Response:
         status_code: int = 200,
         headers: Mapping[str, str] | None = None,
         media_type: str | None = None,
+        background: Any = None,
     ) -> None:
         self.status_code = status_code
         if media_type is not None:
             self.media_type = media_type
+        if background is not None:
+            self.background = background
         self.body = self.render(content)
         self.raw_headers = self.init_headers(headers)
 
@@ -138,12 +144,15 @@ class JSONResponse(Response):
         status_code: int = 200,
         headers: Mapping[str, str] | None = None,
         media_type: str | None = None,
+        background: Any = None,
     ) -> None:
         # Inlined instead of super().__init__: this class is built for every
         # HTTPException and validation error, so keep it to the essentials.
         self.status_code = status_code
         if media_type is not None:
             self.media_type = media_type
+        if background is not None:
+            self.background = background
         self.body = self.render(content)
         if headers is None and media_type is None:
             self.raw_headers = [(b"content-type", b"application/json")]
@@ -165,8 +174,9 @@ class RedirectResponse(Response):
         url: str,
         status_code: int = 307,
         headers: Mapping[str, str] | None = None,
+        background: Any = None,
     ) -> None:
-        super().__init__(content=b"", status_code=status_code, headers=headers)
+        super().__init__(content=b"", status_code=status_code, headers=headers, background=background)
         self.headers["location"] = quote(str(url), safe=":/%#?=@[]!$&'()*+,;")
 
 
@@ -185,10 +195,13 @@ class StreamingResponse(Response):
         status_code: int = 200,
         headers: Mapping[str, str] | None = None,
         media_type: str | None = None,
+        background: Any = None,
     ) -> None:
         if not (hasattr(content, "__aiter__") or hasattr(content, "__iter__")):
             raise TypeError(f"StreamingResponse content must be an iterator, not {type(content).__name__}")
         self.status_code = status_code
+        if background is not None:
+            self.background = background
         if media_type is not None:
             self.media_type = media_type
         self.body_iterator = content
@@ -208,11 +221,17 @@ class FileResponse(Response):
         status_code: int = 200,
         headers: Mapping[str, str] | None = None,
         media_type: str | None = None,
+        background: Any = None,
         filename: str | None = None,
-        content_disposition_type: str = "attachment",
         stat_result: os.stat_result | None = None,
+        method: str | None = None,
+        content_disposition_type: str = "attachment",
     ) -> None:
+        # Starlette's order of arguments; ``method`` is accepted for it and unused (the
+        # server drops the body of a HEAD answer itself).
         self.path = os.fspath(path)
+        if background is not None:
+            self.background = background
         self.status_code = status_code
         self.filename = filename
         if media_type is None:

@@ -17,6 +17,8 @@ from types import CoroutineType
 from typing import Any
 
 from fasterapi import _native
+from fasterapi._after_send import after_send
+from fasterapi.background import BackgroundTasks
 from fasterapi._fastpath import NativePlan, native_plan
 from fasterapi._response_model import compile_response, response_annotation
 from fasterapi._form_limits import default_limits
@@ -398,6 +400,7 @@ class APIRoute:
         cookie_models = tuple(s for s in specs if s.source == "cookie" and s.model is not None)
         body_specs = tuple(s for s in specs if s.source in BODY_SOURCES)
         request_names = tuple(s.name for s in specs if s.source == "request")
+        background_names = tuple(s.name for s in specs if s.source == "background")
         # Any Form()/File() parameter makes the whole body a form (FastAPI): every body
         # parameter is then read from the form.
         form_body = None
@@ -477,7 +480,14 @@ class APIRoute:
                 for name in request_names:
                     request = kwargs[name] = Request(req)
                     request._form = form
-                result = invoke(**kwargs)
+                if background_names:
+                    # One instance per request, whatever the number of parameters (FastAPI).
+                    tasks = BackgroundTasks()
+                    for name in background_names:
+                        kwargs[name] = tasks
+                    result = _with_background(invoke(**kwargs), tasks, req)
+                else:
+                    result = invoke(**kwargs)
             except handled as exc:
                 if form is not None:
                     form.close_files()
@@ -554,6 +564,33 @@ class APIRoute:
             return serialize(endpoint(**kwargs))
 
         return invoke_with_model
+
+
+def _with_background(result: Any, tasks: BackgroundTasks, req: Any) -> Any:
+    """The endpoint's answer, with its background tasks to run after the response (once
+    an async endpoint's coroutine has returned; not when it raised, as in FastAPI)."""
+    if type(result) is CoroutineType:
+        return _background_after(result, tasks, req)
+    _give_background(result, tasks, req)
+    return result
+
+
+async def _background_after(coro: Any, tasks: BackgroundTasks, req: Any) -> Any:
+    result = await coro
+    _give_background(result, tasks, req)
+    return result
+
+
+def _give_background(result: Any, tasks: BackgroundTasks, req: Any) -> None:
+    # FastAPI's rule: a returned Response without a background of its own takes the tasks;
+    # one with its own keeps it, and the injected tasks do not run.
+    if not tasks.tasks:
+        return
+    if isinstance(result, Response):
+        if result.background is None:
+            result.background = tasks
+    else:
+        after_send(req, tasks)
 
 
 def _guard_coroutine(call: Callable[..., Any], on_error: ExceptionDispatcher) -> Callable[..., Any]:

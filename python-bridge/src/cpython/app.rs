@@ -90,6 +90,8 @@ pub struct App {
     pump_body: PyObj,
     timed_call: PyObj,
     run_coroutine: PyObj,
+    /// `after_send_runner(work)`: the zero-argument hook that runs `Response.background`.
+    after_send_runner: PyObj,
     attr_status_code: PyObj,
     attr_raw_headers: PyObj,
     attr_body: PyObj,
@@ -230,6 +232,7 @@ impl App {
                 pump_body: attr(crate::cstr!("pump_body"))?,
                 timed_call: attr(crate::cstr!("timed_call"))?,
                 run_coroutine: attr(crate::cstr!("run_coroutine"))?,
+                after_send_runner: attr(crate::cstr!("after_send_runner"))?,
                 attr_status_code: intern(crate::cstr!("status_code"))?,
                 attr_raw_headers: intern(crate::cstr!("raw_headers"))?,
                 attr_body: intern(crate::cstr!("body"))?,
@@ -730,7 +733,10 @@ impl App {
         // `Response(background=...)`: called once the response has been sent.
         match get(&self.attr_background) {
             Some(background) if background.as_ptr() != ffi::Py_None() => {
-                *self.background.borrow_mut() = Some(background);
+                match PyObj::from_owned(ffi::PyObject_CallOneArg(self.after_send_runner.as_ptr(), background.as_ptr())) {
+                    Some(runner) => *self.background.borrow_mut() = Some(runner),
+                    None => return self.fail(a, endpoint),
+                }
             }
             Some(_) => {}
             None => ffi::PyErr_Clear(), // a Response-like object without the attribute
