@@ -179,13 +179,20 @@ fn lane_thread(
     // The app's startup (lifespan, on_event) runs once for the main interpreter, by the
     // first lane thread; the others wait for it (`_server.lane_started`).
     let loaded = interpreter.with(|attached| {
-        App::load(attached, spec, None)
-            .and_then(|(app, _)| app::call_server_hook(attached, crate::cstr!("lane_started")).map(|_| app))
+        let loaded = App::load(attached, spec, None)
+            .map_err(|e| format!("lane: cannot load {spec:?} in the main interpreter: {e}"))?;
+        match app::call_server_hook(attached, crate::cstr!("lane_started")) {
+            Ok(()) => Ok(loaded.0),
+            Err(e) => {
+                drop(loaded);
+                Err(format!("main-interpreter lane: the app's startup failed: {e}"))
+            }
+        }
     });
     let app = match loaded {
         Ok(app) => app,
         Err(e) => {
-            let _ = ready.send(Err(format!("lane: cannot load {spec:?} in the main interpreter: {e}")));
+            let _ = ready.send(Err(e));
             interpreter.end();
             return;
         }

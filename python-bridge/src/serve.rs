@@ -153,31 +153,44 @@ fn setup_core(
         }
     };
 
+    // On a failure below, the app's Python objects go while attached, before the
+    // interpreter ends.
+    let give_up = |app: App, why: String| {
+        interpreter.with(|_| drop(app));
+        interpreter.end();
+        Err(format!("core {}: {why}", ctx.index))
+    };
     let mut router = server::Router::new();
     for r in &routes {
         if let Err(e) = router.insert(&r.method, &r.path, r.index) {
-            interpreter.end();
-            return Err(format!("core {}: {e}", ctx.index));
+            return give_up(app, e.to_string());
         }
     }
 
     // The core's asyncio loop, over an epoll instance the reactor watches.
     let (poller, epoll_fd) = match LoopPoller::new() {
         Ok(p) => p,
-        Err(e) => {
-            interpreter.end();
-            return Err(format!("core {}: cannot create the event loop's poller: {e}", ctx.index));
-        }
+        Err(e) => return give_up(app, format!("cannot create the event loop's poller: {e}")),
     };
     let event_loop =
         interpreter.with(|attached| CoreLoop::new(attached, &app.new_loop, epoll_fd, config.blocking_threads));
     let event_loop = match event_loop {
         Ok(l) => l,
-        Err(e) => {
-            interpreter.end();
-            return Err(format!("core {}: {e}", ctx.index));
-        }
+        Err(e) => return give_up(app, e),
     };
+
+    // The app's startup (lifespan, on_event), on this core's loop, before it serves. A
+    // failure stops the whole server with one line.
+    let started = interpreter.with(|attached| app::call_with_loop(attached, &app.startup, &event_loop));
+    if let Err(e) = started {
+        interpreter.with(|attached| {
+            if let Err(close) = app::close_event_loop(attached, &app.close_loop, &event_loop) {
+                log::error!("core {}: closing the event loop: {close}", ctx.index);
+            }
+            drop(event_loop);
+        });
+        return give_up(app, format!("the app's startup failed: {e}"));
+    }
 
     log::info!(
         "core {} on cpu {}{}: {} reactor, interpreter {} ({}), {} routes, serving http://{addr}",
@@ -208,7 +221,9 @@ fn setup_core(
         stop.stop(&core);
         driver.await;
         let closed = interpreter.with(|attached| {
-            app::close_event_loop(attached, &core.app.close_loop, &core.event_loop)
+            // The app's shutdown first, on the loop, which then closes.
+            app::call_with_loop(attached, &core.app.shutdown, &core.event_loop)
+                .and_then(|_| app::close_event_loop(attached, &core.app.close_loop, &core.event_loop))
                 .and_then(|_| app::run_shutdown_hook(attached))
         });
         if let Err(e) = closed {

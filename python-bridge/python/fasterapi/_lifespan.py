@@ -25,10 +25,6 @@ from typing import Any
 state: dict[str, Any] = {}
 
 
-class StartupFailed(RuntimeError):
-    """The lifespan's startup raised: the message is one line, with the exception."""
-
-
 def lifespan_context(lifespan: Any, app: Any) -> Callable[[Any], Any]:
     """``lifespan`` as FastAPI accepts it: an async context manager factory, or an
     (async) generator function, which is wrapped as one. ``None``: the default, which runs
@@ -106,8 +102,3 @@ class LifespanRun:
         async with self.app.router.lifespan_context(self.app) as value:
             self._started.set_result(value)
             await self._stop
-
-
-def one_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__

@@ -58,34 +58,31 @@ class LoadedApp:
         self.after_send_runner = _after_send.runner
         self._app = app
         self._lifespan: _lifespan.LifespanRun | None = None
+        self.new_loop = _loop.new_core_loop
+        self.close_loop = _loop.close_core_loop
 
-    # The core's loop comes with the app's lifespan: startup runs on the new loop before
-    # the core serves, shutdown on it after the core stopped serving and before it closes.
+    # The app's lifespan on a core: the bridge calls ``startup(loop)`` once the core's loop
+    # exists, before the core serves, and ``shutdown(loop)`` after it stopped serving,
+    # before ``close_loop``; both on the core's thread, driving the loop until done.
 
-    def new_loop(self, epoll_fd: int, blocking_threads: int) -> _loop.CoreEventLoop:
-        loop = _loop.new_core_loop(epoll_fd, blocking_threads)
+    def startup(self, loop: _loop.CoreEventLoop) -> None:
+        """Raises what the lifespan raised; the bridge reports it as one line and stops."""
         if self._app is None:
-            return loop
+            return
         run = _lifespan.LifespanRun(self._app)
-        try:
-            _lifespan.state = _loop.run_until_done(loop, run.start())
-        except BaseException as exc:
-            _loop.close_core_loop(loop)
-            # One line; the bridge prefixes the core ("core 1: ...") and stops the server.
-            raise _lifespan.StartupFailed(f"startup failed: {_lifespan.one_line(exc)}") from None
+        _lifespan.state = _loop.run_until_done(loop, run.start())
         self._lifespan = run
-        return loop
 
-    def close_loop(self, loop: _loop.CoreEventLoop) -> None:
+    def shutdown(self, loop: _loop.CoreEventLoop) -> None:
+        """Never raises: a failing shutdown is logged, and the core still ends cleanly."""
         run, self._lifespan = self._lifespan, None
+        if run is None:
+            return
         try:
-            if run is not None:
-                _loop.run_until_done(loop, run.stop())
+            _loop.run_until_done(loop, run.stop())
         except BaseException:
             print(f"fasterapi: core {_native.core_id()}: exception in the app's shutdown", file=sys.stderr)
             traceback.print_exc()
-        finally:
-            _loop.close_core_loop(loop)
 
 
 def load_app(spec: str) -> LoadedApp:
@@ -148,10 +145,7 @@ def lane_started() -> None:
             return
         _lane.loop = asyncio.new_event_loop()
         run = _lifespan.LifespanRun(_lane.app)
-        try:
-            _lifespan.state = _lane.loop.run_until_complete(run.start())
-        except BaseException as exc:
-            raise _lifespan.StartupFailed(f"startup failed: {_lifespan.one_line(exc)}") from None
+        _lifespan.state = _lane.loop.run_until_complete(run.start())
         _lane.run = run
 
 

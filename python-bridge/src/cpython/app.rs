@@ -87,6 +87,9 @@ pub struct App {
     encode_fallback: PyObj,
     pub new_loop: PyObj,
     pub close_loop: PyObj,
+    /// `startup(loop)` / `shutdown(loop)`: the app's lifespan on this core.
+    pub startup: PyObj,
+    pub shutdown: PyObj,
     pump_body: PyObj,
     timed_call: PyObj,
     run_coroutine: PyObj,
@@ -229,6 +232,8 @@ impl App {
                 encode_fallback: attr(crate::cstr!("encode_fallback"))?,
                 new_loop: attr(crate::cstr!("new_loop"))?,
                 close_loop: attr(crate::cstr!("close_loop"))?,
+                startup: attr(crate::cstr!("startup"))?,
+                shutdown: attr(crate::cstr!("shutdown"))?,
                 pump_body: attr(crate::cstr!("pump_body"))?,
                 timed_call: attr(crate::cstr!("timed_call"))?,
                 run_coroutine: attr(crate::cstr!("run_coroutine"))?,
@@ -867,6 +872,18 @@ pub fn close_event_loop(attached: &Attached<'_>, close_loop: &PyObj, core_loop: 
     // SAFETY: attached (proof); both objects belong to this interpreter.
     unsafe {
         PyObj::from_owned(ffi::PyObject_CallOneArg(close_loop.as_ptr(), core_loop.loop_obj.as_ptr()))
+            .map(drop)
+            .ok_or_else(|| object::take_error_line(a))
+    }
+}
+
+/// Calls `hook(loop)` (the app's `startup`/`shutdown`) with the core's loop; its error as
+/// one line.
+pub fn call_with_loop(attached: &Attached<'_>, hook: &PyObj, core_loop: &CoreLoop) -> Result<(), String> {
+    let a = attached;
+    // SAFETY: attached (proof); both objects belong to this interpreter.
+    unsafe {
+        PyObj::from_owned(ffi::PyObject_CallOneArg(hook.as_ptr(), core_loop.loop_obj.as_ptr()))
             .map(drop)
             .ok_or_else(|| object::take_error_line(a))
     }
