@@ -69,9 +69,19 @@ def _report(task: asyncio.Task, callback: Any) -> None:
 
 def _log(callback: Any, exc: BaseException | None = None) -> None:
     """One line naming the work, then the traceback, on stderr (like the bridge's logs)."""
-    name = getattr(callback, "__qualname__", None) or repr(callback)
+    name = _describe(callback)
     print(f"fasterapi: exception in work run after the response ({name}); the response was already sent", file=sys.stderr)
     if exc is None:
         traceback.print_exc()
     else:
         traceback.print_exception(exc)
+
+
+def _describe(callback: Any) -> str:
+    tasks = getattr(callback, "tasks", None)
+    if isinstance(tasks, list):  # BackgroundTasks
+        return "background tasks " + ", ".join(_describe(t) for t in tasks)
+    func = getattr(callback, "func", None)  # BackgroundTask, functools.partial
+    if func is not None:
+        return _describe(func)
+    return getattr(callback, "__qualname__", None) or repr(callback)

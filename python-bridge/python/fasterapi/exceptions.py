@@ -51,6 +51,14 @@ class ValidationException(Exception):
     def errors(self) -> Sequence[Any]:
         return self._errors
 
+    def __str__(self) -> str:
+        # FastAPI's wording (without its endpoint context, which we do not track).
+        count = len(self._errors)
+        message = f"{count} validation error{'s' if count != 1 else ''}:\n"
+        for error in self._errors:
+            message += f"  {error}\n"
+        return message.rstrip()
+
 
 class RequestValidationError(ValidationException):
     """The request did not match the endpoint's parameters; answered with 422.
@@ -63,8 +71,4 @@ class RequestValidationError(ValidationException):
         super().__init__(errors)
         self.body = body
 
-    def __str__(self) -> str:
-        lines = [f"{len(self._errors)} validation error(s):"]
-        for error in self._errors:
-            lines.append(f"  {error.get('loc')}: {error.get('msg')}")
-        return "\n".join(lines)
+
