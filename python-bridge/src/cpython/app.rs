@@ -738,7 +738,8 @@ impl App {
         // `Response(background=...)`: called once the response has been sent.
         match get(&self.attr_background) {
             Some(background) if background.as_ptr() != ffi::Py_None() => {
-                match PyObj::from_owned(ffi::PyObject_CallOneArg(self.after_send_runner.as_ptr(), background.as_ptr())) {
+                match PyObj::from_owned(ffi::PyObject_CallOneArg(self.after_send_runner.as_ptr(), background.as_ptr()))
+                {
                     Some(runner) => *self.background.borrow_mut() = Some(runner),
                     None => return self.fail(a, endpoint),
                 }

@@ -18,9 +18,9 @@ use bytes::Bytes;
 use server::{AfterSend, ChunkStream, Response, StreamFailed};
 
 use super::app::App;
-use super::request::take_after_send;
 use super::interpreter::{is_attached, Attached, CoreInterpreter};
 use super::object::{self, Exc, PyObj};
+use super::request::take_after_send;
 
 /// Streamed bodies: past this many queued bytes the producer waits for the socket.
 const HIGH_WATER: usize = 64 * 1024;
@@ -420,7 +420,8 @@ impl PendingResponse {
         endpoint: usize,
         work: Work,
     ) -> Option<PendingResponse> {
-        let key = PENDING.with(|p| p.borrow_mut().insert(Pending { endpoint, work, response: None, waker: None, request: None }));
+        let key = PENDING
+            .with(|p| p.borrow_mut().insert(Pending { endpoint, work, response: None, waker: None, request: None }));
         // SAFETY: attached (proof); `future` is an asyncio future of this interpreter.
         let ok = unsafe {
             let def = match work {
