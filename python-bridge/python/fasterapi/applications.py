@@ -49,6 +49,7 @@ class FasterAPI(MethodShortcuts):
         on_startup: Sequence[Callable[[], Any]] | None = None,
         on_shutdown: Sequence[Callable[[], Any]] | None = None,
         lifespan: Callable[[Any], Any] | None = None,
+        exception_handlers: dict[Any, Callable[..., Any]] | None = None,
     ) -> None:
         if interpreter not in ("core", "main"):
             raise ValueError(f"interpreter must be 'core' or 'main', not {interpreter!r}")
@@ -84,7 +85,7 @@ class FasterAPI(MethodShortcuts):
         self.openapi_schema: dict[str, Any] | None = None
         self.webhooks = APIRouter()
         self.router = APIRouter()
-        self.exception_handlers: dict[Any, Callable[..., Any]] = {}
+        self.exception_handlers: dict[Any, Callable[..., Any]] = dict(exception_handlers or {})
         self.state = State()
         # Where FastAPI keeps them: on the app's router. As in FastAPI, a ``lifespan``
         # replaces the default one, which is what runs the on_startup/on_shutdown handlers.
