@@ -38,8 +38,9 @@ async def lifespan(app: FasterAPI):
     # Clean up the ML models and release the resources.
     ml_models.clear()
     if OUT:
+        finished = sorted(name for name in os.listdir(OUT) if name.startswith("bg-"))
         with open(os.path.join(OUT, f"shutdown-{_native.core_id()}"), "w") as f:
-            f.write("bye")
+            f.write("bye; saw " + ",".join(finished) if finished else "bye")
 
 
 app = FasterAPI(lifespan=lifespan)
@@ -109,6 +110,19 @@ async def hold(key: str, background_tasks: BackgroundTasks):
 def hold_sync(key: str, background_tasks: BackgroundTasks):
     background_tasks.add_task(wait_for_release_blocking, key)
     return {"held": key}
+
+
+async def slow_write(key: str) -> None:
+    await asyncio.sleep(0.5)
+    if OUT:
+        with open(os.path.join(OUT, f"bg-{key}"), "w") as f:
+            f.write("done")
+
+
+@app.get("/slow-task/{key}")
+async def slow_task(key: str, background_tasks: BackgroundTasks):
+    background_tasks.add_task(slow_write, key)
+    return {"started": key}
 
 
 @app.get("/release/{key}")

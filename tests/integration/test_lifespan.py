@@ -155,3 +155,17 @@ def test_exception_handlers(server):
     assert (r.status, r.text) == (409, "conflict: already there")
     r = fetch(server, "GET", "/plain-errors/x")
     assert r.status == 400 and r.text.startswith("1 validation error:\n  {'type': 'int_parsing'")
+
+
+
+def test_background_work_still_running_at_shutdown_finishes_first(tmp_path):
+    """A graceful stop lets a running background task end, then the lifespan exits."""
+    srv = Server(APP, cores=1, env={"LIFESPAN_OUT": str(tmp_path)}).start()
+    try:
+        assert fetch(srv, "GET", "/slow-task/k").status == 200
+    finally:
+        assert srv.stop() == 0, srv.describe()
+    # The task (asleep when SIGTERM came) finished, and before the lifespan's exit, which
+    # lists the task files it saw.
+    assert (tmp_path / "bg-k").read_text() == "done"
+    assert (tmp_path / "shutdown-0").read_text() == "bye; saw bg-k"

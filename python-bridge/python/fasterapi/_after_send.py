@@ -56,10 +56,36 @@ def _start(coro: Any, callback: Any) -> None:
             _log(callback)
         return
     task = loop.create_task(coro)
+    _running.add(task)
     task.add_done_callback(lambda t: _report(t, callback))
 
 
+#: Tasks started after a response and not finished yet (this interpreter's core).
+_running: set[asyncio.Task] = set()
+
+#: How long a core's shutdown waits for them before cancelling the rest: well within the
+#: default grace period (FASTERAPI_GRACE, 10 s), after which the process gives up on cores.
+DRAIN_SECONDS = 5.0
+
+
+async def drain(timeout: float = DRAIN_SECONDS) -> None:
+    """At shutdown, before the app's own: let running after-send work finish, as a server
+    lets a request's background tasks finish; what is still running after ``timeout`` is
+    cancelled (and logged)."""
+    tasks = [t for t in _running if not t.done()]
+    if not tasks:
+        return
+    _, pending = await asyncio.wait(tasks, timeout=timeout)
+    if pending:
+        print(f"fasterapi: {len(pending)} background task(s) still running after {timeout:g} s at shutdown; cancelled",
+              file=sys.stderr)
+        for task in pending:
+            task.cancel()
+        await asyncio.wait(pending)
+
+
 def _report(task: asyncio.Task, callback: Any) -> None:
+    _running.discard(task)
     if task.cancelled():
         return
     exc = task.exception()

@@ -74,12 +74,14 @@ class LoadedApp:
         self._lifespan = run
 
     def shutdown(self, loop: _loop.CoreEventLoop) -> None:
-        """Never raises: a failing shutdown is logged, and the core still ends cleanly."""
+        """Background work still running finishes first (for a while: ``_after_send.drain``),
+        then the lifespan exits. Never raises: a failing shutdown is logged, and the core
+        still ends cleanly."""
         run, self._lifespan = self._lifespan, None
-        if run is None:
-            return
         try:
-            _loop.run_until_done(loop, run.stop())
+            _loop.run_until_done(loop, _after_send.drain())
+            if run is not None:
+                _loop.run_until_done(loop, run.stop())
         except BaseException:
             print(f"fasterapi: core {_native.core_id()}: exception in the app's shutdown", file=sys.stderr)
             traceback.print_exc()
