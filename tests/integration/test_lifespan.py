@@ -169,3 +169,41 @@ def test_background_work_still_running_at_shutdown_finishes_first(tmp_path):
     # lists the task files it saw.
     assert (tmp_path / "bg-k").read_text() == "done"
     assert (tmp_path / "shutdown-0").read_text() == "bye; saw bg-k"
+
+
+COMPAT_APP = "tests.apps.compat.events_app:app"
+COMPAT_CALLS = [("GET", "/greeting"), ("POST", "/notes/first"), ("GET", "/unicorns/yolo"),
+                ("GET", "/items/1"), ("GET", "/items/2"), ("GET", "/items/x")]
+
+
+def test_an_unchanged_fastapi_app_answers_like_fastapi_under_compat():
+    """Served with --compat on one core (its module globals are per core), compared with
+    the same module served by FastAPI's TestClient in this process."""
+    pytest.importorskip("fastapi")
+    import importlib
+
+    from fastapi.testclient import TestClient
+
+    module = importlib.import_module("tests.apps.compat.events_app")
+    with TestClient(module.app) as client:
+        expected = []
+        for method, url in COMPAT_CALLS:
+            r = client.request(method, url)
+            expected.append((r.status_code, r.json(), r.headers.get("x-handled")))
+        expected_notes = client.get("/notes").json()
+
+    srv = Server(COMPAT_APP, cores=1, extra_args=["--compat"]).start()
+    try:
+        got = []
+        with Conn(srv.host, srv.port) as conn:  # one connection: one core, in order
+            for method, url in COMPAT_CALLS:
+                r = conn.request(method, url)
+                got.append((r.status, r.json(), r.header("x-handled")))
+            # The background task runs after its response, in the core's pool: poll for it.
+            deadline = time.monotonic() + 20
+            while (notes := conn.request("GET", "/notes").json()) != expected_notes:
+                assert time.monotonic() < deadline, (notes, srv.describe())
+                time.sleep(0.02)
+    finally:
+        assert srv.stop() == 0, srv.describe()
+    assert got == expected
