@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from fasterapi.datastructures import State
@@ -45,6 +45,7 @@ class FasterAPI(MethodShortcuts):
         openapi_external_docs: dict[str, Any] | None = None,
         separate_input_output_schemas: bool = True,
         docs_static_url: str | None = docs.STATIC_URL,
+        dependencies: Sequence[Any] | None = None,
     ) -> None:
         if interpreter not in ("core", "main"):
             raise ValueError(f"interpreter must be 'core' or 'main', not {interpreter!r}")
@@ -79,7 +80,11 @@ class FasterAPI(MethodShortcuts):
         self.docs_static_url = docs_static_url
         self.openapi_schema: dict[str, Any] | None = None
         self.webhooks = APIRouter()
-        self.router = APIRouter()
+        #: ``Depends()`` run before every route's own.
+        self.router = APIRouter(dependencies=dependencies)
+        #: ``{dependency: replacement}``, for tests. Read when the routes are compiled (when the
+        #: server starts, or the test client is made): set it before that.
+        self.dependency_overrides: dict[Any, Any] = {}
         self.exception_handlers: dict[Any, Callable[..., Any]] = {}
         self.state = State()
 
@@ -98,8 +103,10 @@ class FasterAPI(MethodShortcuts):
         options.setdefault("interpreter", self.interpreter)
         return self.router.api_route(path, **options)
 
-    def include_router(self, router: APIRouter, *, prefix: str = "", tags: list[str] | None = None) -> None:
-        self.router.include_router(router, prefix=prefix, tags=tags)
+    def include_router(
+        self, router: APIRouter, *, prefix: str = "", tags: list[str] | None = None, dependencies: Sequence[Any] | None = None
+    ) -> None:
+        self.router.include_router(router, prefix=prefix, tags=tags, dependencies=dependencies)
 
     # -- exception handlers -------------------------------------------------
 
@@ -119,7 +126,9 @@ class FasterAPI(MethodShortcuts):
 
     def _compile_routes(self) -> list[CompiledRoute]:
         """The bridge's ``routes`` list; called once per interpreter by ``_server.load_app``."""
-        return compile_routes(self.router.routes + self._docs_routes(), ExceptionDispatcher(self.exception_handlers))
+        return compile_routes(
+            self.router.routes + self._docs_routes(), ExceptionDispatcher(self.exception_handlers), self.dependency_overrides
+        )
 
     # -- OpenAPI and docs -----------------------------------------------------
 
