@@ -252,14 +252,19 @@ def compile_solver(root: Dependant, make_binder: Callable[[list[ParamSpec]], Bin
 
     def compile_node(node: Dependant, is_root: bool) -> Callable[[Any, list], Any]:
         subs = tuple((d.name, compile_node(d, False), d.is_async) for d in node.dependencies)
-        bind = make_binder(node.specs)
         scopes_names = tuple(s.name for s in node.specs if s.source == "security_scopes")
-        scopes = node.scopes
-        if is_root:
-            # The root returns the endpoint's arguments: the route's handler calls it.
-            return _gather(subs, bind, scopes_names, scopes, None, node.is_async)
-        call = _caller(node, node.cache_key in shared)
-        return _gather(subs, bind, scopes_names, scopes, call, node.is_async)
+        # The root returns the endpoint's arguments (the route's handler calls it); a plain
+        # dependency (sync, not shared, no yield) is called directly.
+        plain = not is_root and node.kind == "sync" and node.cache_key not in shared
+        if plain and not node.is_async and not scopes_names:
+            fast = _plain_shape(node, subs)
+            if fast is not None:
+                return fast
+        if is_root and not node.is_async and not scopes_names and all(s.source == "depends" for s in node.specs):
+            return _arguments_of(subs)
+        bind = make_binder(node.specs)
+        call = None if is_root else _caller(node, node.cache_key in shared)
+        return _gather(subs, bind, scopes_names, node.scopes, call, node.is_async)
 
     return Solver(compile_node(root, True), is_async, bool(shared), yields, function_scoped)
 
@@ -320,6 +325,65 @@ def _caller(node: Dependant, shared: bool) -> tuple[Callable[..., Any], bool]:
         return value
 
     return cached, False
+
+
+def _plain_shape(node: Dependant, subs: tuple) -> Callable[[Any, list], Any] | None:
+    """The two shapes of a plain sync dependency that chains of them are made of, as one
+    call each: a leaf taking only the ``Request`` (the security schemes) or nothing, and a
+    dependency taking only one sub-dependency's value."""
+    call = node.call
+    own = [s for s in node.specs if s.source != "depends"]
+    if not subs:
+        if not own:
+
+            def leaf(ctx: Any, errors: list) -> Any:
+                return call()
+
+            return leaf
+        if len(own) == 1 and own[0].source == "request":
+            request_name = own[0].name
+
+            def request_leaf(ctx: Any, errors: list) -> Any:
+                return call(**{request_name: ctx.get_request()})
+
+            return request_leaf
+        return None
+    if len(subs) == 1 and not own:
+        ((name, sub, _),) = subs
+
+        def chained(ctx: Any, errors: list) -> Any:
+            value = sub(ctx, errors)
+            if value is FAILED:  # errors were recorded below
+                return FAILED
+            return call() if name is None else call(**{name: value})
+
+        return chained
+    return None
+
+
+def _arguments_of(subs: tuple) -> Callable[[Any, list], Any]:
+    """The root of a sync tree whose endpoint takes only dependencies' values."""
+    named = tuple((name, sub) for name, sub, _ in subs if name is not None)
+    unnamed = tuple(sub for name, sub, _ in subs if name is None)
+    if len(named) == 1 and not unnamed:
+        ((only_name, only_sub),) = named
+
+        def one_argument(ctx: Any, errors: list) -> Any:
+            value = only_sub(ctx, errors)
+            return FAILED if value is FAILED else {only_name: value}
+
+        return one_argument
+
+    def arguments(ctx: Any, errors: list) -> Any:
+        start = len(errors)
+        kwargs = {}
+        for name, sub, _ in subs:
+            value = sub(ctx, errors)
+            if name is not None:
+                kwargs[name] = value
+        return FAILED if len(errors) != start else kwargs
+
+    return arguments
 
 
 def _gather(subs: tuple, bind: Binder | None, scopes_names: tuple[str, ...], scopes: list[str],

@@ -233,20 +233,25 @@ async def _closing_files(coro: Any, form: FormData) -> Any:
 
 class RequestContext:
     """What one request carries, each part read at most once and shared by the endpoint and
-    its dependencies (built per request by routes with parameters)."""
+    its dependencies (built per request by routes with parameters). The defaults are class
+    attributes, so making one per request sets only ``req``."""
 
-    __slots__ = ("req", "body", "fast", "form", "pairs", "cookies", "request", "cache", "exits", "function_exits")
+    #: The parsed JSON body (or raw bytes of another content type); ``_MISSING`` if none.
+    body: Any = _MISSING
+    #: The lone model body, parsed and validated in one native pass (``_MISSING``: not so).
+    fast: Any = _MISSING
+    form: FormData | None = None
+    #: The query string's pairs and the cookies, parsed on first use.
+    pairs: Any = None
+    cookies: dict[str, str] | None = None
+    request: Request | None = None
+    #: Routes with dependencies: the per-request cache, the exit stacks of yield dependencies.
+    cache: dict | None = None
+    exits: Any = None
+    function_exits: Any = None
 
     def __init__(self, req: Any) -> None:
         self.req = req
-        #: The parsed JSON body (or raw bytes of another content type); ``_MISSING`` if none.
-        self.body: Any = _MISSING
-        #: The lone model body, parsed and validated in one native pass (``_MISSING``: not so).
-        self.fast: Any = _MISSING
-        self.form: FormData | None = None
-        self.pairs: Any = None
-        self.cookies: dict[str, str] | None = None
-        self.request: Request | None = None
 
     def get_request(self) -> Request:
         """The request's one ``Request`` (what a dependency sets on ``request.state``, the
@@ -342,8 +347,17 @@ def compile_binder(
     fast_name = fast_spec.name if fast_spec is not None and any(s is fast_spec for s in json_specs) else None
     query_pairs_needed = bool(query_specs or query_models)
     if not (path_specs or query_pairs_needed or header_specs or header_models or cookie_specs or cookie_models
-            or body_specs or request_names):
-        return None
+            or body_specs):
+        if not request_names:
+            return None
+        if len(request_names) == 1:
+            # The usual security scheme: ``__call__(self, request: Request)``.
+            (request_name,) = request_names
+
+            def bind_request(ctx: RequestContext, kwargs: dict, errors: list) -> None:
+                kwargs[request_name] = ctx.get_request()
+
+            return bind_request
 
     def bind(ctx: RequestContext, kwargs: dict, errors: list) -> None:
         req = ctx.req
@@ -645,7 +659,7 @@ class APIRoute:
                     raise exc
                 if yields:
                     after_send(req, ctx.exits.close)
-                return ctx.release_files(result)
+                return result if ctx.form is None else ctx.release_files(result)
 
             return handler, False
 

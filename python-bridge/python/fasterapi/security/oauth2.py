@@ -85,7 +85,9 @@ class _BearerToken(OAuth2):
     """The token of ``Authorization: Bearer <token>``."""
 
     def __call__(self, request: Request) -> str | None:
-        authorization = first_header(request, "authorization")
+        # The hot path of most authenticated routes: the header read inline.
+        values = request._native.header_values("authorization")
+        authorization = values[0] if values else None
         scheme, param = get_authorization_scheme_param(authorization)
         if not authorization or scheme.lower() != "bearer":
             if self.auto_error:
