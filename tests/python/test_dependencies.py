@@ -548,3 +548,28 @@ def test_bad_dependency_declarations_name_the_route() -> None:
     app.get("/y", dependencies=["not a marker"])(lambda: 1)
     with pytest.raises(TypeError, match="takes Depends"):
         app._compile_routes()
+
+
+def test_dependency_overrides_count_their_changes() -> None:
+    """A client that compiled the routes can tell the overrides changed since."""
+    app = fasterapi.FasterAPI()
+
+    def real():
+        return "real"
+
+    def fake():
+        return "fake"
+
+    @app.get("/")
+    def endpoint(v: str = fasterapi.Depends(real)):
+        return {"v": v}
+
+    compiled_at = app.dependency_overrides.version
+    assert Client(app).get("/").json() == {"v": "real"}
+    app.dependency_overrides[real] = fake
+    assert app.dependency_overrides.version != compiled_at
+    assert Client(app).get("/").json() == {"v": "fake"}
+    seen = app.dependency_overrides.version
+    app.dependency_overrides.clear()
+    assert app.dependency_overrides.version != seen
+    assert Client(app).get("/").json() == {"v": "real"}

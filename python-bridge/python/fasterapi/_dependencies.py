@@ -491,3 +491,49 @@ async def unwind_async(ctx: Any, exc: BaseException) -> BaseException:
             continue
         raise DependencyError(SWALLOWED) from exc
     return exc
+
+
+class DependencyOverrides(dict):
+    """``app.dependency_overrides``: a dict that counts its changes (``version``), so that
+    whatever compiled the routes (a test client) can tell that they must be compiled again.
+    The server reads it once, when it starts."""
+
+    version = 0
+
+    def _changed(self) -> None:
+        self.version += 1
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        super().__setitem__(key, value)
+        self._changed()
+
+    def __delitem__(self, key: Any) -> None:
+        super().__delitem__(key)
+        self._changed()
+
+    def clear(self) -> None:
+        super().clear()
+        self._changed()
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        super().update(*args, **kwargs)
+        self._changed()
+
+    def pop(self, *args: Any) -> Any:
+        value = super().pop(*args)
+        self._changed()
+        return value
+
+    def popitem(self) -> tuple[Any, Any]:
+        item = super().popitem()
+        self._changed()
+        return item
+
+    def setdefault(self, key: Any, default: Any = None) -> Any:
+        value = super().setdefault(key, default)
+        self._changed()
+        return value
+
+    def __ior__(self, other: Any) -> "DependencyOverrides":
+        self.update(other)
+        return self

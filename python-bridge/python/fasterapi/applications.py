@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from fasterapi._dependencies import DependencyOverrides
 from fasterapi.datastructures import State
 from fasterapi.exception_handlers import ExceptionDispatcher
 from fasterapi.exceptions import HTTPException
@@ -83,8 +84,9 @@ class FasterAPI(MethodShortcuts):
         #: ``Depends()`` run before every route's own.
         self.router = APIRouter(dependencies=dependencies)
         #: ``{dependency: replacement}``, for tests. Read when the routes are compiled (when the
-        #: server starts, or the test client is made): set it before that.
-        self.dependency_overrides: dict[Any, Any] = {}
+        #: server starts, or the test client is made): set it before that. Its ``version``
+        #: counts changes, so a client can compile again after one.
+        self.dependency_overrides: dict[Any, Any] = DependencyOverrides()
         self.exception_handlers: dict[Any, Callable[..., Any]] = {}
         self.state = State()
 
