@@ -382,6 +382,28 @@ def swallow(x: Annotated[str, Depends(swallowing)]):
 @app.get("/invalid")
 def invalid(db: Annotated[str, Depends(get_db)], limit: int):
     return {"limit": limit}
+
+
+def broken():
+    raise RuntimeError("a bug in a dependency")
+
+
+def failing_exit():
+    events.append("enter")
+    yield 1
+    events.append("exit")
+    raise ValueError("raised after the response was sent: logged")
+
+
+@app.get("/failing-exit")
+def read_failing_exit(x: Annotated[int, Depends(failing_exit)]):
+    events.append("endpoint")
+    return {"x": x}
+
+
+@app.get("/broken")
+def read_broken(db: Annotated[str, Depends(get_db)], b: Annotated[None, Depends(broken)]):
+    return {"unreachable": True}
 '''
 
 
@@ -395,6 +417,8 @@ def test_yield_dependencies_match_fastapi() -> None:
         Call.get("/swallow"),
         Call.get("/invalid?limit=x"),
         Call.get("/invalid?limit=3"),
+        Call.get("/broken"),
+        Call.get("/failing-exit"),
     ])
 
 
@@ -573,3 +597,31 @@ def test_dependency_overrides_count_their_changes() -> None:
     app.dependency_overrides.clear()
     assert app.dependency_overrides.version != seen
     assert Client(app).get("/").json() == {"v": "real"}
+
+
+@pytest.mark.parametrize("source", [TUTORIAL, DECORATORS, CACHE, ERRORS, ASYNC_AND_REQUEST, YIELD, SCOPES],
+                         ids=["tutorial", "decorators", "cache", "errors", "async", "yield", "scopes"])
+def test_openapi_with_dependencies_matches_fastapi(source: str) -> None:
+    """The parameters a route's dependencies read are the operation's, as FastAPI lists them."""
+    from deps_harness import build
+    from test_openapi_fastapi import differences
+
+    expected = build(source, "fastapi").app.openapi()
+    actual = build(source, "fasterapi").app.openapi()
+    expected["info"] = actual["info"]  # the default titles differ ("FastAPI" / "FasterAPI")
+    found = differences(expected, actual)
+    assert not found, "OpenAPI documents differ:\n" + "\n".join(found[:40])
+
+
+def test_batch_endpoints_refuse_dependencies() -> None:
+    def authenticate():
+        return None
+
+    app = fasterapi.FasterAPI(dependencies=[fasterapi.Depends(authenticate)])
+
+    @app.batch("/b")
+    def batch(requests):
+        return [1 for _ in requests]
+
+    with pytest.raises(TypeError, match="batch endpoint cannot have dependencies"):
+        app._compile_routes()

@@ -522,6 +522,9 @@ class APIRoute:
         (``fasterapi._fastpath``) and whether the handler returns a coroutine, from one
         analysis of the endpoint's signature and of its dependencies'."""
         if self.batch is not None:
+            if self.dependencies:
+                # Skipping them (an app-wide authentication, say) would be worse than refusing.
+                raise TypeError("a batch endpoint cannot have dependencies (they would not run for its requests)")
             return self._batch_handler(on_error), None, False
         tree = self.dependant(dependency_overrides)
         specs = tree.specs
