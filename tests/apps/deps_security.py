@@ -278,3 +278,19 @@ def read_db(name: str, db: Annotated[dict, Depends(get_db)]):
 def read_db_log():
     """What ``get_db`` did on this core so far (a keep-alive connection stays on one core)."""
     return list(db_log)
+
+
+async def get_async_db(request: Request):
+    tag = request.headers.get("x-request-tag", "-")
+    db_log.append(f"async open {tag}")
+    try:
+        yield {"session": tag}
+    finally:
+        db_log.append(f"async close {tag}")
+
+
+@app.get("/async-db/{name}")
+async def read_async_db(name: str, db: Annotated[dict, Depends(get_async_db)]):
+    if name == "missing":
+        raise HTTPException(status_code=404, detail="Item not found")
+    return {"name": name, "db": db}

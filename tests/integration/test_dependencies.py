@@ -120,6 +120,8 @@ def db_run(client) -> list:
     before = len(client.get("/db-log").json())
     for name in ("ok", "plumbus", "missing"):
         out.append(answer(client.get(f"/db/{name}", headers={"x-request-tag": name})))
+    for name in ("a-ok", "a-missing"):
+        out.append(answer(client.get(f"/async-db/{name.removeprefix('a-')}", headers={"x-request-tag": name})))
     out.append(client.get("/db-log").json()[before:])
     return out
 
@@ -129,5 +131,6 @@ def test_yield_dependency_cleanup_runs_like_fastapi(server, fastapi_app) -> None
     with httpx.Client(base_url=f"http://{server.host}:{server.port}", timeout=30) as client:
         actual = db_run(client)
     assert actual == expected
-    assert expected[-1] == ["open ok", "close ok", "open plumbus", "owner error plumbus", "close plumbus", "open missing", "close missing"]
+    assert expected[-1] == ["open ok", "close ok", "open plumbus", "owner error plumbus", "close plumbus", "open missing", "close missing",
+                            "async open a-ok", "async close a-ok", "async open a-missing", "async close a-missing"]
     assert server.alive(), server.describe()

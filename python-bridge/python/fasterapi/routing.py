@@ -531,7 +531,7 @@ class APIRoute:
         is_async = is_async_callable(self.endpoint)
         invoke = self._make_invoke(is_async)
         if tree.dependencies or any(s.source == "security_scopes" for s in specs):
-            handler, tree_async = self._build_dependency_handler(tree, invoke, on_error)
+            handler, tree_async = self._build_dependency_handler(tree, invoke, is_async, on_error)
             return handler, None, tree_async
         handler = self._build_handler(specs, is_async, invoke, on_error)
         plan = native_plan(specs, invoke, on_error, on_error.handled)
@@ -622,7 +622,7 @@ class APIRoute:
         return handler
 
     def _build_dependency_handler(
-        self, tree: Dependant, invoke: Callable[..., Any], on_error: ExceptionDispatcher
+        self, tree: Dependant, invoke: Callable[..., Any], endpoint_async: bool, on_error: ExceptionDispatcher
     ) -> tuple[Callable[[Any], Any], bool]:
         """The handler of a route with dependencies (``fasterapi._dependencies``), and whether
         it returns a coroutine (something in the tree is async)."""
@@ -633,7 +633,6 @@ class APIRoute:
         solver = compile_solver(tree, lambda specs: compile_binder(specs, form_route, fast_spec, limits))
         solve = solver.solve
         caches, yields, function_scoped = solver.caches, solver.yields, solver.function_scoped
-        endpoint_async = tree.kind == "async"
 
         if not solver.is_async:
 
