@@ -1,5 +1,6 @@
-"""One app source, run by FastAPI (its TestClient) and by FasterAPI (our compiled handlers, as
-``conftest.Client`` calls them), for the dependency and security tests.
+"""One app source, run by FastAPI (its TestClient) and by FasterAPI (our compiled handlers,
+called as the bridge calls them, with a stand-in request object), for the dependency and
+security tests. Self-contained, so it does not depend on conftest's test client.
 
 The source is executed twice with each side's names injected (``App``, ``Depends``,
 ``HTTPBasic``...), so it is written once. For every request the status, the JSON body and the
@@ -21,8 +22,9 @@ from dataclasses import dataclass, field
 from types import CoroutineType
 from typing import Any
 
+import re
+
 import pytest
-from conftest import FakeRequest, _match
 
 fastapi = pytest.importorskip("fastapi")
 import fastapi.security  # noqa: E402
@@ -43,6 +45,49 @@ SECURITY_NAMES = (
 )
 
 _counter = itertools.count()
+
+
+@dataclass
+class FakeRequest:
+    """What route handlers read of ``fasterapi._native.Request`` (which Python cannot make)."""
+
+    method: str = "GET"
+    path: str = "/"
+    query_string: bytes = b""
+    headers: list = field(default_factory=list)
+    body: bytes = b""
+    path_params: dict = field(default_factory=dict)
+    http_version: str = "1.1"
+    client: Any = ("127.0.0.1", 50000)
+    server: Any = ("127.0.0.1", 8000)
+    scheme: str = "http"
+
+    @property
+    def raw_path(self) -> bytes:
+        return self.path.encode()
+
+    def header_values(self, name: str) -> list[str]:
+        return [v for k, v in self.headers if k == name.lower()]
+
+
+def _match(template: str, path: str) -> dict | None:
+    pattern = re.sub(r"{(\w+):path}", r"(?P<\1>.*)", template)
+    pattern = re.sub(r"{(\w+)}", r"(?P<\1>[^/]+)", pattern)
+    found = re.fullmatch(pattern, path)
+    return found.groupdict() if found else None
+
+
+def call_route(app: Any, method: str, url: str, headers: list | None = None) -> Any:
+    """One request through ``app``'s compiled handlers; the handler's answer (a coroutine's
+    result, for async ones)."""
+    path, _, query = url.partition("?")
+    for route in app._compile_routes():
+        params = _match(route.path, path)
+        if params is not None and route.method == method:
+            answer = route.handler(FakeRequest(method=method, path=path, query_string=query.encode(),
+                                               headers=list(headers or []), path_params=params))
+            return asyncio.run(_settled(answer)) if isinstance(answer, CoroutineType) else answer
+    raise AssertionError(f"no route for {method} {path}")
 
 
 def build(source: str, side: str) -> types.ModuleType:

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from deps_harness import Call, Pair, assert_same
+from deps_harness import Call, FakeRequest, assert_same, call_route
 
 import fasterapi
-from conftest import Client, FakeRequest
 
 TUTORIAL = '''
 from typing import Annotated
@@ -555,7 +554,7 @@ def test_async_dependency_makes_the_route_async() -> None:
 
     (route,) = [r for r in app._compile_routes() if r.path == "/"]
     assert route.is_async is True
-    assert Client(app).get("/").json() == {"y": 1}
+    assert call_route(app, "GET", "/") == {"y": 1}
 
 
 def test_bad_dependency_declarations_name_the_route() -> None:
@@ -589,14 +588,14 @@ def test_dependency_overrides_count_their_changes() -> None:
         return {"v": v}
 
     compiled_at = app.dependency_overrides.version
-    assert Client(app).get("/").json() == {"v": "real"}
+    assert call_route(app, "GET", "/") == {"v": "real"}
     app.dependency_overrides[real] = fake
     assert app.dependency_overrides.version != compiled_at
-    assert Client(app).get("/").json() == {"v": "fake"}
+    assert call_route(app, "GET", "/") == {"v": "fake"}
     seen = app.dependency_overrides.version
     app.dependency_overrides.clear()
     assert app.dependency_overrides.version != seen
-    assert Client(app).get("/").json() == {"v": "real"}
+    assert call_route(app, "GET", "/") == {"v": "real"}
 
 
 @pytest.mark.parametrize("source", [TUTORIAL, DECORATORS, CACHE, ERRORS, ASYNC_AND_REQUEST, YIELD, SCOPES],
