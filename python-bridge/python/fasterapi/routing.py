@@ -23,17 +23,8 @@ from fasterapi._form_limits import default_limits
 from fasterapi._forms import FormBody
 from fasterapi._received import MISSING, Received, bind_value
 from fasterapi._after_send import after_send
-from fasterapi._dependencies import (
-    FAILED,
-    Dependant,
-    build_tree,
-    compile_solver,
-    flat_specs,
-    new_exit_stacks,
-    security_requirements,
-    unwind,
-    unwind_async,
-)
+from fasterapi._dependencies import Dependant, build_tree, flat_specs, security_requirements
+from fasterapi._dependency_solver import FAILED, compile_solver, new_exit_stacks, unwind, unwind_async
 from fasterapi._signature import BODY_SOURCES, ParamSpec, is_async_callable, path_param_names
 from fasterapi._errors import ValidationError
 from fasterapi._validators import missing_error
