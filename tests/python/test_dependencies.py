@@ -624,3 +624,25 @@ def test_batch_endpoints_refuse_dependencies() -> None:
 
     with pytest.raises(TypeError, match="batch endpoint cannot have dependencies"):
         app._compile_routes()
+
+
+def test_markers_refuse_bad_arguments() -> None:
+    with pytest.raises(TypeError, match="takes a callable"):
+        fasterapi.Depends(5)
+    with pytest.raises(ValueError, match="scope"):
+        fasterapi.Depends(lambda: 1, scope="session")
+    assert fasterapi.Security(lambda: 1, scopes=("a", "b")).scopes == ["a", "b"]
+
+    from typing import Annotated
+
+    app = fasterapi.FasterAPI()
+
+    def dep():
+        return 1
+
+    @app.get("/")
+    def endpoint(x: Annotated[int, fasterapi.Depends(dep), fasterapi.Query()]):
+        return x
+
+    with pytest.raises(TypeError, match=r"route GET / .*cannot combine Depends\(\) with a parameter marker"):
+        app._compile_routes()
