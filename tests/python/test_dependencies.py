@@ -3,6 +3,8 @@ answers (status, JSON, headers) and the same side effects (``events``)."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import pytest
 
 from deps_harness import Call, FakeRequest, assert_same, call_route
@@ -633,16 +635,15 @@ def test_markers_refuse_bad_arguments() -> None:
         fasterapi.Depends(lambda: 1, scope="session")
     assert fasterapi.Security(lambda: 1, scopes=("a", "b")).scopes == ["a", "b"]
 
-    from typing import Annotated
-
     app = fasterapi.FasterAPI()
 
-    def dep():
-        return 1
-
     @app.get("/")
-    def endpoint(x: Annotated[int, fasterapi.Depends(dep), fasterapi.Query()]):
+    def endpoint(x: Annotated[int, fasterapi.Depends(_one), fasterapi.Query()]):
         return x
 
     with pytest.raises(TypeError, match=r"route GET / .*cannot combine Depends\(\) with a parameter marker"):
         app._compile_routes()
+
+
+def _one() -> int:
+    return 1
