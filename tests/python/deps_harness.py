@@ -41,7 +41,7 @@ PYDANTIC_NAMES = ("BaseModel",)
 SECURITY_NAMES = (
     "APIKeyCookie", "APIKeyHeader", "APIKeyQuery", "HTTPAuthorizationCredentials", "HTTPBasic", "HTTPBasicCredentials",
     "HTTPBearer", "HTTPDigest", "OAuth2AuthorizationCodeBearer", "OAuth2PasswordBearer", "OAuth2PasswordRequestForm",
-    "OAuth2PasswordRequestFormStrict", "SecurityScopes",
+    "OAuth2PasswordRequestFormStrict", "OpenIdConnect", "SecurityScopes",
 )
 
 _counter = itertools.count()

@@ -29,6 +29,7 @@ code = OAuth2AuthorizationCodeBearer(authorizationUrl="authorize", tokenUrl="tok
 key_header = APIKeyHeader(name="X-API-Key", description="a key")
 key_query = APIKeyQuery(name="api_key")
 key_cookie = APIKeyCookie(name="session", auto_error=False)
+openid = OpenIdConnect(openIdConnectUrl="https://example.com/.well-known/openid-configuration", description="OIDC")
 
 app = App(title="Security")
 
@@ -78,6 +79,11 @@ async def read_code(token: Annotated[str, Depends(code)]):
     return {"token": token}
 
 
+@app.get("/openid")
+def read_openid(authorization: Annotated[str, Depends(openid)]):
+    return {"authorization": authorization}
+
+
 @app.get("/keys")
 def read_keys(
     header: Annotated[str, Depends(key_header)],
@@ -102,7 +108,7 @@ def test_http_schemes_match_fastapi() -> None:
 
 def test_oauth2_and_api_key_schemes_match_fastapi() -> None:
     calls = []
-    for path in ("/password", "/password-optional", "/code"):
+    for path in ("/password", "/password-optional", "/code", "/openid"):
         for authorization in (None, "Bearer", "Bearer tok", "BEARER tok", "Basic tok", "tok"):
             calls.append(Call("GET", path, {} if authorization is None else {"authorization": authorization}))
     for headers in ({}, {"x-api-key": "h"}, {"x-api-key": ""}, {"x-api-key": "h", "cookie": "session=c"}):

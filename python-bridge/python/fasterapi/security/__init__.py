@@ -21,6 +21,7 @@ from fasterapi.security.oauth2 import (
     OAuth2PasswordRequestFormStrict,
     SecurityScopes,
 )
+from fasterapi.security.open_id_connect_url import OpenIdConnect
 from fasterapi.security.utils import get_authorization_scheme_param
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "OAuth2PasswordBearer",
     "OAuth2PasswordRequestForm",
     "OAuth2PasswordRequestFormStrict",
+    "OpenIdConnect",
     "SecurityBase",
     "SecurityScopes",
     "get_authorization_scheme_param",
