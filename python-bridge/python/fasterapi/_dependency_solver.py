@@ -89,13 +89,67 @@ def compile_solver(root: Dependant, make_binder: Callable[[list[ParamSpec]], Bin
             fast = _plain_shape(node, subs)
             if fast is not None:
                 return fast
-        if is_root and not node.is_async and not scopes_names and all(s.source == "depends" for s in node.specs):
-            return _arguments_of(subs)
         bind = make_binder(node.specs)
         call = None if is_root else _caller(node, node.cache_key in shared)
         return _gather(subs, bind, scopes_names, node.scopes, call, node.is_async)
 
-    return Solver(compile_node(root, True), is_async, bool(shared), yields, function_scoped)
+    straight = None if shared else _straight_line(root, make_binder)
+    solve = straight if straight is not None else compile_node(root, True)
+    return Solver(solve, is_async, bool(shared), yields, function_scoped)
+
+
+def _straight_line(root: Dependant, make_binder: Callable[[list[ParamSpec]], Binder | None]) -> Callable[[Any, list], Any] | None:
+    """The common tree -- plain sync dependencies (no yield, no shared cache key) that take
+    nothing from the request but the ``Request`` and each other's values, like a chain of
+    user lookups over a security scheme -- as one generated function of straight-line calls
+    in FastAPI's order (depth first, declaration order). ``None`` for any other tree.
+
+    Nothing in such a tree can fail validation except the endpoint's own parameters, bound
+    last as in FastAPI, so no error bookkeeping is needed before that."""
+    nodes = root.walk()
+    if root.is_async or any(s.source == "security_scopes" for n in nodes for s in n.specs):
+        return None
+    for node in nodes[1:]:
+        if node.kind != "sync" or any(s.source not in ("depends", "request") for s in node.specs):
+            return None
+    namespace: dict[str, Any] = {"FAILED": FAILED}
+    body: list[str] = []
+    needs_request = any(s.source == "request" for n in nodes[1:] for s in n.specs)
+    if needs_request:
+        body.append("    request = ctx.get_request()")
+
+    def emit(node: Dependant, number: list[int]) -> str:
+        """Calls for ``node``'s subtree; the name of the variable holding its value."""
+        arguments = []
+        for sub in node.dependencies:
+            value = emit(sub, number)
+            if sub.name is not None:
+                arguments.append(f"{sub.name}={value}")
+        arguments.extend(f"{s.name}=request" for s in node.specs if s.source == "request")
+        number[0] += 1
+        index = number[0]
+        namespace[f"call{index}"] = node.call
+        body.append(f"    value{index} = call{index}({', '.join(arguments)})")
+        return f"value{index}"
+
+    number = [0]
+    endpoint_arguments = []
+    for sub in root.dependencies:
+        value = emit(sub, number)
+        if sub.name is not None:
+            endpoint_arguments.append(f"{sub.name!r}: {value}")
+    body.append(f"    kwargs = {{{', '.join(endpoint_arguments)}}}")
+    bind = make_binder(root.specs)
+    if bind is not None:
+        namespace["bind"] = bind
+        body.append("    bind(ctx, kwargs, errors)")
+        body.append("    if errors:")
+        body.append("        return FAILED")
+    body.append("    return kwargs")
+    # Every name in the generated text is a parameter name (an identifier) or ours.
+    source = "def solve(ctx, errors):\n" + "\n".join(body) + "\n"
+    exec(compile(source, "<fasterapi dependencies>", "exec"), namespace)
+    return namespace["solve"]
 
 
 def _caller(node: Dependant, shared: bool) -> tuple[Callable[..., Any], bool]:
@@ -188,31 +242,6 @@ def _plain_shape(node: Dependant, subs: tuple) -> Callable[[Any, list], Any] | N
 
         return chained
     return None
-
-
-def _arguments_of(subs: tuple) -> Callable[[Any, list], Any]:
-    """The root of a sync tree whose endpoint takes only dependencies' values."""
-    named = tuple((name, sub) for name, sub, _ in subs if name is not None)
-    unnamed = tuple(sub for name, sub, _ in subs if name is None)
-    if len(named) == 1 and not unnamed:
-        ((only_name, only_sub),) = named
-
-        def one_argument(ctx: Any, errors: list) -> Any:
-            value = only_sub(ctx, errors)
-            return FAILED if value is FAILED else {only_name: value}
-
-        return one_argument
-
-    def arguments(ctx: Any, errors: list) -> Any:
-        start = len(errors)
-        kwargs = {}
-        for name, sub, _ in subs:
-            value = sub(ctx, errors)
-            if name is not None:
-                kwargs[name] = value
-        return FAILED if len(errors) != start else kwargs
-
-    return arguments
 
 
 def _gather(subs: tuple, bind: Binder | None, scopes_names: tuple[str, ...], scopes: list[str],
