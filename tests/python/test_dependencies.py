@@ -54,6 +54,11 @@ def read_classes(commons: Annotated[CommonQueryParams, Depends()]):
     return {"q": commons.q, "skip": commons.skip, "limit": commons.limit}
 
 
+@app.get("/classes-default/")
+def read_classes_default(commons: CommonQueryParams = Depends()):
+    return {"q": commons.q, "skip": commons.skip, "limit": commons.limit}
+
+
 @app.get("/classes-explicit/")
 def read_classes_explicit(commons=Depends(CommonQueryParams)):
     return {"q": commons.q, "skip": commons.skip, "limit": commons.limit}
@@ -75,6 +80,7 @@ def test_tutorial_dependencies_match_fastapi() -> None:
         Call.get("/classes/?q=a&limit=2"),
         Call.get("/classes/?limit=no"),
         Call.get("/classes-explicit/?skip=3"),
+        Call.get("/classes-default/?skip=4&q=z"),
         Call.get("/query/?q=x"),
         Call.get("/query/", cookie="last_query=from-cookie"),
         Call.get("/query/"),
