@@ -44,7 +44,9 @@ def _run(callback: Callable[[], Any], loop: Any) -> None:
             except BaseException:
                 _log()
             return
-        loop.create_task(_logged(result))
+        # Started eagerly: exit code that never waits is done at once, even on a loop that
+        # stops after this turn (the main interpreter's lane runs its loop per request).
+        asyncio.Task(_logged(result), loop=loop, eager_start=True)
 
 
 async def _logged(coro: Any) -> None:
