@@ -51,8 +51,8 @@ class DependencyError(RuntimeError):
 # --------------------------------------------------------------------------
 # Compiling the tree
 
-#: bind(ctx, kwargs, errors): the node's own request parameters into kwargs (routing.py).
-Binder = Callable[[Any, dict, list], None]
+#: bind(req, ctx, kwargs, errors): the node's own request parameters into kwargs (routing.py).
+Binder = Callable[[Any, Any, dict, list], None]
 
 
 @dataclass
@@ -142,7 +142,7 @@ def _straight_line(root: Dependant, make_binder: Callable[[list[ParamSpec]], Bin
     bind = make_binder(root.specs)
     if bind is not None:
         namespace["bind"] = bind
-        body.append("    bind(ctx, kwargs, errors)")
+        body.append("    bind(ctx.req, ctx, kwargs, errors)")
         body.append("    if errors:")
         body.append("        return FAILED")
     body.append("    return kwargs")
@@ -264,7 +264,7 @@ def _gather(subs: tuple, bind: Binder | None, scopes_names: tuple[str, ...], sco
             def bound_leaf(ctx: Any, errors: list) -> Any:
                 start = len(errors)
                 kwargs: dict[str, Any] = {}
-                bind(ctx, kwargs, errors)
+                bind(ctx.req, ctx, kwargs, errors)
                 if len(errors) != start:
                     return FAILED
                 return invoke(ctx, kwargs)
@@ -279,7 +279,7 @@ def _gather(subs: tuple, bind: Binder | None, scopes_names: tuple[str, ...], sco
                 if name is not None:
                     kwargs[name] = value
             if bind is not None:
-                bind(ctx, kwargs, errors)
+                bind(ctx.req, ctx, kwargs, errors)
             for name in scopes_names:
                 kwargs[name] = SecurityScopes(list(scopes))
             if len(errors) != start:
@@ -298,7 +298,7 @@ def _gather(subs: tuple, bind: Binder | None, scopes_names: tuple[str, ...], sco
             if name is not None:
                 kwargs[name] = value
         if bind is not None:
-            bind(ctx, kwargs, errors)
+            bind(ctx.req, ctx, kwargs, errors)
         for name in scopes_names:
             kwargs[name] = SecurityScopes(list(scopes))
         if len(errors) != start:

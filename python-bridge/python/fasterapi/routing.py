@@ -319,11 +319,14 @@ def compile_body_reader(
 
 
 def compile_binder(
-    specs: Sequence[ParamSpec], form_route: bool, fast_spec: ParamSpec | None, limits: Any
-) -> Callable[[RequestContext, dict, list], None] | None:
-    """``bind(ctx, kwargs, errors)``: the request parameters of one callable (an endpoint or a
-    dependency) into ``kwargs``, in FastAPI's order (path, query, header, cookie, body), errors
-    appended to ``errors``. ``None`` when it has none."""
+    specs: Sequence[ParamSpec], form_route: bool, fast_spec: ParamSpec | None, limits: Any, shared: bool = True
+) -> Callable[[Any, RequestContext, dict, list], None] | None:
+    """``bind(req, ctx, kwargs, errors)``: the request parameters of one callable (an endpoint
+    or a dependency) into ``kwargs``, in FastAPI's order (path, query, header, cookie, body),
+    errors appended to ``errors``; ``None`` when it has none. ``shared``: other callables of
+    the request bind too, so the parsed query string and cookies are kept on ``ctx`` for them.
+    ``ctx`` is only read for the body, the ``Request`` and (shared) those two: a standalone
+    endpoint with neither may be bound with ``ctx=None``."""
     path_specs = tuple((s.name, s.key, s.loc, s.validate) for s in specs if s.source == "path")
     query_specs = tuple(s for s in specs if s.source == "query" and s.model is None)
     header_specs = tuple(s for s in specs if s.source == "header" and s.model is None)
@@ -345,23 +348,26 @@ def compile_binder(
             # The usual security scheme: ``__call__(self, request: Request)``.
             (request_name,) = request_names
 
-            def bind_request(ctx: RequestContext, kwargs: dict, errors: list) -> None:
+            def bind_request(req: Any, ctx: RequestContext, kwargs: dict, errors: list) -> None:
                 kwargs[request_name] = ctx.get_request()
 
             return bind_request
 
-    def bind(ctx: RequestContext, kwargs: dict, errors: list) -> None:
-        req = ctx.req
+    def bind(req: Any, ctx: RequestContext, kwargs: dict, errors: list) -> None:
         if path_specs:
             path_params = req.path_params
             for name, key, loc, validate in path_specs:
                 value = path_params[key]
                 kwargs[name] = value if validate is None else validate(value, loc, errors)
         if query_pairs_needed:
-            pairs = ctx.pairs
-            if pairs is None:
+            if shared:
+                pairs = ctx.pairs
+                if pairs is None:
+                    query_string = req.query_string
+                    pairs = ctx.pairs = _parse_query(query_string) if query_string else ()
+            else:
                 query_string = req.query_string
-                pairs = ctx.pairs = _parse_query(query_string) if query_string else ()
+                pairs = _parse_query(query_string) if query_string else ()
             if query_specs:
                 # dict() keeps the last of repeated keys, like Starlette's QueryParams.
                 _extract(query_specs, pairs, dict(pairs), kwargs, errors)
@@ -372,9 +378,12 @@ def compile_binder(
         if header_models:
             _extract_models(header_models, Received.headers(req.headers), kwargs, errors)
         if cookie_specs or cookie_models:
-            cookies = ctx.cookies
-            if cookies is None:
-                cookies = ctx.cookies = parse_cookies("; ".join(req.header_values("cookie")))
+            if shared:
+                cookies = ctx.cookies
+                if cookies is None:
+                    cookies = ctx.cookies = parse_cookies("; ".join(req.header_values("cookie")))
+            else:
+                cookies = parse_cookies("; ".join(req.header_values("cookie")))
             if cookie_specs:
                 _extract(cookie_specs, (), cookies, kwargs, errors)
             if cookie_models:
@@ -386,8 +395,9 @@ def compile_binder(
                 _bind_body(json_specs, ctx.body, kwargs, errors)
         if form_body is not None:
             form_body.bind(ctx.form, kwargs, errors)
-        for name in request_names:
-            kwargs[name] = ctx.get_request()
+        if request_names:
+            for name in request_names:
+                kwargs[name] = ctx.get_request()
 
     return bind
 
@@ -589,7 +599,23 @@ class APIRoute:
 
         limits = default_limits().with_overrides(self.form_limits)
         read, form_route, fast_spec = compile_body_reader([s for s in specs if s.source in BODY_SOURCES], limits)
-        bind = compile_binder(specs, form_route, fast_spec, limits)
+        bind = compile_binder(specs, form_route, fast_spec, limits, shared=False)
+
+        if read is None and not any(s.source == "request" for s in specs):
+            # Only path/query/header/cookie parameters: nothing to share, no context to make.
+
+            def handler(req: Any) -> Any:
+                try:
+                    kwargs: dict[str, Any] = {}
+                    errors: list[dict] = []
+                    bind(req, None, kwargs, errors)
+                    if errors:
+                        raise RequestValidationError(errors, body=None)
+                    return invoke(**kwargs)
+                except handled as exc:
+                    return on_error(req, exc)
+
+            return handler
 
         def handler(req: Any) -> Any:
             ctx = RequestContext(req)
@@ -598,7 +624,7 @@ class APIRoute:
                     read(ctx)
                 kwargs: dict[str, Any] = {}
                 errors: list[dict] = []
-                bind(ctx, kwargs, errors)
+                bind(req, ctx, kwargs, errors)
                 if errors:
                     raise RequestValidationError(errors, body=ctx.error_body())
                 result = invoke(**kwargs)
@@ -608,7 +634,7 @@ class APIRoute:
             except BaseException:
                 ctx.close_files()
                 raise
-            return ctx.release_files(result)
+            return result if ctx.form is None else ctx.release_files(result)
 
         return handler
 
