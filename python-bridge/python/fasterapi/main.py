@@ -9,6 +9,13 @@ body (annotations, ``Field()`` defaults, ``@field_validator``/``@model_validator
 Instances keep their field values in ``__dict__`` (what the native validator sets), the
 names given explicitly in ``__pydantic_fields_set__`` and extra values (``extra="allow"``)
 in ``__pydantic_extra__``, as pydantic does.
+
+A request body may arrive as a *lazy* instance (``schema_validate_json_lazy``, see
+python-bridge/src/cpython/schema/lazy.rs): validated, but holding only the request bytes and
+the JSON it dumps as in ``__fasterapi_lazy__``. Its first use of any field -- attribute
+access (through ``__getattr__``), ``__dict__`` (a property every model class gets),
+``model_dump`` -- materialises it with ``__fasterapi_materialize__``; an untouched one dumps
+to JSON by copying the bytes.
 """
 
 from __future__ import annotations
@@ -30,6 +37,24 @@ _schema_validate = _native.schema_validate
 _schema_validate_json = _native.schema_validate_json
 _schema_dump = _native.schema_dump
 _schema_dump_json = _native.schema_dump_json
+_take_lazy = _native.schema_take_lazy
+_instance_dict = _native.schema_instance_dict
+_set_instance_dict = _native.schema_set_instance_dict
+
+
+def _get_dict(self: Any) -> dict[str, Any]:
+    self.__fasterapi_materialize__()
+    return _instance_dict(self)
+
+
+def _set_dict(self: Any, value: dict[str, Any]) -> None:
+    self.__fasterapi_materialize__()
+    _set_instance_dict(self, value)
+
+
+#: ``__dict__`` of every model class: a lazy instance gets its fields before anyone sees them
+#: (``vars(m)``, ``m.__dict__``, ``copy``); attribute lookups do not go through it.
+_INSTANCE_DICT = property(_get_dict, _set_dict, doc="The instance's field values (and other attributes).")
 
 _BASE_NAMES = frozenset({"model_config", "model_fields", "model_computed_fields"})
 
@@ -92,6 +117,8 @@ class ModelMetaclass(type):
             if getattr(value, "__fasterapi_field_validator__", False) or getattr(value, "__fasterapi_model_validator__", False):
                 namespace[attr] = _as_attribute(value)
 
+        if any(isinstance(base, ModelMetaclass) for base in bases) and "__dict__" not in namespace:
+            namespace["__dict__"] = _INSTANCE_DICT
         cls = super().__new__(mcs, name, bases, namespace)
         cls.__fasterapi_field_names__ = tuple(inherited + [n for n in own if n not in inherited])
         cls.__fasterapi_defaults__ = defaults
@@ -118,7 +145,7 @@ class ModelMetaclass(type):
 class BaseModel(metaclass=ModelMetaclass):
     """A model: fields declared as annotations, validated when constructed."""
 
-    __slots__ = ("__dict__", "__pydantic_fields_set__", "__pydantic_extra__", "__pydantic_private__")
+    __slots__ = ("__dict__", "__pydantic_fields_set__", "__pydantic_extra__", "__pydantic_private__", "__fasterapi_lazy__")
 
     model_config: ClassVar[typing.Dict[str, Any]] = {}  # noqa: UP006 - "dict" is a method here
     #: The type layer's kind for this class (see fasterapi._types).
@@ -151,7 +178,7 @@ class BaseModel(metaclass=ModelMetaclass):
 
     def __init__(self, /, **data: Any) -> None:
         validated = _schema_validate(type(self).__fasterapi_compiled__(), data, False, None)
-        object.__setattr__(self, "__dict__", validated.__dict__)
+        _set_instance_dict(self, _instance_dict(validated))
         object.__setattr__(self, "__pydantic_fields_set__", validated.__pydantic_fields_set__)
         object.__setattr__(self, "__pydantic_extra__", validated.__pydantic_extra__)
         post_init = type(self).model_post_init
@@ -312,7 +339,26 @@ class BaseModel(metaclass=ModelMetaclass):
 
     # -- attribute access ----------------------------------------------------
 
+    def __fasterapi_materialize__(self) -> bool:
+        """Give a lazy instance its fields (False: it has them already)."""
+        state = _take_lazy(self)
+        if state is None:
+            return False
+        schema, data = state[0], state[1]
+        # The same bytes through the ordinary validator: they passed the same rules already.
+        made = _schema_validate_json(schema, data, ("body",))
+        fields = _instance_dict(made)
+        own = _instance_dict(self)  # private attributes set before the first field was read
+        if own:
+            fields.update(own)
+        _set_instance_dict(self, fields)
+        object.__setattr__(self, "__pydantic_fields_set__", made.__pydantic_fields_set__)
+        object.__setattr__(self, "__pydantic_extra__", made.__pydantic_extra__)
+        return True
+
     def __getattr__(self, item: str) -> Any:
+        if self.__fasterapi_materialize__():
+            return getattr(self, item)
         try:
             extra = object.__getattribute__(self, "__pydantic_extra__")
         except AttributeError:
@@ -410,6 +456,23 @@ class BaseModel(metaclass=ModelMetaclass):
 
     def copy(self, *, update: dict[str, Any] | None = None, deep: bool = False, **_: Any) -> Any:
         return self.model_copy(update=update, deep=deep)
+
+
+def lazy_body_allowed(desc: Any, schema: Any) -> bool:
+    """Whether request bodies of this type may arrive as lazy instances: a BaseModel whose
+    schema the lazy pass takes (every nested model too), and whose class does not hook what
+    materialisation relies on or must run on construction."""
+    if desc.kind != "model" or not _native.schema_lazy_eligible(schema):
+        return False
+    cls = desc.cls
+    dict_attr = next((c.__dict__["__dict__"] for c in cls.__mro__ if "__dict__" in c.__dict__), None)
+    return (
+        dict_attr is _INSTANCE_DICT
+        and cls.model_post_init is BaseModel.model_post_init
+        and cls.__getattr__ is BaseModel.__getattr__
+        and cls.__getattribute__ is object.__getattribute__
+        and cls.__fasterapi_materialize__ is BaseModel.__fasterapi_materialize__
+    )
 
 
 def create_model(model_name: str, /, *, __base__: type | None = None, __config__: dict | None = None, **fields: Any) -> type:

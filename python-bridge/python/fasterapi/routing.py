@@ -27,6 +27,7 @@ from fasterapi._dependencies import Dependant, build_tree, flat_specs, security_
 from fasterapi._dependency_solver import FAILED, compile_solver, new_exit_stacks, unwind, unwind_async
 from fasterapi._signature import BODY_SOURCES, ParamSpec, is_async_callable, path_param_names
 from fasterapi._errors import ValidationError
+from fasterapi.main import lazy_body_allowed
 from fasterapi._validators import missing_error
 from fasterapi.exception_handlers import ExceptionDispatcher
 from fasterapi.exceptions import HTTPException, RequestValidationError
@@ -126,6 +127,7 @@ def read_json_body(raw: bytes) -> Any:
 
 _BODY_LOC = ("body",)
 _validate_json = _native.schema_validate_json
+_validate_json_lazy = _native.schema_validate_json_lazy
 
 
 def _fast_body_schema(body_specs: Sequence[ParamSpec]) -> Any:
@@ -296,6 +298,9 @@ def compile_body_reader(
     # general path, which words the errors as FastAPI does.
     fast_body = _fast_body_schema(body_specs)
     fast_spec = body_specs[0] if fast_body is not None else None
+    # ... and, for a model the lazy pass takes, the body is checked without making its
+    # objects: the endpoint gets an instance that makes them on first use (main.py).
+    fast_lazy = fast_body is not None and lazy_body_allowed(body_specs[0].validate.desc, fast_body)
 
     def read_json(ctx: RequestContext) -> None:
         req = ctx.req
@@ -305,6 +310,10 @@ def compile_body_reader(
         content_type = req.header_values("content-type")
         if content_type and is_json_media_type(content_type[0]):
             if fast_body is not None:
+                value = _validate_json_lazy(fast_body, raw, True) if fast_lazy else None
+                if value is not None:
+                    ctx.fast = value
+                    return
                 try:
                     ctx.fast = _validate_json(fast_body, raw, _BODY_LOC)
                     return

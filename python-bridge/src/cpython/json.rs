@@ -118,7 +118,8 @@ static ESCAPE: [bool; 256] = {
     t
 };
 
-fn write_escaped(s: &[u8], out: &mut Vec<u8>) {
+/// `s` as a JSON string, escaped as `json.dumps(..., ensure_ascii=False)` escapes it.
+pub fn write_escaped(s: &[u8], out: &mut Vec<u8>) {
     out.reserve(s.len() + 2);
     out.push(b'"');
     let mut start = 0;
@@ -485,7 +486,7 @@ impl<'de> Visitor<'de> for PyValueVisitor {
 }
 
 /// The key serde_json's arbitrary_precision uses to pass a number as text.
-const NUMBER_TOKEN: &str = "$serde_json::private::Number";
+pub const NUMBER_TOKEN: &str = "$serde_json::private::Number";
 
 enum MapKey {
     Key(PyObj),

@@ -336,6 +336,11 @@ unsafe fn dump_any(v: *mut ffi::PyObject, o: Options, depth: usize) -> Option<Py
         return Some(out);
     }
     if o.json {
+        if o.fallback.is_null() {
+            // `write_by_class` runs without the Python encoder; its caller falls back to it.
+            ffi::PyErr_SetString(ffi::PyExc_TypeError, c"value needs the Python JSON encoder".as_ptr());
+            return None;
+        }
         return PyObj::from_owned(ffi::PyObject_CallOneArg(o.fallback, v));
     }
     Some(PyObj::from_borrowed(v))
@@ -393,6 +398,7 @@ unsafe fn view(body: &ModelBody, v: *mut ffi::PyObject) -> Option<ModelView> {
             Some(ModelView { dict, fields_set: None, extra: None })
         }
         Construct::Model => {
+            materialize_if_lazy(body, v)?;
             let dict = PyObj::from_owned(ffi::PyObject_GenericGetDict(v, ptr::null_mut()))?;
             let (set, extra) = match &body.slots {
                 Some(slots) => slots.get(v),
@@ -403,6 +409,36 @@ unsafe fn view(body: &ModelBody, v: *mut ffi::PyObject) -> Option<ModelView> {
             Some(ModelView { dict, fields_set, extra })
         }
     }
+}
+
+/// The JSON of an untouched lazy instance (`lazy.rs`), when it is what this dump would write:
+/// the instance is exactly of the class (a parent's schema would write fewer fields), and the
+/// options are the ones it was written with.
+unsafe fn lazy_json<'a>(body: &ModelBody, v: *mut ffi::PyObject, o: Options, f: Filter) -> Option<&'a [u8]> {
+    let state = body.slots.as_ref()?.lazy(v)?;
+    let plain =
+        f.include.is_null() && f.exclude.is_null() && !o.exclude_unset && !o.exclude_defaults && !o.exclude_none;
+    let same_class = ffi::Py_TYPE(v).cast() == body.cls.as_ptr();
+    let by_alias = ffi::PyTuple_GetItem(state, 3) == ffi::Py_True();
+    if !(plain && same_class && by_alias == o.by_alias) {
+        return None;
+    }
+    // SAFETY: the state tuple (held by the instance) holds the bytes; the caller copies them
+    // before anything can release the instance.
+    let json = ffi::PyTuple_GetItem(state, 2);
+    let len = ffi::PyBytes_Size(json) as usize;
+    Some(std::slice::from_raw_parts(ffi::PyBytes_AsString(json).cast::<u8>(), len))
+}
+
+/// Gives a lazy instance its fields (`BaseModel.__fasterapi_materialize__`) before they are read.
+unsafe fn materialize_if_lazy(body: &ModelBody, v: *mut ffi::PyObject) -> Option<()> {
+    let slots = body.slots.as_ref()?;
+    if slots.lazy(v).is_some() {
+        let name =
+            super::super::object::intern(&super::super::interpreter::Attached::assume(), c"__fasterapi_materialize__")?;
+        PyObj::from_owned(ffi::PyObject_CallMethodNoArgs(v, name.as_ptr()))?;
+    }
+    Some(())
 }
 
 /// Whether `field` is left out of the dump by the exclude_* options.
@@ -490,6 +526,28 @@ unsafe fn dump_model(body: &ModelBody, v: *mut ffi::PyObject, o: Options, f: Fil
 
 // ---- to JSON bytes --------------------------------------------------------------------------
 
+/// A model (or dataclass) instance written as JSON by its own class's schema, with the options
+/// FastAPI's encoder uses for a returned model (by alias, nothing excluded): `Ok(false)` when
+/// the value has no schema. Values inside it that only the Python encoder can write end it
+/// with an error (the caller then uses that encoder).
+///
+/// # Safety
+/// Attached; `v` is a valid object.
+#[allow(clippy::result_unit_err)]
+pub unsafe fn write_by_class(v: *mut ffi::PyObject, out: &mut Vec<u8>) -> Result<bool, ()> {
+    let Some(schema) = class_schema(v).ok_or(())? else { return Ok(false) };
+    let node = super::schema_node(schema.as_ptr()).ok_or(())?;
+    let options = Options {
+        json: true,
+        by_alias: true,
+        exclude_unset: false,
+        exclude_defaults: false,
+        exclude_none: false,
+        fallback: ptr::null_mut(),
+    };
+    write(node, v, options, Filter::NONE, out, 0).map(|()| true)
+}
+
 /// `Err(())`: a Python exception is pending (the caller returns NULL to CPython).
 ///
 /// # Safety
@@ -509,7 +567,13 @@ pub unsafe fn write(
     }
     match node {
         Node::Model(m) => match m.core() {
-            Some(body) if is_instance_for(body, v) => write_model(body, v, o, f, out, depth),
+            Some(body) if is_instance_for(body, v) => {
+                if let Some(json) = lazy_json(body, v, o, f) {
+                    out.extend_from_slice(json);
+                    return Ok(());
+                }
+                write_model(body, v, o, f, out, depth)
+            }
             _ => write_any(v, o, out, depth),
         },
         Node::Nullable(inner) => {

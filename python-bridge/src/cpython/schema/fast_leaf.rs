@@ -125,11 +125,14 @@ impl Fast {
                     ffi::PyErr_Clear();
                     return None;
                 }
-                let hex = format!("{:016x}{:016x}", hi, lo);
-                Some(format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..]))
+                Some(uuid_text(((hi as u128) << 64) | lo as u128))
             }
-            Fast::DateTime { .. } => {
-                // datetime.isoformat is C code; pydantic writes UTC as "Z".
+            Fast::DateTime { utc, zones, .. } => {
+                if let Some(text) = datetime_text(v, utc, zones) {
+                    return Some(text);
+                }
+                // Other tzinfo objects: datetime.isoformat (C code, but ~1 us: it asks the
+                // tzinfo for its offset through a method call); pydantic writes UTC as "Z".
                 let iso = PyObj::from_owned(ffi::PyObject_CallMethod(v, c"isoformat".as_ptr(), ptr::null()))?;
                 let text = std::str::from_utf8(object::str_utf8(iso.as_ptr())?).ok()?;
                 // An offset with seconds ("+05:30:15") is written differently by pydantic: the
@@ -149,6 +152,112 @@ impl Fast {
         }
         text
     }
+}
+
+/// The canonical text of a UUID (lower-case hex, 8-4-4-4-12), as `str(uuid)` writes it.
+fn uuid_text(value: u128) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut text = String::with_capacity(36);
+    for i in 0..32 {
+        if matches!(i, 8 | 12 | 16 | 20) {
+            text.push('-');
+        }
+        text.push(HEX[((value >> (124 - 4 * i)) & 0xf) as usize] as char);
+    }
+    text
+}
+
+/// A datetime's ISO 8601 text as pydantic writes it (`isoformat`, UTC as "Z"), read from the
+/// object's fields -- for naive datetimes and the tzinfo objects this module makes
+/// (`timezone.utc` and the cached fixed offsets); `None` for any other tzinfo.
+///
+/// # Safety
+/// Attached; `v` is exactly a `datetime.datetime`.
+unsafe fn datetime_text(v: *mut ffi::PyObject, utc: &PyObj, zones: &RefCell<Vec<(i32, PyObj)>>) -> Option<String> {
+    let tzinfo = ffi::PyDateTime_DATE_GET_TZINFO(v);
+    let offset = if tzinfo == ffi::Py_None() {
+        None
+    } else if tzinfo == utc.as_ptr() {
+        Some(0)
+    } else {
+        Some(zones.borrow().iter().find(|(_, z)| z.as_ptr() == tzinfo)?.0)
+    };
+    Some(format_datetime(
+        [
+            ffi::PyDateTime_GET_YEAR(v),
+            ffi::PyDateTime_GET_MONTH(v),
+            ffi::PyDateTime_GET_DAY(v),
+            ffi::PyDateTime_DATE_GET_HOUR(v),
+            ffi::PyDateTime_DATE_GET_MINUTE(v),
+            ffi::PyDateTime_DATE_GET_SECOND(v),
+            ffi::PyDateTime_DATE_GET_MICROSECOND(v),
+        ],
+        offset,
+    ))
+}
+
+/// `YYYY-MM-DDTHH:MM:SS[.ffffff][Z|+HH:MM]` from (year, month, day, hour, minute, second,
+/// microsecond) and the UTC offset in minutes: `isoformat` with UTC as "Z", as pydantic writes.
+fn format_datetime(f: [i32; 7], offset_minutes: Option<i32>) -> String {
+    let mut out = Vec::with_capacity(32);
+    write_datetime(f, offset_minutes, &mut out);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+fn write_datetime(f: [i32; 7], offset_minutes: Option<i32>, out: &mut Vec<u8>) {
+    // Written digit by digit: this runs for every datetime of every lazy request body.
+    fn digits(out: &mut Vec<u8>, value: i32, width: u32) {
+        for place in (0..width).rev() {
+            out.push(b'0' + ((value / 10i32.pow(place)) % 10) as u8);
+        }
+    }
+    digits(out, f[0], 4);
+    for (sep, value) in [(b'-', f[1]), (b'-', f[2]), (b'T', f[3]), (b':', f[4]), (b':', f[5])] {
+        out.push(sep);
+        digits(out, value, 2);
+    }
+    if f[6] != 0 {
+        out.push(b'.');
+        digits(out, f[6], 6);
+    }
+    match offset_minutes {
+        None => {}
+        Some(0) => out.push(b'Z'),
+        Some(minutes) => {
+            out.push(if minutes < 0 { b'-' } else { b'+' });
+            digits(out, minutes.abs() / 60, 2);
+            out.push(b':');
+            digits(out, minutes.abs() % 60, 2);
+        }
+    }
+}
+
+/// Writes what a datetime given as `text` is dumped as (validated by the fast path, then
+/// written by `to_json`), without making the object; `false` (nothing written) for every text
+/// the fast path leaves to the Python leaf. (An offset of zero is `timezone.utc` either way,
+/// hence "Z".)
+pub fn write_canonical_datetime(text: &[u8], out: &mut Vec<u8>) -> bool {
+    let Some(dt) = parse_datetime(text) else { return false };
+    write_datetime([dt.year, dt.month, dt.day, dt.hour, dt.minute, dt.second, dt.micro], dt.offset_minutes, out);
+    true
+}
+
+/// Writes what a UUID given as `text` is dumped as (see `write_canonical_datetime`).
+pub fn write_canonical_uuid(text: &[u8], out: &mut Vec<u8>) -> bool {
+    let dashed = text.len() == 36 && [8, 13, 18, 23].iter().all(|&i| text[i] == b'-');
+    if !(dashed || text.len() == 32) {
+        return false;
+    }
+    let mut value: u128 = 0;
+    for (i, &c) in text.iter().enumerate() {
+        if dashed && matches!(i, 8 | 13 | 18 | 23) {
+            continue;
+        }
+        let Some(nibble) = (c as char).to_digit(16) else { return false };
+        value = (value << 4) | nibble as u128;
+    }
+    out.extend_from_slice(uuid_text(value).as_bytes());
+    true
 }
 
 /// `timezone(timedelta(minutes=m))`, cached per offset.
@@ -290,5 +399,29 @@ mod tests {
         assert!(uuid_hex(b"12345678123456781234567812345678").is_some());
         assert!(uuid_hex(b"g2345678-1234-5678-1234-567812345678").is_none());
         assert!(uuid_hex(b"{12345678-1234-5678-1234-567812345678}").is_none());
+    }
+
+    #[test]
+    fn uuid_text_is_str_uuid() {
+        assert_eq!(uuid_text(0x3f2b8c1e_9a4d_4e5f_8b6a_1c2d3e4f5a6b), "3f2b8c1e-9a4d-4e5f-8b6a-1c2d3e4f5a6b");
+        assert_eq!(uuid_text(0), "00000000-0000-0000-0000-000000000000");
+        assert_eq!(uuid_text(u128::MAX), "ffffffff-ffff-ffff-ffff-ffffffffffff");
+        let mut out = Vec::new();
+        assert!(write_canonical_uuid(b"3F2B8C1E9A4D4E5F8B6A1C2D3E4F5A6B", &mut out));
+        assert!(!write_canonical_uuid(b"3F2B8C1E-9A4D4E5F8B6A1C2D3E4F5A6B", &mut out));
+        assert!(!write_canonical_uuid(b"g2345678-1234-5678-1234-567812345678", &mut out));
+        assert_eq!(out, b"3f2b8c1e-9a4d-4e5f-8b6a-1c2d3e4f5a6b");
+    }
+
+    #[test]
+    fn canonical_datetimes() {
+        let canonical = |text: &[u8]| {
+            let mut out = Vec::new();
+            write_canonical_datetime(text, &mut out).then(|| String::from_utf8(out).unwrap())
+        };
+        assert_eq!(canonical(b"2024-05-17T14:03:27.512Z").unwrap(), "2024-05-17T14:03:27.512000Z");
+        assert_eq!(canonical(b"2024-05-17 14:03:27+00:00").unwrap(), "2024-05-17T14:03:27Z");
+        assert_eq!(canonical(b"0999-01-01T00:00:00.000001-08:30").unwrap(), "0999-01-01T00:00:00.000001-08:30");
+        assert!(canonical(b"2024-02-30T00:00:00").is_none());
     }
 }

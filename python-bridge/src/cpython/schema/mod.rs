@@ -11,6 +11,7 @@ pub mod direct;
 pub mod dump;
 pub mod errors;
 pub mod fast_leaf;
+pub mod lazy;
 pub mod node;
 pub mod validate;
 
@@ -319,6 +320,137 @@ pub unsafe extern "C" fn schema_validate_json(
     };
     let outcome = validate::validate(&s.node, parsed.as_ptr(), &mut run);
     finish(support, s, &run, outcome)
+}
+
+/// `schema_validate_json_lazy(schema, data, by_alias) -> instance | None`: a model instance
+/// whose fields are made on first use (`lazy.rs`), or `None` when the document is outside the
+/// lazy subset or invalid (the caller then runs `schema_validate_json`, which words errors).
+///
+/// # Safety
+/// Called by CPython (METH_FASTCALL/METH_NOARGS), attached; `args` holds `nargs` objects.
+pub unsafe extern "C" fn schema_validate_json_lazy(
+    _m: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargs: ffi::Py_ssize_t,
+) -> *mut ffi::PyObject {
+    // SAFETY: METH_FASTCALL function, attached; `input` borrows from `data`, alive for the call.
+    if arg_count("schema_validate_json_lazy", nargs, 3).is_none() {
+        return ptr::null_mut();
+    }
+    let Some(s) = schema(*args) else { return ptr::null_mut() };
+    let none = || PyObj::from_borrowed(ffi::Py_None()).into_ptr();
+    let Node::Model(model) = &s.node else { return none() };
+    let Some(body) = model.core() else { return none() };
+    let Some(slots) = body.slots else { return none() };
+    let data = *args.add(1);
+    let object::TextInput::Bytes(input) = object::text_bytes(data) else {
+        ffi::PyErr_Clear();
+        return none();
+    };
+    let by_alias = ffi::PyObject_IsTrue(*args.add(2)) == 1;
+    let Some(written) = lazy::check_and_write(body, input, by_alias) else {
+        ffi::PyErr_Clear();
+        return none();
+    };
+    let a = &Attached::assume();
+    let Some(written) = object::new_bytes(a, &written) else { return ptr::null_mut() };
+    let flag = PyObj::from_borrowed(if by_alias { ffi::Py_True() } else { ffi::Py_False() });
+    let Some(state) = PyObj::from_owned(ffi::PyTuple_Pack(4, *args, data, written.as_ptr(), flag.as_ptr())) else {
+        return ptr::null_mut();
+    };
+    // Made as `validate::construct` makes an instance (no `__init__`), without field values:
+    // `__pydantic_fields_set__` and `__pydantic_extra__` stay unset, so reading them, like any
+    // field, reaches `BaseModel.__getattr__`, which materialises the instance.
+    let Some(new) = (*ptr::addr_of!(ffi::PyBaseObject_Type)).tp_new else { return ptr::null_mut() };
+    let Some(empty) = PyObj::from_owned(ffi::PyTuple_New(0)) else { return ptr::null_mut() };
+    let Some(instance) = PyObj::from_owned(new(body.cls.as_ptr().cast(), empty.as_ptr(), ptr::null_mut())) else {
+        return ptr::null_mut();
+    };
+    drop(slots.replace_lazy(instance.as_ptr(), state)); // the slot was NULL
+    instance.into_ptr()
+}
+
+/// `schema_lazy_eligible(schema) -> bool`: whether bodies of this model can take the lazy pass.
+///
+/// # Safety
+/// Called by CPython (METH_FASTCALL/METH_NOARGS), attached; `args` holds `nargs` objects.
+pub unsafe extern "C" fn schema_lazy_eligible(
+    _m: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargs: ffi::Py_ssize_t,
+) -> *mut ffi::PyObject {
+    // SAFETY: METH_FASTCALL function, attached.
+    if arg_count("schema_lazy_eligible", nargs, 1).is_none() {
+        return ptr::null_mut();
+    }
+    let Some(s) = schema(*args) else { return ptr::null_mut() };
+    let eligible = match &s.node {
+        Node::Model(model) => model.core().is_some_and(|body| lazy::eligible(body)),
+        _ => false,
+    };
+    ffi::PyErr_Clear();
+    PyObj::from_borrowed(if eligible { ffi::Py_True() } else { ffi::Py_False() }).into_ptr()
+}
+
+/// `schema_take_lazy(instance) -> state | None`: a lazy model instance's
+/// `(schema, data, json, by_alias)`, cleared from the instance (which the caller then fills);
+/// `None` for an instance that has its fields.
+///
+/// # Safety
+/// Called by CPython (METH_FASTCALL/METH_NOARGS), attached; `args` holds `nargs` objects.
+pub unsafe extern "C" fn schema_take_lazy(
+    _m: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargs: ffi::Py_ssize_t,
+) -> *mut ffi::PyObject {
+    // SAFETY: METH_FASTCALL function, attached; the offsets are read from the instance's own class.
+    if arg_count("schema_take_lazy", nargs, 1).is_none() {
+        return ptr::null_mut();
+    }
+    let Some(slot) = node::lazy_slot(*args) else { return ptr::null_mut() };
+    let state = *slot;
+    if state.is_null() || state == ffi::Py_None() {
+        return PyObj::from_borrowed(ffi::Py_None()).into_ptr();
+    }
+    // The slot's reference passes to the caller; the slot keeps a new one to None.
+    *slot = PyObj::from_borrowed(ffi::Py_None()).into_ptr();
+    state
+}
+
+/// `schema_instance_dict(obj) -> dict`: the instance's own `__dict__`, read as `object` reads
+/// it (BaseModel subclasses define a `__dict__` property that materialises lazy instances first).
+///
+/// # Safety
+/// Called by CPython (METH_FASTCALL/METH_NOARGS), attached; `args` holds `nargs` objects.
+pub unsafe extern "C" fn schema_instance_dict(
+    _m: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargs: ffi::Py_ssize_t,
+) -> *mut ffi::PyObject {
+    // SAFETY: METH_FASTCALL function, attached; GenericGetDict checks the object has a dict.
+    if arg_count("schema_instance_dict", nargs, 1).is_none() {
+        return ptr::null_mut();
+    }
+    ffi::PyObject_GenericGetDict(*args, ptr::null_mut())
+}
+
+/// `schema_set_instance_dict(obj, dict)`: replaces the instance's own `__dict__` (see above).
+///
+/// # Safety
+/// Called by CPython (METH_FASTCALL/METH_NOARGS), attached; `args` holds `nargs` objects.
+pub unsafe extern "C" fn schema_set_instance_dict(
+    _m: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargs: ffi::Py_ssize_t,
+) -> *mut ffi::PyObject {
+    // SAFETY: METH_FASTCALL function, attached; GenericSetDict checks both objects.
+    if arg_count("schema_set_instance_dict", nargs, 2).is_none() {
+        return ptr::null_mut();
+    }
+    if ffi::PyObject_GenericSetDict(*args, *args.add(1), ptr::null_mut()) != 0 {
+        return ptr::null_mut();
+    }
+    PyObj::from_borrowed(ffi::Py_None()).into_ptr()
 }
 
 /// Reads `(schema, value, json, by_alias, exclude_unset, exclude_defaults, exclude_none, include, exclude)`.

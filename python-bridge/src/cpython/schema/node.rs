@@ -256,6 +256,8 @@ pub struct ModelBody {
     /// (`direct.rs`): every field read from one plain key, no Python code that must see the
     /// raw input.
     pub direct: Option<Vec<String>>,
+    /// How the lazy pass checks and writes this model's JSON (`lazy.rs`), made on first use.
+    pub lazy: super::lazy::LazySlot,
 }
 
 // ---- reading specs --------------------------------------------------------------------------
@@ -336,11 +338,13 @@ unsafe fn text(t: *mut ffi::PyObject, i: isize) -> Res<String> {
     Ok(String::from_utf8_lossy(object::str_utf8(p).unwrap_or_default()).into_owned())
 }
 
-/// Byte offsets of BaseModel's two object slots inside an instance.
+/// Byte offsets of BaseModel's object slots inside an instance.
 #[derive(Clone, Copy)]
 pub struct Slots {
     fields_set: isize,
     extra: isize,
+    /// `__fasterapi_lazy__`: a lazy instance's request bytes and JSON (`lazy.rs`), else None.
+    lazy: isize,
 }
 
 impl Slots {
@@ -352,7 +356,28 @@ impl Slots {
         Ok(Slots {
             fields_set: member_offset(cls, c"__pydantic_fields_set__")?,
             extra: member_offset(cls, c"__pydantic_extra__")?,
+            lazy: member_offset(cls, c"__fasterapi_lazy__")?,
         })
+    }
+
+    /// A lazy instance's `__fasterapi_lazy__` (borrowed), or `None` for a materialised one.
+    ///
+    /// # Safety
+    /// Attached; `obj` is an instance of the class these offsets were read from.
+    pub unsafe fn lazy(&self, obj: *mut ffi::PyObject) -> Option<*mut ffi::PyObject> {
+        let value = *obj.cast::<u8>().offset(self.lazy).cast::<*mut ffi::PyObject>();
+        (!value.is_null() && value != ffi::Py_None()).then_some(value)
+    }
+
+    /// Stores `value` in `__fasterapi_lazy__`, returning what was there (the slot's reference).
+    ///
+    /// # Safety
+    /// Attached; `obj` is an instance of the class these offsets were read from.
+    pub unsafe fn replace_lazy(&self, obj: *mut ffi::PyObject, value: PyObj) -> Option<PyObj> {
+        let slot = obj.cast::<u8>().offset(self.lazy).cast::<*mut ffi::PyObject>();
+        let old = *slot;
+        *slot = value.into_ptr();
+        PyObj::from_owned(old)
     }
 
     /// Stores new references in the slots of a fresh instance (whose slots are still NULL,
@@ -377,6 +402,22 @@ impl Slots {
             *base.offset(self.fields_set).cast::<*mut ffi::PyObject>(),
             *base.offset(self.extra).cast::<*mut ffi::PyObject>(),
         )
+    }
+}
+
+/// `obj`'s `__fasterapi_lazy__` slot, found through its class's member descriptor (for callers
+/// that only have the instance); `None` with a `TypeError` set if it is not a model instance.
+///
+/// # Safety
+/// Attached; `obj` is a valid object.
+pub unsafe fn lazy_slot(obj: *mut ffi::PyObject) -> Option<*mut *mut ffi::PyObject> {
+    match member_offset(ffi::Py_TYPE(obj).cast(), c"__fasterapi_lazy__") {
+        // SAFETY: the offset of an object slot of `obj`'s own class.
+        Ok(offset) => Some(obj.cast::<u8>().offset(offset).cast()),
+        Err(message) => {
+            object::raise(&super::super::interpreter::Attached::assume(), object::Exc::Type, &message);
+            None
+        }
     }
 }
 
@@ -611,6 +652,7 @@ pub unsafe fn read_model(spec: *mut ffi::PyObject) -> Res<ModelBody> {
     }
     let all_fields = PyObj::from_owned(ffi::PyFrozenSet_New(names.as_ptr())).ok_or("out of memory")?;
     Ok(ModelBody {
+        lazy: super::lazy::LazySlot::default(),
         all_fields,
         slots,
         direct,
