@@ -327,6 +327,10 @@ def compile_body_reader(
     return read_json, False, fast_spec
 
 
+#: What ``compile_binder`` binds; ``depends``/``security_scopes`` are the dependency solver's.
+_BOUND_SOURCES = ("path", "query", "header", "cookie", "request", "depends", "security_scopes", *BODY_SOURCES)
+
+
 def compile_binder(
     specs: Sequence[ParamSpec], form_route: bool, fast_spec: ParamSpec | None, limits: Any, shared: bool = True
 ) -> Callable[[Any, RequestContext, dict, list], None] | None:
@@ -336,6 +340,10 @@ def compile_binder(
     the request bind too, so the parsed query string and cookies are kept on ``ctx`` for them.
     ``ctx`` is only read for the body, the ``Request`` and (shared) those two: a standalone
     endpoint with neither may be bound with ``ctx=None``."""
+    unknown = [s.name for s in specs if s.source not in _BOUND_SOURCES]
+    if unknown:
+        # A new kind of parameter must be bound here, or the call would miss it per request.
+        raise TypeError(f"no binding for parameter(s) {', '.join(unknown)}")
     path_specs = tuple((s.name, s.key, s.loc, s.validate) for s in specs if s.source == "path")
     query_specs = tuple(s for s in specs if s.source == "query" and s.model is None)
     header_specs = tuple(s for s in specs if s.source == "header" and s.model is None)
