@@ -143,7 +143,9 @@ unsafe fn model_plan(body: &ModelBody) -> Option<ModelPlan> {
             // Only defaults of plain types (and None): their dump is fixed JSON, written
             // without the fallback encoder (a model default could hold anything).
             Default::Value(v) if v.as_ptr() == ffi::Py_None() => Some(Box::from(&b"null"[..])),
-            Default::Value(v) | Default::Copied(v) if plain(&plan) => Some(dumped(&field.node, v.as_ptr())?),
+            Default::Value(v) | Default::Copied(v) if plain(&plan) || empty_container(v.as_ptr()) => {
+                Some(dumped(&field.node, v.as_ptr())?)
+            }
             Default::Value(_) | Default::Copied(_) => return None,
             // A factory's value is only known once made: only the empty containers qualify.
             Default::Factory(f) if f.as_ptr() == std::ptr::addr_of_mut!(ffi::PyList_Type).cast() => {
@@ -239,6 +241,12 @@ unsafe fn plan(node: &Node) -> Option<Plan> {
         Node::Model(m) => Plan::Model(m),
         _ => return None,
     })
+}
+
+/// `[]`, `()` or `{}`: a default that dumps the same whatever it could hold.
+unsafe fn empty_container(v: *mut ffi::PyObject) -> bool {
+    (ffi::PyList_CheckExact(v) != 0 || ffi::PyTuple_CheckExact(v) != 0 || ffi::PyDict_CheckExact(v) != 0)
+        && ffi::PyObject_Length(v) == 0
 }
 
 /// No model inside: everything a value of this plan can hold dumps without Python fallbacks.
