@@ -653,8 +653,10 @@ class APIRoute:
                 raise
             return result if ctx.form is None else ctx.release_files(result)
 
-        if fast_body is not None and len(specs) == 1:
-            return _lone_json_body(handler, fast_body, fast_lazy, fast_name, invoke, on_error)
+        if fast_spec is not None and len(specs) == 1:
+            schema = _fast_body_schema(specs)
+            lazy = lazy_body_allowed(fast_spec.validate.desc, schema)
+            return _lone_json_body(handler, schema, lazy, fast_spec.name, invoke, on_error)
         return handler
 
     def _build_dependency_handler(
