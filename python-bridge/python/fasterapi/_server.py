@@ -55,15 +55,21 @@ class LoadedApp:
         self.pump_body = _loop.pump_body
         self.timed_call = _loop.timed_call
         self.run_coroutine = _run_coroutine_here
+        #: In-process apps only (``fasterapi.testclient``): runs a streamed body to its end.
+        self.collect_body = collect_body
 
 
 def load_app(spec: str) -> LoadedApp:
     """Import the app named by ``spec`` and compile its routes."""
+    return loaded_app(import_from_string(spec), spec)
+
+
+def loaded_app(app: Any, name: str = "the app") -> LoadedApp:
+    """An app object's compiled routes, as the bridge reads them."""
     from fasterapi.applications import FasterAPI
 
-    app = import_from_string(spec)
     if not isinstance(app, FasterAPI):
-        raise TypeError(f"{spec!r} is not a FasterAPI application")
+        raise TypeError(f"{name!r} is not a FasterAPI application")
     return LoadedApp(app._compile_routes(), app.interpreter)
 
 
@@ -79,6 +85,16 @@ def _run_coroutine_here(coro: Any) -> Any:
 
         loop = _lane_loops.loop = asyncio.new_event_loop()
     return loop.run_until_complete(coro)
+
+
+def collect_body(content: Any) -> tuple[list[bytes], bool]:
+    """A StreamingResponse's body, whole: the cores' ``pump_body`` run to its end on the
+    calling thread's loop, sending into a list. Returns the chunks and whether the body
+    ended normally (``False``: the iterator raised, and its traceback was printed)."""
+    chunks: list[bytes] = []
+    ended: list[bool] = []
+    _run_coroutine_here(_loop.pump_body(content, chunks.append, ended.append))
+    return chunks, bool(ended and ended[0])
 
 
 def shutdown() -> None:
