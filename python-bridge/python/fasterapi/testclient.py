@@ -15,10 +15,12 @@ import asyncio
 import base64
 import concurrent.futures
 import inspect
+import os
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 from fasterapi import _native, _server
+from fasterapi.cli import resolve_settings
 from fasterapi._test_bodies import encode_body, query_string
 from fasterapi._test_cookies import Cookies
 from fasterapi._test_headers import Headers
@@ -116,7 +118,9 @@ class TestClient:
         app = self.app
         state = (len(app.routes), tuple(getattr(app, "dependency_overrides", {}).items()))
         if self._native_app is None or state != self._compiled_for:
-            self._native_app = _native.inprocess_app(_server.loaded_app(app))
+            # The server's limits, from the same environment variables `fasterapi run` reads.
+            limits = resolve_settings({}, os.environ)
+            self._native_app = _native.inprocess_app(_server.loaded_app(app), limits["max_header"], limits["max_body"])
             self._compiled_for = state
         return self._native_app
 
@@ -208,11 +212,12 @@ class TestClient:
         if not target.startswith("/"):
             target = "/" + target
         fields = [("host", host), *_DEFAULT_HEADERS, *self.headers.multi_items()] if self.headers._fields else [("host", host), *_DEFAULT_HEADERS]
+        names: set[str] = set()
         if extra:
             # The request's own headers replace the client's of the same name.
             names = {name.lower() for name, _ in extra}
             fields = [f for f in fields if f[0] not in names] + extra
-        if body or method in _BODY_METHODS:
+        if (body or method in _BODY_METHODS) and "content-length" not in names:
             fields.append(("content-length", str(len(body))))
         if jar:
             cookie = jar.header_for(url)

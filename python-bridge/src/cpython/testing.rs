@@ -3,7 +3,7 @@
 //! interpreter and thread (tests run in the main interpreter), with nothing but a buffer
 //! between the request and the response. See docs/architecture.md, "Testing in process".
 //!
-//! `_native.inprocess_app(loaded) -> capsule` builds it once per `TestClient`;
+//! `_native.inprocess_app(loaded, max_header, max_body) -> capsule` builds it for a `TestClient`;
 //! `_native.inprocess_request(app, method, target, headers, body)` answers one request.
 
 use bytes::Bytes;
@@ -66,14 +66,33 @@ unsafe extern "C" fn drop_app(capsule: *mut ffi::PyObject) {
     }
 }
 
-/// `inprocess_app(loaded) -> capsule`: `loaded` is a `fasterapi._server.LoadedApp` (with
-/// `collect_body`); its routes are compiled into the server's router.
+/// `inprocess_app(loaded, max_header, max_body) -> capsule`: `loaded` is a
+/// `fasterapi._server.LoadedApp` (with `collect_body`); its routes are compiled into the
+/// server's router; the two limits are the server's (`FASTERAPI_MAX_HEADER`/`_BODY`).
 ///
 /// # Safety
-/// Called by CPython (METH_O), attached.
-pub unsafe extern "C" fn inprocess_app(_m: *mut ffi::PyObject, loaded: *mut ffi::PyObject) -> *mut ffi::PyObject {
+/// Called by CPython (METH_FASTCALL), attached; `args` holds `nargs` objects.
+pub unsafe extern "C" fn inprocess_app(
+    _m: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargs: ffi::Py_ssize_t,
+) -> *mut ffi::PyObject {
     let a = &Attached::assume();
-    let loaded = PyObj::from_borrowed(loaded);
+    if nargs != 3 {
+        object::raise(a, Exc::Type, "inprocess_app(loaded, max_header, max_body) takes 3 arguments");
+        return ptr::null_mut();
+    }
+    let size = |i: usize| {
+        let n = ffi::PyLong_AsSsize_t(*args.add(i));
+        (n >= 0).then_some(n as usize)
+    };
+    let (Some(max_header), Some(max_body)) = (size(1), size(2)) else {
+        ffi::PyErr_Clear();
+        object::raise(a, Exc::Value, "max_header and max_body must be ints >= 0");
+        return ptr::null_mut();
+    };
+    let limits = Limits { max_header_bytes: max_header, max_body_bytes: max_body, ..Limits::default() };
+    let loaded = PyObj::from_borrowed(*args);
     let (app, routes) = match App::from_loaded(a, &loaded, Place::InProcess) {
         Ok(built) => built,
         Err(e) => {
@@ -90,7 +109,7 @@ pub unsafe extern "C" fn inprocess_app(_m: *mut ffi::PyObject, loaded: *mut ffi:
     }
     let app = Rc::new(app);
     let dispatch = server::dispatch::Dispatch::new(router, InProcessHandler { app: app.clone() });
-    let raw = Box::into_raw(Box::new(InProcess { dispatch, app, limits: Limits::default() }));
+    let raw = Box::into_raw(Box::new(InProcess { dispatch, app, limits }));
     let capsule = ffi::PyCapsule_New(raw as *mut c_void, CAPSULE.as_ptr(), Some(drop_app));
     if capsule.is_null() {
         drop(Box::from_raw(raw));
