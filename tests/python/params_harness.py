@@ -70,7 +70,8 @@ def load(source: str) -> tuple[Any, Any]:
     """``(fastapi_app, fasterapi_app)`` from one source."""
     apps = []
     # fasterapi.pydantic's names are pydantic's.
-    theirs = as_fastapi_source(source.replace("from fasterapi.pydantic import", "from pydantic import"))
+    theirs = as_fastapi_source(source.replace("from fasterapi.pydantic import", "from pydantic import")
+                               .replace("from fasterapi.responses import", "from fastapi.responses import"))
     for side, text in (("fastapi", theirs), ("fasterapi", source)):
         name = f"params_harness_{side}_{next(_counter)}"
         module = types.ModuleType(name)
