@@ -18,7 +18,9 @@ use crate::config::Limits;
 use crate::date;
 use crate::dispatch::Dispatch;
 use crate::http1::body::{ChunkError, ChunkedDecoder};
-use crate::http1::connection::{check, connection_header, file_part, pairs, write_chunk, write_last_chunk, RangeHeaders};
+use crate::http1::connection::{
+    check, connection_header, file_part, pairs, write_chunk, write_last_chunk, RangeHeaders,
+};
 use crate::http1::head::{self, Framing, Reject};
 use crate::http1::request::Version;
 use crate::http1::response::{forbids_body, write_head, write_simple, BodyFraming, ConnectionHeader};
@@ -272,7 +274,8 @@ mod tests {
     }
 
     fn exchange(head: &str, body: &[u8], method: &str) -> Exchange {
-        let wire = answer(&dispatch(), &Limits::default(), Bytes::from(head.to_owned()), Bytes::copy_from_slice(body), None);
+        let wire =
+            answer(&dispatch(), &Limits::default(), Bytes::from(head.to_owned()), Bytes::copy_from_slice(body), None);
         Exchange::read(wire, method).unwrap()
     }
 

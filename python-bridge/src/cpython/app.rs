@@ -518,7 +518,10 @@ impl App {
     pub fn respond_in_process(&self, attached: &Attached<'_>, index: usize, request: Request) -> Response {
         let endpoint = &self.endpoints[index];
         if endpoint.batch.is_some() {
-            return self.respond_batch(attached, None, index, vec![request]).pop().unwrap_or_else(Response::internal_error);
+            return self
+                .respond_batch(attached, None, index, vec![request])
+                .pop()
+                .unwrap_or_else(Response::internal_error);
         }
         // SAFETY: attached (proof) to the interpreter that owns every object in `self`.
         unsafe {

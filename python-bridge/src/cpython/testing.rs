@@ -77,6 +77,7 @@ pub unsafe extern "C" fn inprocess_app(
     args: *const *mut ffi::PyObject,
     nargs: ffi::Py_ssize_t,
 ) -> *mut ffi::PyObject {
+    // SAFETY: CPython calls this attached, with `nargs` objects at `args`.
     let a = &Attached::assume();
     if nargs != 3 {
         object::raise(a, Exc::Type, "inprocess_app(loaded, max_header, max_body) takes 3 arguments");
@@ -131,6 +132,8 @@ pub unsafe extern "C" fn inprocess_request(
     args: *const *mut ffi::PyObject,
     nargs: ffi::Py_ssize_t,
 ) -> *mut ffi::PyObject {
+    // SAFETY: CPython calls this attached, with `nargs` objects at `args`; the capsule's
+    // pointer is the `InProcess` made by `inprocess_app`, alive as long as the capsule.
     let a = &Attached::assume();
     if nargs != 5 {
         object::raise(a, Exc::Type, "inprocess_request(app, method, target, headers, body) takes 5 arguments");
@@ -172,6 +175,9 @@ pub unsafe extern "C" fn inprocess_request(
 
 /// `METHOD target HTTP/1.1`, the header fields and the blank line, as a client writes them.
 /// CR, LF and NUL are refused: they would end a line early on a socket.
+///
+/// # Safety
+/// Attached; `headers` is a valid object.
 unsafe fn request_head(method: &[u8], target: &[u8], headers: *mut ffi::PyObject) -> Result<Bytes, String> {
     let clean = |b: &[u8]| !b.iter().any(|&c| c == b'\r' || c == b'\n' || c == 0);
     if !clean(method) || !clean(target) || method.contains(&b' ') || target.contains(&b' ') {
@@ -209,7 +215,10 @@ unsafe fn request_head(method: &[u8], target: &[u8], headers: *mut ffi::PyObject
     Ok(Bytes::from(head))
 }
 
-/// The bytes of a `bytes` or (UTF-8) `str` object.
+/// The bytes of a `bytes` or (UTF-8) `str` object, borrowed from it.
+///
+/// # Safety
+/// Attached; `obj` is a valid object that outlives the slice.
 unsafe fn text<'a>(obj: *mut ffi::PyObject) -> Option<&'a [u8]> {
     if ffi::PyBytes_Check(obj) != 0 {
         Some(object::bytes_data(obj))
@@ -220,6 +229,10 @@ unsafe fn text<'a>(obj: *mut ffi::PyObject) -> Option<&'a [u8]> {
     }
 }
 
+/// `(status, headers, body, complete, raised)` for Python.
+///
+/// # Safety
+/// Attached; `raised` belongs to this interpreter.
 unsafe fn answer_tuple(a: &Attached<'_>, exchange: Exchange, raised: Option<PyObj>) -> Option<PyObj> {
     let headers = PyObj::from_owned(ffi::PyList_New(exchange.headers.len() as ffi::Py_ssize_t))?;
     for (i, (name, value)) in exchange.headers.iter().enumerate() {
