@@ -15,7 +15,7 @@ import pytest
 
 import params_harness
 
-from fasterapi import FasterAPI, StreamingResponse
+from fasterapi import FasterAPI, Request, StreamingResponse
 from fasterapi.testclient import HTTPStatusError, RemoteProtocolError, TestClient, TooManyRedirects
 
 pytest.importorskip("fastapi")
@@ -332,7 +332,12 @@ def test_misses_and_head_are_the_servers_answers():
     def create():
         return {}
 
+    @app.get("/peer")
+    def peer(request: Request):
+        return {"client": list(request.client)}
+
     client = TestClient(app, follow_redirects=False)
+    assert client.get("/peer").json() == {"client": ["127.0.0.1", 50000]}
     missing = client.get("/nothing")
     assert (missing.status_code, missing.content) == (404, b'{"detail":"Not Found"}')
     wrong = client.delete("/items/1")

@@ -25,6 +25,13 @@ def _text(value: str | bytes) -> str:
             return value.decode("latin-1")
 
 
+def _wire_bytes(value: str) -> bytes:
+    try:
+        return value.encode("latin-1")
+    except UnicodeEncodeError:
+        return value.encode("utf-8")
+
+
 class Headers(MutableMapping[str, str]):
     """Ordered ``(name, value)`` fields; names compare without case."""
 
@@ -70,7 +77,7 @@ class Headers(MutableMapping[str, str]):
 
     @property
     def raw(self) -> list[tuple[bytes, bytes]]:
-        return [(f[1].encode("latin-1"), f[2].encode("utf-8")) for f in self._fields]
+        return [(f[1].encode("latin-1"), _wire_bytes(f[2])) for f in self._fields]
 
     def __contains__(self, name: object) -> bool:
         if not isinstance(name, str):

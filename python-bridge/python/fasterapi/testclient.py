@@ -74,9 +74,9 @@ class TestClient:
         if backend != "asyncio":
             raise ValueError(f"only the asyncio backend is supported, not {backend!r}")
         self.app = app
-        self.app_state: dict[str, Any] = {}
         self.raise_server_exceptions = raise_server_exceptions
         self.follow_redirects = follow_redirects
+        #: Accepted for compatibility; the in-process request has no ASGI scope to put it in.
         self.root_path = root_path
         self.base_url = base_url  # type: ignore[assignment]
         self.headers = Headers(headers)
