@@ -437,11 +437,20 @@ def test_usable_from_inside_a_running_event_loop():
         await asyncio.sleep(0)
         return {"ok": True}
 
+    events = []
+    app._startup = lambda: events.append("startup")
+
+    async def shutdown():
+        events.append("shutdown")
+
+    app._shutdown = shutdown
+
     async def an_async_test():
         with TestClient(app) as client:
             return client.get("/async").json()
 
     assert asyncio.run(an_async_test()) == {"ok": True}
+    assert events == ["startup", "shutdown"]
 
 
 def test_bad_header_values_are_refused_before_sending():

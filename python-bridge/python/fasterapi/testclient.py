@@ -124,16 +124,19 @@ class TestClient:
             self._compiled_for = state
         return self._native_app
 
-    def _exchange(self, method: str, target: str, headers: list[tuple[str, str]], body: bytes) -> tuple:
-        native_app = self._app()
+    def _on_app_thread(self, fn: Any, *args: Any) -> Any:
+        """Runs ``fn(*args)`` where the app runs: on this thread, whose event loop runs the
+        async endpoints and the lifespan. Called from inside a running loop (an async test),
+        that loop cannot be run again, so a helper thread with a loop of its own does the
+        work (as Starlette's client always does) while this thread waits."""
         if asyncio._get_running_loop() is None:
-            return _native.inprocess_request(native_app, method, target, headers, body)
-        # Called from inside a running loop (an async test): async endpoints need a loop of
-        # their own, so the request is answered on a helper thread (as Starlette's client
-        # always does), and this thread waits.
+            return fn(*args)
         if self._worker is None:
             self._worker = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="fasterapi-testclient")
-        return self._worker.submit(_native.inprocess_request, native_app, method, target, headers, body).result()
+        return self._worker.submit(fn, *args).result()
+
+    def _exchange(self, method: str, target: str, headers: list[tuple[str, str]], body: bytes) -> tuple:
+        return self._on_app_thread(_native.inprocess_request, self._app(), method, target, headers, body)
 
     # -- requests --------------------------------------------------------------------
 
@@ -262,7 +265,7 @@ class TestClient:
 
     def __enter__(self) -> TestClient:
         if self._entered == 0:
-            _run_app_hook(self.app, "_startup")
+            self._on_app_thread(_run_app_hook, self.app, "_startup")
         self._entered += 1
         return self
 
@@ -270,7 +273,7 @@ class TestClient:
         self._entered -= 1
         if self._entered == 0:
             try:
-                _run_app_hook(self.app, "_shutdown")
+                self._on_app_thread(_run_app_hook, self.app, "_shutdown")
             finally:
                 self.close()
 
@@ -282,7 +285,11 @@ class TestClient:
 
 def _run_app_hook(app: Any, name: str) -> None:
     """``app._startup()`` / ``app._shutdown()`` (the app's lifespan and startup/shutdown
-    events), when the app has them; a coroutine runs on the loop requests use."""
+    events), when the app has them; a coroutine runs on the loop requests use.
+
+    The hook the lifespan work wires at merge: its ``LifespanRun(app)`` ``start()`` /
+    ``stop()`` coroutines run here, the state ``start()`` returns going where requests
+    read it."""
     hook = getattr(app, name, None)
     if hook is None:
         return
