@@ -8,11 +8,8 @@ wrapper only reads its attributes.
 
 from __future__ import annotations
 
-
 from dataclasses import dataclass, field
 from typing import Any
-
-
 
 
 @dataclass

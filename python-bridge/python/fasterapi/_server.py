@@ -60,7 +60,16 @@ class LoadedApp:
 
 
 def load_app(spec: str) -> LoadedApp:
-    """Import the app named by ``spec`` and compile its routes."""
+    """Import the app named by ``spec`` and compile its routes.
+
+    In compatibility mode (``FASTERAPI_COMPAT=1``, ``fasterapi run --compat``) the aliases
+    for fastapi/starlette/pydantic are installed first, in this interpreter, so the app's
+    own imports get FasterAPI's objects (:mod:`fasterapi._compat`).
+    """
+    from fasterapi import _compat
+
+    if _compat.requested():
+        _compat.install()
     return loaded_app(import_from_string(spec), spec)
 
 
@@ -69,7 +78,8 @@ def loaded_app(app: Any, name: str = "the app") -> LoadedApp:
     from fasterapi.applications import FasterAPI
 
     if not isinstance(app, FasterAPI):
-        raise TypeError(f"{name!r} is not a FasterAPI application")
+        hint = " (a FastAPI app: serve it with --compat, see docs/fastapi-compat.md)" if type(app).__module__.startswith("fastapi.") else ""
+        raise TypeError(f"{name!r} is not a FasterAPI application{hint}")
     return LoadedApp(app._compile_routes(), app.interpreter)
 
 

@@ -494,6 +494,8 @@ class APIRoute:
                 form.close_files()
             return result
 
+        if fast_body is not None and len(specs) == 1:
+            return _lone_json_body(handler, fast_body, fast_lazy, fast_name, invoke, on_error)
         return handler
 
     def _make_invoke(self, is_async: bool) -> Callable[..., Any]:
@@ -554,6 +556,35 @@ class APIRoute:
             return serialize(endpoint(**kwargs))
 
         return invoke_with_model
+
+
+def _lone_json_body(
+    general: Callable[[Any], Any], schema: Any, lazy: bool, name: str, invoke: Callable[..., Any], on_error: ExceptionDispatcher
+) -> Callable[[Any], Any]:
+    """The handler of a route whose only parameter is a model body (``def create(item: Item)``),
+    for the request that sends it as JSON: the body validated straight from the bytes (lazily
+    where the model allows), then the call. Everything else -- no body, another content type,
+    invalid data whose errors must be worded -- takes the general handler."""
+    handled = on_error.handled
+
+    def handler(req: Any) -> Any:
+        raw = req.body
+        if raw:
+            content_type = req.header_values("content-type")
+            if content_type and is_json_media_type(content_type[0]):
+                value = _validate_json_lazy(schema, raw, True) if lazy else None
+                if value is None:
+                    try:
+                        value = _validate_json(schema, raw, _BODY_LOC)
+                    except ValidationError:
+                        return general(req)
+                try:
+                    return invoke(**{name: value})
+                except handled as exc:
+                    return on_error(req, exc)
+        return general(req)
+
+    return handler
 
 
 def _guard_coroutine(call: Callable[..., Any], on_error: ExceptionDispatcher) -> Callable[..., Any]:
