@@ -69,6 +69,10 @@ def form(name: Annotated[str, Form()], tags: Annotated[list[str], Form()] = []):
 async def upload(file: UploadFile, note: Annotated[str, Form()] = "-"):
     return {"filename": file.filename, "type": file.content_type, "size": len(await file.read()), "note": note}
 
+@app.post("/uploads")
+async def uploads(files: list[UploadFile]):
+    return [{"filename": f.filename, "content": (await f.read()).decode()} for f in files]
+
 @app.post("/raw")
 async def raw(request: Request):
     return {"body": (await request.body()).decode(), "type": request.headers.get("content-type")}
@@ -193,11 +197,14 @@ CALLS = [
     ("post", "/upload", {"files": {"file": ("a.txt", b"hello", "text/plain")}, "data": {"note": "hi"}}),
     ("post", "/upload", {"files": {"file": ("pic.png", io.BytesIO(b"\x89PNG..."))}}),
     ("post", "/upload", {"files": {"file": b"raw bytes"}}),
+    ("post", "/uploads", {"files": [("files", ("a.txt", b"A")), ("files", ("b.txt", "B"))]}),
     ("post", "/raw", {"content": "héllo"}),
     ("post", "/raw", {"content": b"x=1", "headers": {"Content-Type": "text/x-custom"}}),
     ("get", "/headers", {"headers": {"X-Token": "t1"}}),
     ("get", "/headers", {"auth": ("user", "pässword")}),
     ("get", "/request", {"params": [("a", "1"), ("a", "2"), ("b", "")]}),
+    ("get", "/request?x=1&a=0", {"params": {"a": 1.5, "t": True, "n": None}}),
+    ("get", "/request?x=y%20z", {}),
     ("get", "/redirect", {}),
     ("get", "/redirect", {"follow_redirects": False}),
     ("post", "/redirect-303", {"json": {"dropped": True}}),
