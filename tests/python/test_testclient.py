@@ -16,7 +16,7 @@ import pytest
 import params_harness
 
 from fasterapi import FasterAPI, Request, StreamingResponse
-from fasterapi.testclient import HTTPStatusError, RemoteProtocolError, TestClient, TooManyRedirects
+from fasterapi.testclient import HTTPStatusError, TestClient, TooManyRedirects
 
 pytest.importorskip("fastapi")
 
@@ -385,20 +385,32 @@ def test_unhandled_exceptions_are_raised_in_the_test_or_answered_500():
         assert (response.status_code, response.text) == (500, "Internal Server Error")
 
 
-def test_a_failing_stream_is_cut_off():
+def test_a_failing_stream_raises_in_the_test_or_is_cut_off():
     app = FasterAPI()
+
+    class Midway(Exception):
+        pass
 
     @app.get("/broken")
     def broken():
         def chunks():
             yield b"first"
-            raise RuntimeError("midway")
+            raise Midway("sync")
 
         return StreamingResponse(chunks())
 
-    with pytest.raises(RemoteProtocolError):
-        TestClient(app).get("/broken")
-    assert TestClient(app, raise_server_exceptions=False).get("/broken").content == b"first"
+    @app.get("/broken-async")
+    def broken_async():
+        async def chunks():
+            yield b"first"
+            raise Midway("async")
+
+        return StreamingResponse(chunks())
+
+    for url, message in (("/broken", "sync"), ("/broken-async", "async")):
+        with pytest.raises(Midway, match=message):
+            TestClient(app).get(url)
+        assert TestClient(app, raise_server_exceptions=False).get(url).content == b"first"
 
 
 def test_lifespan_hooks_run_around_the_with_block_on_the_requests_loop():

@@ -97,14 +97,48 @@ def _run_coroutine_here(coro: Any) -> Any:
     return loop.run_until_complete(coro)
 
 
-def collect_body(content: Any) -> tuple[list[bytes], bool]:
+def collect_body(content: Any) -> tuple[list[bytes], BaseException | None]:
     """A StreamingResponse's body, whole: the cores' ``pump_body`` run to its end on the
-    calling thread's loop, sending into a list. Returns the chunks and whether the body
-    ended normally (``False``: the iterator raised, and its traceback was printed)."""
+    calling thread's loop, sending into a list. Returns the chunks and what the iterator
+    raised (None: the body ended normally), for the test client to raise in the test."""
     chunks: list[bytes] = []
     ended: list[bool] = []
-    _run_coroutine_here(_loop.pump_body(content, chunks.append, ended.append))
-    return chunks, bool(ended and ended[0])
+    failures: list[BaseException] = []
+    _run_coroutine_here(_loop.pump_body(_recording(content, failures), chunks.append, ended.append))
+    if ended and ended[0]:
+        return chunks, None
+    return chunks, failures[0] if failures else RuntimeError("the streamed body ended without finishing")
+
+
+def _recording(content: Any, failures: list[BaseException]) -> Any:
+    """``content`` as pump_body sees it (async stays async, sync stays sync), recording the
+    exception it raises."""
+    if hasattr(content, "__aiter__"):
+
+        async def chunks_async() -> Any:
+            iterator = content.__aiter__()
+            try:
+                async for chunk in iterator:
+                    yield chunk
+            except Exception as exc:
+                failures.append(exc)
+                raise
+            finally:
+                close = getattr(iterator, "aclose", None)
+                if close is not None:
+                    await close()
+
+        return chunks_async()
+
+    def chunks() -> Any:
+        iterator = iter(content)
+        try:
+            yield from iterator
+        except Exception as exc:
+            failures.append(exc)
+            raise
+
+    return chunks()
 
 
 def shutdown() -> None:

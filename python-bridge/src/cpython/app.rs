@@ -736,7 +736,13 @@ impl App {
             let Some(content) = get(&self.attr_body_iterator) else { return self.fail(a, endpoint) };
             if let (None, Some(collect)) = (core_loop, &self.collect_body) {
                 return match super::testing::collect_stream(a, collect, content) {
-                    Some(body) => Response::new(status as u16, headers, body),
+                    Some((body, failure)) => {
+                        // The body's iterator raised: kept for the test client, like any failure.
+                        if let (Some(raised), Some(failure)) = (&self.raised, failure) {
+                            *raised.borrow_mut() = Some(failure);
+                        }
+                        Response::new(status as u16, headers, body)
+                    }
                     None => self.fail(a, endpoint),
                 };
             }

@@ -253,20 +253,21 @@ unsafe fn answer_tuple(a: &Attached<'_>, exchange: Exchange, raised: Option<PyOb
     Some(tuple)
 }
 
-/// A streamed body run to its end now by `collect(body_iterator) -> (chunks, complete)`
+/// A streamed body run to its end now by `collect(body_iterator) -> (chunks, failure)`
 /// (`fasterapi._server.collect_body`, which drives the same `pump_body` as the cores on the
-/// calling thread's loop). `None` with the exception set if `collect` itself failed.
+/// calling thread's loop): the body (cut off after its chunks if the iterator raised) and
+/// the exception it raised. `None` with the exception set if `collect` itself failed.
 ///
 /// # Safety
 /// Attached; `collect` and `content` belong to this interpreter.
-pub unsafe fn collect_stream(a: &Attached<'_>, collect: &PyObj, content: PyObj) -> Option<Body> {
+pub unsafe fn collect_stream(a: &Attached<'_>, collect: &PyObj, content: PyObj) -> Option<(Body, Option<PyObj>)> {
     let result = PyObj::from_owned(ffi::PyObject_CallOneArg(collect.as_ptr(), content.as_ptr()))?;
-    let bad = || object::raise(a, Exc::Type, "collect_body() must return (list of bytes, bool)");
+    let bad = || object::raise(a, Exc::Type, "collect_body() must return (list of bytes, exception or None)");
     if ffi::PyTuple_Check(result.as_ptr()) == 0 || ffi::PyTuple_GET_SIZE(result.as_ptr()) != 2 {
         bad();
         return None;
     }
-    let (chunks, complete) = (ffi::PyTuple_GET_ITEM(result.as_ptr(), 0), ffi::PyTuple_GET_ITEM(result.as_ptr(), 1));
+    let (chunks, failure) = (ffi::PyTuple_GET_ITEM(result.as_ptr(), 0), ffi::PyTuple_GET_ITEM(result.as_ptr(), 1));
     if ffi::PyList_Check(chunks) == 0 {
         bad();
         return None;
@@ -280,8 +281,9 @@ pub unsafe fn collect_stream(a: &Attached<'_>, collect: &PyObj, content: PyObj) 
         }
         collected.push_back(Bytes::copy_from_slice(object::bytes_data(chunk)));
     }
-    let complete = ffi::PyObject_IsTrue(complete) == 1;
-    Some(Body::Stream(Box::new(CollectedStream { chunks: collected, complete })))
+    let failure = (failure != ffi::Py_None()).then(|| PyObj::from_borrowed(failure));
+    let stream = CollectedStream { chunks: collected, complete: failure.is_none() };
+    Some((Body::Stream(Box::new(stream)), failure))
 }
 
 /// A streamed body that already ran: its chunks, then its end (or its failure).
