@@ -270,10 +270,12 @@ def test_cookie_jar_persists_like_fastapis():
 
 
 def test_client_level_options_like_fastapis():
-    for client in _fresh_clients(headers={"X-Token": "client-wide"}, cookies={"session": "init"},
+    for client in _fresh_clients(headers={"X-Token": "client-wide", "User-Agent": "mine/1"}, cookies={"session": "init"},
                                  base_url="http://example.org"):
         answer = client.get("/request").json()
         assert answer["host"] == "example.org"
+        assert client.get("/headers").json()["user_agent"] == "mine/1"
+        assert client.get("/headers", headers={"user-agent": "per-request"}).json()["user_agent"] == "per-request"
         assert client.get("/headers").json()["x_token"] == "client-wide"
         assert client.get("/headers", headers={"x-token": "mine"}).json()["x_token"] == "mine"
         assert client.get("/cookies/read").json()["session"] == "init"

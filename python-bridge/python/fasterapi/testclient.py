@@ -214,15 +214,16 @@ class TestClient:
             host, target = parts.netloc, url[len(parts.scheme) + 3 + len(parts.netloc):]
         if not target.startswith("/"):
             target = "/" + target
-        fields = [("host", host), *_DEFAULT_HEADERS, *self.headers.multi_items()] if self.headers._fields else [("host", host), *_DEFAULT_HEADERS]
-        names: set[str] = set()
-        if extra:
-            # The request's own headers replace the client's of the same name.
-            names = {name.lower() for name, _ in extra}
-            fields = [f for f in fields if f[0] not in names] + extra
+        fields = [("host", host), *_DEFAULT_HEADERS]
+        # The client's headers replace the defaults of the same name, the request's replace both.
+        for own in (self.headers.multi_items() if self.headers._fields else None, extra):
+            if own:
+                names = {name.lower() for name, _ in own}
+                fields = [f for f in fields if f[0].lower() not in names] + own
+        names = {name.lower() for name, _ in extra}
         if (body or method in _BODY_METHODS) and "content-length" not in names:
             fields.append(("content-length", str(len(body))))
-        if jar:
+        if jar and "cookie" not in names:
             cookie = jar.header_for(url)
             if cookie:
                 fields.append(("cookie", cookie))
