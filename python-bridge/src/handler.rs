@@ -336,7 +336,7 @@ impl Batches {
             return;
         }
         let responses = core.interpreter.with(|attached| {
-            let responses = core.app.respond_batch(attached, &core.event_loop, route, requests);
+            let responses = core.app.respond_batch(attached, Some(&core.event_loop), route, requests);
             core.event_loop.kick_if_needed(attached);
             responses
         });

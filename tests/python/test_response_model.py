@@ -10,6 +10,7 @@ import pytest
 from fasterapi import BaseModel, FasterAPI, Field
 from fasterapi._response_model import ResponseValidationError
 from fasterapi.responses import JSONResponse, Response
+from fasterapi.testclient import TestClient
 
 
 class UserIn(BaseModel):
@@ -108,15 +109,13 @@ def make_app():
 
 @pytest.fixture(scope="module")
 def client():
-    from tests.python.conftest import Client
-
-    return Client(make_app())
+    return TestClient(make_app())
 
 
 def test_response_model_filters_the_input_model(client):
-    r = client.post("/user", body={"username": "u", "password": "secret", "email": "e"})
+    r = client.post("/user", json={"username": "u", "password": "secret", "email": "e"})
     assert r.status_code == 200 and r.json() == {"username": "u", "email": "e", "full_name": None}
-    assert r.headers[b"content-type"] == b"application/json"
+    assert r.headers["content-type"] == "application/json"
 
 
 def test_return_annotation_is_the_response_model(client):
@@ -154,7 +153,7 @@ def test_a_mismatching_return_value_is_a_server_error(client):
 
 
 def test_status_code_and_async_endpoints(client):
-    r = client.post("/created", body={"name": "n", "price": "2"})
+    r = client.post("/created", json={"name": "n", "price": "2"})
     assert r.status_code == 201 and r.json()["price"] == 2.0
 
 

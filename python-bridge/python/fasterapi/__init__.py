@@ -13,7 +13,7 @@ from fasterapi.background import BackgroundTasks
 from fasterapi.encoders import jsonable_encoder
 from fasterapi.exceptions import HTTPException, RequestValidationError
 from fasterapi.datastructures import UploadFile
-from fasterapi.params import Body, Cookie, File, Form, Header, Path, Query
+from fasterapi.params import Body, Cookie, Depends, File, Form, Header, Path, Query, Security
 from fasterapi.pydantic import (
     AfterValidator,
     AliasChoices,
@@ -63,6 +63,7 @@ __all__ = [
     "BackgroundTasks",
     "Body",
     "Cookie",
+    "Depends",
     "FasterAPI",
     "File",
     "FileResponse",
@@ -78,6 +79,7 @@ __all__ = [
     "Request",
     "RequestValidationError",
     "Response",
+    "Security",
     "SharedCounter",
     "SharedDict",
     "StreamingResponse",

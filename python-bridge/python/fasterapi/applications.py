@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from fasterapi import _lifespan
+from fasterapi._dependencies import DependencyOverrides
 from fasterapi.datastructures import State
 from fasterapi.exception_handlers import ExceptionDispatcher
 from fasterapi.exceptions import HTTPException
@@ -50,6 +51,7 @@ class FasterAPI(MethodShortcuts):
         on_shutdown: Sequence[Callable[[], Any]] | None = None,
         lifespan: Callable[[Any], Any] | None = None,
         exception_handlers: dict[Any, Callable[..., Any]] | None = None,
+        dependencies: Sequence[Any] | None = None,
     ) -> None:
         if interpreter not in ("core", "main"):
             raise ValueError(f"interpreter must be 'core' or 'main', not {interpreter!r}")
@@ -84,7 +86,12 @@ class FasterAPI(MethodShortcuts):
         self.docs_static_url = docs_static_url
         self.openapi_schema: dict[str, Any] | None = None
         self.webhooks = APIRouter()
-        self.router = APIRouter()
+        #: ``Depends()`` run before every route's own.
+        self.router = APIRouter(dependencies=dependencies)
+        #: ``{dependency: replacement}``, for tests. Read when the routes are compiled (when the
+        #: server starts, or the test client is made): set it before that. Its ``version``
+        #: counts changes, so a client can compile again after one.
+        self.dependency_overrides: dict[Any, Any] = DependencyOverrides()
         self.exception_handlers: dict[Any, Callable[..., Any]] = dict(exception_handlers or {})
         self.state = State()
         # Where FastAPI keeps them: on the app's router. As in FastAPI, a ``lifespan``
@@ -109,8 +116,10 @@ class FasterAPI(MethodShortcuts):
         options.setdefault("interpreter", self.interpreter)
         return self.router.api_route(path, **options)
 
-    def include_router(self, router: APIRouter, *, prefix: str = "", tags: list[str] | None = None) -> None:
-        self.router.include_router(router, prefix=prefix, tags=tags)
+    def include_router(
+        self, router: APIRouter, *, prefix: str = "", tags: list[str] | None = None, dependencies: Sequence[Any] | None = None
+    ) -> None:
+        self.router.include_router(router, prefix=prefix, tags=tags, dependencies=dependencies)
 
     # -- exception handlers -------------------------------------------------
 
@@ -147,11 +156,11 @@ class FasterAPI(MethodShortcuts):
         else:
             raise ValueError(f"event_type must be 'startup' or 'shutdown', not {event_type!r}")
 
-    async def _lifespan_startup(self) -> dict[str, Any]:
+    async def _startup(self) -> dict[str, Any]:
         """Runs the app's startup in this interpreter (the in-process TestClient's
         ``with TestClient(app):``; the server does the same per core) and returns the
         lifespan state, which ``request.state`` then starts from. Await
-        ``_lifespan_shutdown()`` on the same event loop."""
+        ``_shutdown()`` on the same event loop."""
         if self._lifespan_run is not None:
             raise RuntimeError("the app's lifespan is already running")
         run = _lifespan.LifespanRun(self)
@@ -159,7 +168,7 @@ class FasterAPI(MethodShortcuts):
         self._lifespan_run = run
         return _lifespan.state
 
-    async def _lifespan_shutdown(self) -> None:
+    async def _shutdown(self) -> None:
         """Runs the app's shutdown (the exit of its lifespan, or the shutdown handlers)."""
         run, self._lifespan_run = self._lifespan_run, None
         if run is not None:
@@ -172,7 +181,9 @@ class FasterAPI(MethodShortcuts):
 
     def _compile_routes(self) -> list[CompiledRoute]:
         """The bridge's ``routes`` list; called once per interpreter by ``_server.load_app``."""
-        return compile_routes(self.router.routes + self._docs_routes(), ExceptionDispatcher(self.exception_handlers))
+        return compile_routes(
+            self.router.routes + self._docs_routes(), ExceptionDispatcher(self.exception_handlers), self.dependency_overrides
+        )
 
     # -- OpenAPI and docs -----------------------------------------------------
 

@@ -523,16 +523,47 @@ pub fn after_send_work(attached: &Attached<'_>, hooks: Vec<PyObj>) -> Option<Aft
     }
     let hooks: Vec<Parked> = hooks.into_iter().map(|h| Parked::new(attached, h)).collect();
     Some(AfterSend::new(move || {
-        let Some(core) = current() else { return };
+        // On a core (or, for the in-process test client, on the thread that is attached
+        // while it answers); nowhere else, and never after the core's interpreter ended.
         with_attached(move || {
             // SAFETY: attached (inside `with_attached`); each `Parked` holds its object.
             let attached = unsafe { Attached::assume() };
             let callables = hooks.iter().map(|h| unsafe { PyObj::from_borrowed(h.get()) }).collect();
             run_after_send(&attached, callables);
             // The hooks may have scheduled tasks (async background work).
-            core.event_loop.kick_if_needed(&attached);
+            if let Some(core) = current() {
+                core.event_loop.kick_if_needed(&attached);
+            }
             drop(hooks); // attached here: no second attach to release them
         });
+    }))
+}
+
+/// `after_send_work` for the in-process test client: its server writes the response into
+/// a buffer inside `inprocess_request`, a native function called attached, and drops the
+/// response there; the hooks then run on that thread, before the test gets the response.
+pub fn after_send_work_in_process(attached: &Attached<'_>, hooks: Vec<PyObj>) -> Option<AfterSend> {
+    if hooks.is_empty() {
+        return None;
+    }
+    let hooks: Vec<Parked> = hooks.into_iter().map(|h| Parked::new(attached, h)).collect();
+    Some(AfterSend::new(move || {
+        // SAFETY: PyGILState_Check only reads the thread's state.
+        if unsafe { ffi::PyGILState_Check() } == 0 {
+            // Dropped somewhere unexpected: the objects cannot be touched; forget them.
+            std::mem::forget(hooks);
+            return;
+        }
+        // SAFETY: this thread holds the GIL of the interpreter that owns the hooks (the
+        // in-process app's), checked just above; each `Parked` holds its object.
+        let attached = unsafe { Attached::assume() };
+        let callables = hooks.iter().map(|h| unsafe { PyObj::from_borrowed(h.get()) }).collect();
+        run_after_send(&attached, callables);
+        for hook in hooks {
+            let mut hook = std::mem::ManuallyDrop::new(hook);
+            // Released here, attached, rather than through `Parked::drop` (no core here).
+            drop(hook.0.take());
+        }
     }))
 }
 

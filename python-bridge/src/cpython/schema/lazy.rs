@@ -31,6 +31,7 @@ use pyo3_ffi as ffi;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use std::cell::OnceCell;
 use std::fmt;
+use std::mem::MaybeUninit;
 
 use super::super::json;
 use super::super::object::{self, PyObj};
@@ -143,7 +144,9 @@ unsafe fn model_plan(body: &ModelBody) -> Option<ModelPlan> {
             // Only defaults of plain types (and None): their dump is fixed JSON, written
             // without the fallback encoder (a model default could hold anything).
             Default::Value(v) if v.as_ptr() == ffi::Py_None() => Some(Box::from(&b"null"[..])),
-            Default::Value(v) | Default::Copied(v) if plain(&plan) => Some(dumped(&field.node, v.as_ptr())?),
+            Default::Value(v) | Default::Copied(v) if plain(&plan) || empty_container(v.as_ptr()) => {
+                Some(dumped(&field.node, v.as_ptr())?)
+            }
             Default::Value(_) | Default::Copied(_) => return None,
             // A factory's value is only known once made: only the empty containers qualify.
             Default::Factory(f) if f.as_ptr() == std::ptr::addr_of_mut!(ffi::PyList_Type).cast() => {
@@ -239,6 +242,12 @@ unsafe fn plan(node: &Node) -> Option<Plan> {
         Node::Model(m) => Plan::Model(m),
         _ => return None,
     })
+}
+
+/// `[]`, `()` or `{}`: a default that dumps the same whatever it could hold.
+unsafe fn empty_container(v: *mut ffi::PyObject) -> bool {
+    (ffi::PyList_CheckExact(v) != 0 || ffi::PyTuple_CheckExact(v) != 0 || ffi::PyDict_CheckExact(v) != 0)
+        && ffi::PyObject_Length(v) == 0
 }
 
 /// No model inside: everything a value of this plan can hold dumps without Python fallbacks.
@@ -649,24 +658,29 @@ impl<'de> Visitor<'de> for FieldKey<'_> {
 }
 
 /// Where each field's pair was written (offsets into the output), on the stack for models of
-/// up to 64 fields: no allocation and little to clear per object.
+/// up to 64 fields. Most objects arrive in declaration order and never read it back, so the
+/// array is left uninitialised; `given` says which entries were written.
 #[allow(clippy::large_enum_variant)] // on the stack on purpose; one per object being read
 enum Spans {
-    Small { given: u64, at: [(u32, u32); 64] },
+    Small { given: u64, at: [MaybeUninit<(u32, u32)>; 64] },
     Large(Vec<Option<(usize, usize)>>),
 }
 
 impl Spans {
     fn new(n: usize) -> Spans {
         if n <= 64 {
-            Spans::Small { given: 0, at: [(0, 0); 64] }
+            Spans::Small { given: 0, at: [MaybeUninit::uninit(); 64] }
         } else {
             Spans::Large(vec![None; n])
         }
     }
     fn get(&self, i: usize) -> Option<(usize, usize)> {
         match self {
-            Spans::Small { given, at } => (given & (1 << i) != 0).then(|| (at[i].0 as usize, at[i].1 as usize)),
+            Spans::Small { given, at } => (given & (1 << i) != 0).then(|| {
+                // SAFETY: bit i of `given` is only set once `at[i]` has been written.
+                let (a, b) = unsafe { at[i].assume_init() };
+                (a as usize, b as usize)
+            }),
             Spans::Large(v) => v[i],
         }
     }
@@ -675,8 +689,8 @@ impl Spans {
         match self {
             Spans::Small { given, at } => match (u32::try_from(span.0), u32::try_from(span.1)) {
                 (Ok(a), Ok(b)) => {
+                    at[i] = MaybeUninit::new((a, b));
                     *given |= 1 << i;
-                    at[i] = (a, b);
                     true
                 }
                 _ => false,
