@@ -1,6 +1,7 @@
 """examples/hello.py over real sockets, on 1 and 2 cores."""
 
 import json
+import time
 
 from tests.integration.helpers import assert_serving, fetch, post_json
 from tests.integration.rawhttp import Conn, check_common
@@ -123,7 +124,14 @@ def test_common_headers_on_every_kind_of_response(hello_server):
 
 def test_startup_lines_name_core_driver_and_interpreter(hello_server):
     """One line per core, saying which reactor and which interpreter serve it."""
-    lines = [l for l in hello_server.stderr.splitlines() if l.startswith("fasterapi: core ")]
+    # Cores are set up one after the other and core 0 may answer the readiness probe before
+    # the last one has logged its line: wait for them (a bounded wait, not a timing claim).
+    deadline = time.monotonic() + 10
+    while True:
+        lines = [l for l in hello_server.stderr.splitlines() if l.startswith("fasterapi: core ")]
+        if len(lines) >= hello_server.cores or time.monotonic() > deadline:
+            break
+        time.sleep(0.02)
     assert len(lines) == hello_server.cores, hello_server.stderr
     mode = getattr(hello_server, "mode", "")
     for i, line in enumerate(sorted(lines)):
