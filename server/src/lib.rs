@@ -9,6 +9,7 @@ pub mod config;
 pub mod date;
 pub mod dispatch;
 pub mod http1;
+pub mod layers;
 pub mod listener;
 pub mod percent;
 pub mod range;
@@ -21,6 +22,7 @@ pub mod upgrade;
 
 pub use access_log::AccessLog;
 pub use config::Limits;
+pub use layers::{LayerSpec, Layers};
 pub use http1::request::{Request, Version};
 pub use response::{Body, ChunkStream, FileBody, Header, Response, StreamFailed};
 pub use router::{Lookup, Router, RouterError};
