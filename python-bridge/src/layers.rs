@@ -49,7 +49,9 @@ fn spec(item: &Value) -> Result<LayerSpec, String> {
 
 fn strings(item: &Value, key: &str) -> Result<Vec<String>, String> {
     let list = item.get(key).and_then(Value::as_array).ok_or_else(|| format!("{key} must be a list of strings"))?;
-    list.iter().map(|v| v.as_str().map(str::to_owned).ok_or_else(|| format!("{key} must be a list of strings"))).collect()
+    list.iter()
+        .map(|v| v.as_str().map(str::to_owned).ok_or_else(|| format!("{key} must be a list of strings")))
+        .collect()
 }
 
 fn flag(item: &Value, key: &str) -> Result<bool, String> {

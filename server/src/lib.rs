@@ -22,8 +22,8 @@ pub mod upgrade;
 
 pub use access_log::AccessLog;
 pub use config::Limits;
-pub use layers::{LayerSpec, Layers};
 pub use http1::request::{Request, Version};
+pub use layers::{LayerSpec, Layers};
 pub use response::{Body, ChunkStream, FileBody, Header, Response, StreamFailed};
 pub use router::{Lookup, Router, RouterError};
 pub use serve::serve_core;

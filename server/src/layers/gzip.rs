@@ -47,7 +47,8 @@ impl GZip {
 
     /// Starlette's test: `"gzip" in headers.get("Accept-Encoding", "")`.
     pub fn enter(&self, request: &Request) -> Exit {
-        let accepts_gzip = request.header("accept-encoding").is_some_and(|v| memchr::memmem::find(v, b"gzip").is_some());
+        let accepts_gzip =
+            request.header("accept-encoding").is_some_and(|v| memchr::memmem::find(v, b"gzip").is_some());
         Exit::GZip { accepts_gzip }
     }
 
@@ -103,9 +104,9 @@ impl GZip {
         let content_type = String::from_utf8_lossy(content_type);
         let media = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
         let family = format!("{}/*", media.split('/').next().unwrap_or(""));
-        self.excluded.iter().any(|e| {
-            *e == media || *e == family || (e == "application/grpc" && media.starts_with("application/grpc+"))
-        })
+        self.excluded
+            .iter()
+            .any(|e| *e == media || *e == family || (e == "application/grpc" && media.starts_with("application/grpc+")))
     }
 }
 

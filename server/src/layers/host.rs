@@ -98,9 +98,11 @@ fn host_of(value: &[u8]) -> Option<String> {
             None => (value, ""),
         }
     };
-    let port_ok = port.is_empty() || (port.len() > 1 && port[1..].bytes().all(|b| b.is_ascii_digit()) && port.starts_with(':'));
+    let port_ok =
+        port.is_empty() || (port.len() > 1 && port[1..].bytes().all(|b| b.is_ascii_digit()) && port.starts_with(':'));
     let host_ok = !host.is_empty()
-        && (host.starts_with('[') || host.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=%".contains(&b)));
+        && (host.starts_with('[')
+            || host.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=%".contains(&b)));
     (port_ok && host_ok).then(|| host.to_owned())
 }
 

@@ -17,6 +17,8 @@ mod cors;
 mod gzip;
 mod headers;
 mod host;
+#[cfg(test)]
+mod tests;
 
 use bytes::Bytes;
 
