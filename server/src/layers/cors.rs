@@ -183,7 +183,7 @@ impl Cors {
             return response;
         };
         for (name, value) in &self.simple_headers {
-            headers::set(&mut response, *name, value.clone());
+            headers::set(&mut response, name, value.clone());
         }
         let explicit = if self.allow_all_origins { self.allow_credentials } else { self.is_allowed_origin(&origin) };
         if explicit {

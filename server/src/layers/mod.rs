@@ -95,10 +95,6 @@ impl Layers {
         self.layers.is_empty()
     }
 
-    pub fn len(&self) -> usize {
-        self.layers.len()
-    }
-
     /// Runs the request side of every layer, outermost first.
     pub fn enter(&self, request: &Request) -> Entry {
         let mut exits = Vec::with_capacity(self.layers.len());
