@@ -53,34 +53,28 @@ impl GZip {
     }
 
     pub fn leave(&self, accepts_gzip: bool, mut response: Response) -> Response {
-        if response.status == 206 || headers::has(&response, b"content-encoding") || self.excluded(&response) {
+        // Cheapest first: most answers are small whole bodies, which pass untouched.
+        let passes = match &response.body {
+            Body::Full(body) => body.len() < self.minimum_size,
+            Body::Stream(_) => false,
+            Body::File(_) => true,
+        };
+        if passes || response.status == 206 || headers::has(&response, b"content-encoding") || self.excluded(&response)
+        {
             return response;
         }
-        match std::mem::replace(&mut response.body, Body::Full(Bytes::new())) {
-            Body::Full(body) if body.len() < self.minimum_size => response.body = Body::Full(body),
-            Body::Full(body) => {
-                headers::add_vary(&mut response, b"Accept-Encoding");
-                response.body = if accepts_gzip {
-                    headers::set(&mut response, b"content-encoding", Bytes::from_static(b"gzip"));
-                    // The writer frames the new length.
-                    headers::remove(&mut response, b"content-length");
-                    Body::Full(self.compress(&body))
-                } else {
-                    Body::Full(body)
-                };
-            }
-            Body::Stream(stream) => {
-                headers::add_vary(&mut response, b"Accept-Encoding");
-                response.body = if accepts_gzip {
-                    headers::set(&mut response, b"content-encoding", Bytes::from_static(b"gzip"));
-                    headers::remove(&mut response, b"content-length");
-                    Body::Stream(Box::new(GzipStream { inner: stream, encoder: Some(self.encoder()) }))
-                } else {
-                    Body::Stream(stream)
-                };
-            }
-            file @ Body::File(_) => response.body = file,
+        headers::add_vary(&mut response, b"Accept-Encoding");
+        if !accepts_gzip {
+            return response;
         }
+        headers::set(&mut response, b"content-encoding", Bytes::from_static(b"gzip"));
+        // The writer frames the new length.
+        headers::remove(&mut response, b"content-length");
+        response.body = match std::mem::replace(&mut response.body, Body::Full(Bytes::new())) {
+            Body::Full(body) => Body::Full(self.compress(&body)),
+            Body::Stream(stream) => Body::Stream(Box::new(GzipStream { inner: stream, encoder: Some(self.encoder()) })),
+            file => file,
+        };
         response
     }
 
@@ -96,17 +90,18 @@ impl GZip {
     }
 
     /// Starlette's rule: the media type, its `type/*` form, and `application/grpc` for
-    /// `application/grpc+...`.
+    /// `application/grpc+...` (compared without allocating).
     fn excluded(&self, response: &Response) -> bool {
-        let Some(content_type) = response.header("content-type") else {
-            return self.excluded.iter().any(|e| e.is_empty());
-        };
-        let content_type = String::from_utf8_lossy(content_type);
-        let media = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-        let family = format!("{}/*", media.split('/').next().unwrap_or(""));
-        self.excluded
-            .iter()
-            .any(|e| *e == media || *e == family || (e == "application/grpc" && media.starts_with("application/grpc+")))
+        let content_type = response.header("content-type").unwrap_or_default();
+        let media = content_type.split(|&b| b == b';').next().unwrap_or_default().trim_ascii();
+        let family = media.split(|&b| b == b'/').next().unwrap_or_default();
+        let grpc = media.len() > 17 && media[..17].eq_ignore_ascii_case(b"application/grpc+");
+        self.excluded.iter().any(|e| {
+            let e = e.as_bytes();
+            e.eq_ignore_ascii_case(media)
+                || e.strip_suffix(b"/*").is_some_and(|f| f.eq_ignore_ascii_case(family))
+                || (grpc && e == b"application/grpc")
+        })
     }
 }
 

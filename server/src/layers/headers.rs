@@ -34,7 +34,7 @@ pub fn remove(response: &mut Response, name: &[u8]) {
 }
 
 /// `add_vary_header`: every `Vary` value so far and `token`, joined with ", " into one field.
-pub fn add_vary(response: &mut Response, token: &[u8]) {
+pub fn add_vary(response: &mut Response, token: &'static [u8]) {
     let mut joined = BytesMut::new();
     for (n, v) in &response.headers {
         if n.eq_ignore_ascii_case(b"vary") {
@@ -43,7 +43,7 @@ pub fn add_vary(response: &mut Response, token: &[u8]) {
         }
     }
     if joined.is_empty() {
-        response.headers.push((Bytes::from_static(b"vary"), Bytes::copy_from_slice(token)));
+        response.headers.push((Bytes::from_static(b"vary"), Bytes::from_static(token)));
         return;
     }
     joined.extend_from_slice(token);
