@@ -91,6 +91,27 @@ def test_raw_asgi_middleware_is_refused_with_a_clear_error():
         FasterAPI().add_middleware(AsgiMiddleware)
 
 
+def test_python_middleware_is_built_when_the_app_is_compiled_not_when_added():
+    built = []
+
+    class Recording(BaseHTTPMiddleware):
+        def __init__(self, app, label):
+            super().__init__(app)
+            built.append(label)
+
+    app = FasterAPI()
+    app.add_middleware(Recording, label="x")
+    assert built == []
+    app._compile()
+    assert built == ["x"]
+
+
+def test_unsupported_middleware_in_the_constructor_fails_at_compile():
+    app = FasterAPI(middleware=[Middleware(dict)])
+    with pytest.raises(TypeError, match="'dict' is not supported as middleware"):
+        app._compile()
+
+
 def test_only_http_middleware_decorator():
     with pytest.raises(ValueError, match="websocket"):
         FasterAPI().middleware("websocket")

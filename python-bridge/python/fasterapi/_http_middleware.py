@@ -93,21 +93,40 @@ class RouteAnswer(Response):
         return once()
 
 
+def check(cls: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    """What ``add_middleware`` checks at once: a supported kind, and (for the declarative
+    ones, whose constructors only validate) the options. A ``BaseHTTPMiddleware`` subclass is
+    only built when the app is compiled, as Starlette builds it on first use."""
+    if _is(cls, NativeLayer):
+        cls(None, *args, **kwargs)
+    elif not _is(cls, BaseHTTPMiddleware):
+        raise _unsupported(cls)
+
+
+def _is(cls: Any, base: type) -> bool:
+    return isinstance(cls, type) and issubclass(cls, base)
+
+
+def _unsupported(cls: Any) -> TypeError:
+    return TypeError(
+        f"{getattr(cls, '__name__', cls)!r} is not supported as middleware: FasterAPI runs "
+        "BaseHTTPMiddleware subclasses, @app.middleware('http') functions and the middleware "
+        "in fasterapi.middleware (no raw ASGI middleware)"
+    )
+
+
 def split(user_middleware: list[Any], app: Any) -> tuple[str, list[Callable[..., Any]]]:
     """``(native_layers JSON, Python dispatch functions)``, both outermost first."""
     layers: list[dict[str, Any]] = []
     dispatches: list[Callable[..., Any]] = []
     for cls, args, kwargs in user_middleware:
-        if isinstance(cls, type) and issubclass(cls, NativeLayer):
+        if _is(cls, NativeLayer):
             layers.append(cls(None, *args, **kwargs).native_layer())
-        elif isinstance(cls, type) and issubclass(cls, BaseHTTPMiddleware):
+        elif _is(cls, BaseHTTPMiddleware):
             dispatches.append(cls(app, *args, **kwargs).dispatch_func)
         else:
-            raise TypeError(
-                f"{getattr(cls, '__name__', cls)!r} is not supported as middleware: FasterAPI runs "
-                "BaseHTTPMiddleware subclasses, @app.middleware('http') functions and the middleware "
-                "in fasterapi.middleware (no raw ASGI middleware)"
-            )
+            # FasterAPI(middleware=[...]) entries are only seen here.
+            raise _unsupported(cls)
     return json.dumps(layers), dispatches
 
 

@@ -129,10 +129,9 @@ class FasterAPI(MethodShortcuts):
         ``CORSMiddleware``, ``GZipMiddleware``, ``TrustedHostMiddleware`` and
         ``HTTPSRedirectMiddleware`` run natively in the server; ``BaseHTTPMiddleware``
         subclasses run in Python around the route."""
-        entry = Middleware(middleware_class, *args, **kwargs)
         # Options are checked now, where the mistake is, not when a core starts.
-        _http_middleware.split([entry], self)
-        self.user_middleware.insert(0, entry)
+        _http_middleware.check(middleware_class, args, kwargs)
+        self.user_middleware.insert(0, Middleware(middleware_class, *args, **kwargs))
 
     def middleware(self, middleware_type: str) -> Decorator:
         """``@app.middleware("http")`` on ``async def mw(request, call_next) -> Response``."""
