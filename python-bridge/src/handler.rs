@@ -263,6 +263,8 @@ impl PythonHandler {
 /// the core.
 pub struct LaneHandler {
     pub lane: LaneSender,
+    /// The lane's endpoint for unmatched requests (`LoadedApp.miss_route`), if any.
+    pub miss_route: Option<usize>,
 }
 
 impl Handler for LaneHandler {
@@ -275,7 +277,18 @@ impl Handler for LaneHandler {
                 Some(reply) => Reply::Later(reply),
                 None => Reply::Ready(overloaded()),
             },
-            Target::Miss(miss) => Reply::Ready(miss.response()),
+            Target::Miss(miss) => match self.miss_route {
+                // The app's Python middleware and exception handlers answer it in the lane.
+                Some(index) => {
+                    let mut request = request;
+                    request.params = miss_params(miss);
+                    match self.lane.submit(index, request) {
+                        Some(reply) => Reply::Later(reply),
+                        None => Reply::Ready(overloaded()),
+                    }
+                }
+                None => Reply::Ready(miss.response()),
+            },
         }
     }
 }

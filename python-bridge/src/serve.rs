@@ -115,7 +115,15 @@ fn setup_lane_core(
     );
     let access_log = config.access_log.then(server::AccessLog::new);
     let (limits, shutdown) = (config.limits.clone(), ctx.shutdown.clone());
-    Ok(Box::pin(server::serve_core(listener, router, LaneHandler { lane }, layers, limits, access_log, shutdown)))
+    Ok(Box::pin(server::serve_core(
+        listener,
+        router,
+        LaneHandler { lane, miss_route: plan.miss_route },
+        layers,
+        limits,
+        access_log,
+        shutdown,
+    )))
 }
 
 /// Runs on core `ctx.index`'s thread: its interpreter, its app, its router, its server.

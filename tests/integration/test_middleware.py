@@ -258,3 +258,17 @@ def test_gzip_keeps_serving_pipelined(servers):
             big = client.get("/big", headers=GZ)
             assert big.headers["content-encoding"] == "gzip" and len(big.json()["items"]) == 50
             assert client.get("/").json() == {"message": "Hello World"}
+
+
+def test_lane_app_misses_reach_the_middleware(servers):
+    """FasterAPI(interpreter="main"): routes and misses go through the middleware in the lane."""
+    srv = servers("lane")
+    with httpx.Client(base_url=f"http://{srv.host}:{srv.port}", timeout=30) as client:
+        found = client.get("/items/2", headers=ORIGIN)
+        missing = client.get("/nope", headers=ORIGIN)
+        wrong_method = client.post("/items/2")
+    assert found.json() == {"item_id": 2} and found.headers["x-lane-status"] == "200"
+    assert found.headers["access-control-allow-origin"] == "http://localhost"
+    assert missing.status_code == 404 and missing.json() == {"detail": "Not Found"}
+    assert missing.headers["x-lane-status"] == "404" and missing.headers["vary"] == "Origin"
+    assert wrong_method.status_code == 405 and wrong_method.headers["x-lane-status"] == "405"

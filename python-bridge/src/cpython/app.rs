@@ -757,6 +757,8 @@ pub struct LanePlan {
     pub routes: Vec<RouteSpec>,
     /// The app's declarative middleware, compiled by each core into its server's layers.
     pub layers: Vec<server::LayerSpec>,
+    /// The endpoint index of `LoadedApp.miss_route` (after the routes), if the app has one.
+    pub miss_route: Option<usize>,
 }
 
 /// Reads the lane plan from `fasterapi._server.load_app(spec)` in the main interpreter.
@@ -783,7 +785,8 @@ pub fn lane_plan(main: &MainInterpreter, spec: &str) -> Result<LanePlan, String>
         let layers = attr(loaded.as_ptr(), crate::cstr!("native_layers"))?;
         let layers = object::str_utf8(layers.as_ptr()).ok_or_else(|| fail("native_layers must be a str"))?;
         let layers = crate::layers::parse(&String::from_utf8_lossy(layers))?;
-        let mut plan = LanePlan { whole, any_lane_route: false, routes: Vec::new(), layers };
+        let has_miss_route = attr(loaded.as_ptr(), crate::cstr!("miss_route"))?.as_ptr() != ffi::Py_None();
+        let mut plan = LanePlan { whole, any_lane_route: false, routes: Vec::new(), layers, miss_route: None };
         for i in 0..ffi::PyList_Size(routes.as_ptr()) {
             let item = ffi::PyList_GetItem(routes.as_ptr(), i);
             plan.any_lane_route |= is_main(&attr(item, crate::cstr!("interpreter"))?);
@@ -799,6 +802,8 @@ pub fn lane_plan(main: &MainInterpreter, spec: &str) -> Result<LanePlan, String>
                 index: i as usize,
             });
         }
+        // Appended after the routes by `App::load`, in the lane as on the cores.
+        plan.miss_route = has_miss_route.then_some(plan.routes.len());
         Ok(plan)
     }
 }
