@@ -166,24 +166,24 @@ def wrap_route(route: CompiledRoute, dispatches: list[Callable[..., Any]]) -> Co
 def _endpoint(route: CompiledRoute) -> Endpoint:
     """The innermost ``call_next``: the route's own handler, its answer as a Response."""
     handler, status_code = route.handler, route.status_code
-    if route.is_async or route.inline:
+    # A sync endpoint not pinned to the core runs in the blocking pool, as without
+    # middleware (Starlette runs it in its thread pool too).
+    in_pool = not route.is_async and not route.inline
 
-        async def call(request: Request) -> Response:
-            answer = handler(request._native)
-            if asyncio.iscoroutine(answer):
-                answer = await answer
-            return answer if isinstance(answer, Response) else RouteAnswer(answer, status_code)
-
-    else:
-        # A sync endpoint runs in the blocking pool, as without middleware (Starlette runs it
-        # in its thread pool too).
-        async def call(request: Request) -> Response:
+    async def call(request: Request) -> Response:
+        if in_pool:
             answer = await asyncio.get_running_loop().run_in_executor(None, handler, request._native)
-            if asyncio.iscoroutine(answer):
-                answer = await answer
-            return answer if isinstance(answer, Response) else RouteAnswer(answer, status_code)
+        else:
+            answer = handler(request._native)
+        if asyncio.iscoroutine(answer):
+            answer = await answer
+        return as_response(answer, status_code)
 
     return call
+
+
+def as_response(answer: Any, status_code: int) -> Response:
+    return answer if isinstance(answer, Response) else RouteAnswer(answer, status_code)
 
 
 def miss_route(on_error: ExceptionDispatcher, dispatches: list[Callable[..., Any]], interpreter: str) -> CompiledRoute:
@@ -202,7 +202,7 @@ def miss_route(on_error: ExceptionDispatcher, dispatches: list[Callable[..., Any
         answer = on_error(native, HTTPException(status, headers=headers))
         if asyncio.iscoroutine(answer):
             answer = await answer
-        return answer if isinstance(answer, Response) else RouteAnswer(answer, status)
+        return as_response(answer, status)
 
     top = chain(dispatches, answer_miss)
 
