@@ -69,8 +69,10 @@ class Proc:
 
 
 def wrk(url: str, conns: int = 64, duration: str = "10s", script: str | None = None, timeout: str = "5s",
-        pipeline: int = 0) -> dict:
+        pipeline: int = 0, headers: dict[str, str] | None = None) -> dict:
     cmd = ["taskset", "-c", LOAD_CPU, "wrk", "-t1", f"-c{conns}", f"-d{duration}", "--latency", f"--timeout={timeout}"]
+    for name, value in (headers or {}).items():
+        cmd += ["-H", f"{name}: {value}"]
     if script:
         cmd += ["-s", str(ROOT / "benches" / script)]
     env = dict(os.environ, BENCH_PIPELINE=str(pipeline)) if pipeline else None

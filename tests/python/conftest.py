@@ -107,6 +107,11 @@ class Result:
 
     def json(self) -> Any:
         if self.body is None:
+            if getattr(type(self.value), "__fasterapi_schema__", None) is not None:
+                # A model instance: the bridge writes it with its own schema, as encode_fallback.
+                from fasterapi.encoders import encode_fallback
+
+                return _native.json_loads(encode_fallback(self.value))
             return self.value
         return _native.json_loads(self.body)
 

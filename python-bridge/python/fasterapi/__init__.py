@@ -12,7 +12,7 @@ from fasterapi.applications import FasterAPI
 from fasterapi.encoders import jsonable_encoder
 from fasterapi.exceptions import HTTPException, RequestValidationError
 from fasterapi.datastructures import UploadFile
-from fasterapi.params import Body, Cookie, File, Form, Header, Path, Query
+from fasterapi.params import Body, Cookie, Depends, File, Form, Header, Path, Query, Security
 from fasterapi.pydantic import (
     AfterValidator,
     AliasChoices,
@@ -61,6 +61,7 @@ __all__ = [
     "APIRouter",
     "Body",
     "Cookie",
+    "Depends",
     "FasterAPI",
     "File",
     "FileResponse",
@@ -76,6 +77,7 @@ __all__ = [
     "Request",
     "RequestValidationError",
     "Response",
+    "Security",
     "SharedCounter",
     "SharedDict",
     "StreamingResponse",

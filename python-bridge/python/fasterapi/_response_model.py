@@ -100,7 +100,14 @@ def compile_response(
     include = _as_filter(include)
     exclude = _as_filter(exclude)
 
+    # An instance of the model itself, with the options the bridge's encoder uses for models
+    # (by alias, nothing left out), is handed back as it is: the bridge writes it with the
+    # model's own schema (a lazy request body that is returned untouched: a copy of its JSON).
+    as_is = by_alias and include is None and exclude is None and not (exclude_unset or exclude_defaults or exclude_none)
+
     def serialize(value: Any) -> Any:
+        if type(value) is exact and as_is:
+            return value
         if isinstance(value, Response):
             return value
         if type(value) is not exact:

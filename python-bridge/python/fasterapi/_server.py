@@ -68,12 +68,21 @@ class LoadedApp:
 
 
 def load_app(spec: str) -> LoadedApp:
-    """Import the app named by ``spec`` and compile its routes."""
+    """Import the app named by ``spec`` and compile its routes.
+
+    In compatibility mode (``FASTERAPI_COMPAT=1``, ``fasterapi run --compat``) the aliases
+    for fastapi/starlette/pydantic are installed first, in this interpreter, so the app's
+    own imports get FasterAPI's objects (:mod:`fasterapi._compat`).
+    """
+    from fasterapi import _compat
     from fasterapi.applications import FasterAPI
 
+    if _compat.requested():
+        _compat.install()
     app = import_from_string(spec)
     if not isinstance(app, FasterAPI):
-        raise TypeError(f"{spec!r} is not a FasterAPI application")
+        hint = " (a FastAPI app: serve it with --compat, see docs/fastapi-compat.md)" if type(app).__module__.startswith("fastapi.") else ""
+        raise TypeError(f"{spec!r} is not a FasterAPI application{hint}")
     routes, native_layers, miss_route = app._compile()
     return LoadedApp(routes, app.interpreter, native_layers, miss_route)
 

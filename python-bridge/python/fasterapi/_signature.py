@@ -38,6 +38,7 @@ from fasterapi._validators import Validator, validator_for
 from fasterapi.fields import AliasChoices, FieldInfo
 from fasterapi.params import Undefined
 from fasterapi.requests import Request
+from fasterapi.security.scopes import SecurityScopes
 
 #: ``{name}`` or ``{name:path}`` in a path template.
 PATH_PARAM = re.compile(r"{([A-Za-z_][A-Za-z0-9_]*)(?::([A-Za-z_]+))?}")
@@ -65,7 +66,9 @@ def path_param_names(path: str) -> list[str]:
 @dataclass
 class ParamSpec:
     name: str  # the endpoint's parameter name (the keyword it is called with)
-    source: str  # "path" | "query" | "header" | "cookie" | "body" | "form" | "file" | "request"
+    #: "path" | "query" | "header" | "cookie" | "body" | "form" | "file" | "request", or
+    #: "depends" (a sub-dependency: ``dependency``) | "security_scopes" (``SecurityScopes``)
+    source: str
     key: str  # what is looked up: path/query key, lower-case header name, body/form key
     loc: tuple  # error location prefix, e.g. ("query", "q")
     validate: Validator | None  # None: the raw value is used as is
@@ -93,6 +96,9 @@ class ParamSpec:
     reads_file: str | None = None
     #: The type layer's descriptor of the parameter's type.
     type: TypeDesc | None = field(default=None, repr=False)
+    #: ``source == "depends"``: the ``Depends()``/``Security()`` marker, its callable filled
+    #: in from the annotation when it was ``Depends()``.
+    dependency: params.Depends | None = None
 
     @property
     def required(self) -> bool:
@@ -106,7 +112,9 @@ class ParamSpec:
 
 def _type_hints(endpoint: Any) -> dict[str, Any]:
     target = endpoint
-    if not (inspect.isfunction(target) or inspect.ismethod(target)):
+    if inspect.isclass(target):  # a class dependency: its __init__ is what gets called
+        target = target.__init__
+    elif not (inspect.isfunction(target) or inspect.ismethod(target)):
         target = getattr(endpoint, "__call__", endpoint)
     try:
         return typing.get_type_hints(target, include_extras=True)
@@ -173,7 +181,16 @@ def _strip_marker(annotation: Any) -> tuple[Any, params.Param | None]:
 
 
 def analyze(endpoint: Any, path: str) -> list[ParamSpec]:
-    """Plan the parameters of ``endpoint`` served at ``path``."""
+    """Plan the parameters of ``endpoint`` served at ``path`` (an endpoint alone: a route
+    with dependencies plans its body over the whole tree, see :func:`plan_body`)."""
+    specs = analyze_callable(endpoint, path)
+    plan_body([s for s in specs if s.source in BODY_SOURCES])
+    return specs
+
+
+def analyze_callable(endpoint: Any, path: str) -> list[ParamSpec]:
+    """Plan the parameters of one callable (an endpoint or a dependency) served at ``path``,
+    before the body's shape is decided."""
     in_path = set(path_param_names(path))
     hints = _type_hints(endpoint)
     signature = inspect.signature(endpoint)
@@ -190,11 +207,15 @@ def analyze(endpoint: Any, path: str) -> list[ParamSpec]:
         except TypeError as exc:
             raise TypeError(f"{where}: parameter {parameter.name!r}: {exc}") from None
         specs.append(spec)
+    return specs
 
+
+def plan_body(body: list[ParamSpec]) -> None:
+    """Decide how the body parameters of a route -- the endpoint's and its dependencies' --
+    are read from the one body the request has."""
     # FastAPI does not embed a lone body parameter: the whole JSON document is that
     # parameter, and errors are located at ("body", "field"), not ("body", "item", "field").
     # Form fields are always read by name (a lone form *model* reads the whole form).
-    body = [s for s in specs if s.source in BODY_SOURCES]
     lone = len(body) == 1 and not body[0].embed
     for spec in body:
         if lone and (spec.source == "body" or spec.model is not None):
@@ -203,12 +224,36 @@ def analyze(endpoint: Any, path: str) -> list[ParamSpec]:
             spec.loc = ("body",)  # a form model's fields are the form's
         else:
             spec.embed = True
-    return specs
+
+
+def _dependency(parameter: inspect.Parameter, hinted: Any) -> params.Depends | None:
+    """The parameter's ``Depends()``/``Security()`` (in ``Annotated``, the last one, or as the
+    default), with ``Depends()``'s callable taken from the annotation as FastAPI does."""
+    plain, metadata = unwrap_annotated(hinted)
+    found = [m for m in metadata if isinstance(m, params.Depends)]
+    marker = found[-1] if found else None
+    if isinstance(parameter.default, params.Depends):
+        if marker is not None:
+            raise TypeError("Depends() in Annotated and another as the default")
+        marker = parameter.default
+    if marker is None:
+        return None
+    if any(isinstance(m, params.Param) for m in metadata) or isinstance(parameter.default, params.Param):
+        raise TypeError("cannot combine Depends() with a parameter marker (Query(), Body()...)")
+    if marker.dependency is None:
+        if plain is inspect.Parameter.empty or not callable(plain):
+            raise TypeError("Depends() without a dependency needs a callable annotation (a class)")
+        marker = copy.copy(marker)
+        marker.dependency = plain
+    return marker
 
 
 def _plan(parameter: inspect.Parameter, hinted: Any, in_path: set[str], path: str) -> ParamSpec:
     name = parameter.name
     declared = hinted
+    dependency = _dependency(parameter, hinted)
+    if dependency is not None:
+        return ParamSpec(name, "depends", name, (), None, Undefined, False, annotation=declared, dependency=dependency)
     annotation, marker = _strip_marker(hinted)
     if marker is not None:
         # Annotated[X, Query()]: the default is the "= value" of the parameter.
@@ -230,6 +275,8 @@ def _plan(parameter: inspect.Parameter, hinted: Any, in_path: set[str], path: st
     plain, _ = unwrap_annotated(annotation)
     if marker is None and isinstance(plain, type) and issubclass(plain, Request):
         return ParamSpec(name, "request", name, (), None, Undefined, False, annotation=declared)
+    if marker is None and isinstance(plain, type) and issubclass(plain, SecurityScopes):
+        return ParamSpec(name, "security_scopes", name, (), None, Undefined, False, annotation=declared)
 
     if name in in_path:
         if marker is not None and not isinstance(marker, params.Path):

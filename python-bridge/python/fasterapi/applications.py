@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from fasterapi import _http_middleware
-
+from fasterapi._dependencies import DependencyOverrides
 from fasterapi.datastructures import State
 from fasterapi.exception_handlers import ExceptionDispatcher
 from fasterapi.exceptions import HTTPException
@@ -49,6 +49,7 @@ class FasterAPI(MethodShortcuts):
         openapi_external_docs: dict[str, Any] | None = None,
         separate_input_output_schemas: bool = True,
         docs_static_url: str | None = docs.STATIC_URL,
+        dependencies: Sequence[Any] | None = None,
         middleware: Sequence[Middleware] | None = None,
     ) -> None:
         if interpreter not in ("core", "main"):
@@ -84,7 +85,12 @@ class FasterAPI(MethodShortcuts):
         self.docs_static_url = docs_static_url
         self.openapi_schema: dict[str, Any] | None = None
         self.webhooks = APIRouter()
-        self.router = APIRouter()
+        #: ``Depends()`` run before every route's own.
+        self.router = APIRouter(dependencies=dependencies)
+        #: ``{dependency: replacement}``, for tests. Read when the routes are compiled (when the
+        #: server starts, or the test client is made): set it before that. Its ``version``
+        #: counts changes, so a client can compile again after one.
+        self.dependency_overrides: dict[Any, Any] = DependencyOverrides()
         self.exception_handlers: dict[Any, Callable[..., Any]] = {}
         self.state = State()
         #: Outermost first, as Starlette keeps it: each ``add_middleware`` goes to the front.
@@ -105,8 +111,10 @@ class FasterAPI(MethodShortcuts):
         options.setdefault("interpreter", self.interpreter)
         return self.router.api_route(path, **options)
 
-    def include_router(self, router: APIRouter, *, prefix: str = "", tags: list[str] | None = None) -> None:
-        self.router.include_router(router, prefix=prefix, tags=tags)
+    def include_router(
+        self, router: APIRouter, *, prefix: str = "", tags: list[str] | None = None, dependencies: Sequence[Any] | None = None
+    ) -> None:
+        self.router.include_router(router, prefix=prefix, tags=tags, dependencies=dependencies)
 
     # -- exception handlers -------------------------------------------------
 
@@ -153,7 +161,7 @@ class FasterAPI(MethodShortcuts):
     def _compile(self) -> tuple[list[CompiledRoute], str, CompiledRoute | None]:
         """``(routes, native_layers, miss_route)`` for ``_server.load_app``, once per interpreter."""
         on_error = ExceptionDispatcher(self.exception_handlers)
-        routes = compile_routes(self.router.routes + self._docs_routes(), on_error)
+        routes = compile_routes(self.router.routes + self._docs_routes(), on_error, self.dependency_overrides)
         native_layers, dispatches = _http_middleware.split(self.user_middleware, self)
         if dispatches:
             routes = [_http_middleware.wrap_route(route, dispatches) for route in routes]

@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from fasterapi import _server
+from fasterapi import _compat, _server
 
 EXIT_USAGE = 2
 EXIT_FAILURE = 1
@@ -138,14 +138,20 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 
-def resolve_settings(overrides: Mapping[str, Any], environ: Mapping[str, str]) -> dict[str, Any]:
-    """Keyword arguments for ``_native.serve`` (without ``app``): flag > environment > default.
+# Settings of the Python side, not of ``_native.serve``: each interpreter reads them from
+# the environment when it loads the app, so the CLI writes the resolved value back there.
+COMPAT = Setting("compat", _compat.ENV, False, _as_bool, "--compat")
+
+
+def resolve_settings(overrides: Mapping[str, Any], environ: Mapping[str, str], settings: Sequence[Setting] = SETTINGS) -> dict[str, Any]:
+    """The values of ``settings`` (by default the keyword arguments of ``_native.serve``,
+    without ``app``): flag > environment > default.
 
     ``overrides`` maps setting names to flag values, ``None`` meaning "not given".
     Raises ``ConfigError`` naming the flag or variable at fault.
     """
     resolved: dict[str, Any] = {}
-    for setting in SETTINGS:
+    for setting in settings:
         value = overrides.get(setting.name)
         if value is not None:
             resolved[setting.name] = setting.parse(value, setting.flag or setting.name)
@@ -181,8 +187,13 @@ def serve(spec: str, overrides: Mapping[str, Any], *, app_dir: str, app: Any = N
     """Resolve settings, check the app, and run the server. Returns the exit status."""
     try:
         settings = resolve_settings(overrides, os.environ)
+        compat = resolve_settings(overrides, os.environ, (COMPAT,))["compat"]
     except ConfigError as exc:
         return _fail(str(exc), EXIT_USAGE)
+    # Every interpreter (the cores' and this one) decides from the environment, which the
+    # sub-interpreters inherit: one normalised value ("1"/"0") for all of them.
+    if compat or COMPAT.env in os.environ:
+        os.environ[COMPAT.env] = "1" if compat else "0"
 
     _use_app_dir(app_dir)
     try:
@@ -264,7 +275,7 @@ def run_app(app: Any, **overrides: Any) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fasterapi", description="FasterAPI: FastAPI's API on a thread-per-core server.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    env_help = "\n".join(f"  {s.env:<26} default: {s.default}" for s in SETTINGS)
+    env_help = "\n".join(f"  {s.env:<26} default: {s.default}" for s in (*SETTINGS, COMPAT))
     run = commands.add_parser(
         "run",
         help="serve an application",
@@ -281,6 +292,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--blocking-threads", metavar="N", help="threads per core for blocking def handlers (FASTERAPI_BLOCKING_THREADS, default 40)")
     run.add_argument("--metrics", nargs="?", const="1", metavar="PATH", help="serve Prometheus metrics at PATH (FASTERAPI_METRICS; default off, /metrics when given without a path)")
     run.add_argument("--access-log", action="store_true", default=None, help="log one line per request (FASTERAPI_ACCESS_LOG, default off)")
+    run.add_argument("--compat", action="store_true", default=None, help="run an unchanged FastAPI app: fastapi/starlette/pydantic imports resolve to FasterAPI (FASTERAPI_COMPAT, default off; docs/fastapi-compat.md)")
     run.add_argument("--app-dir", default=".", help="directory to import the app from (default: current directory)")
     return parser
 
@@ -296,6 +308,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "blocking_threads": args.blocking_threads,
         "metrics": args.metrics,
         "access_log": args.access_log,
+        "compat": args.compat,
     }
     return serve(args.app, overrides, app_dir=args.app_dir)
 

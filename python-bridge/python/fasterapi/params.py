@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import copy
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 
@@ -231,3 +231,50 @@ class File(Form):
 
     def __init__(self, default: Any = Undefined, *, media_type: str = "multipart/form-data", **kwargs: Any) -> None:
         super().__init__(default, media_type=media_type, **kwargs)
+
+
+class Depends:
+    """A dependency: ``Depends(get_db)``, or ``Depends()`` with the class given by the
+    annotation (``commons: Annotated[CommonParams, Depends()]``).
+
+    ``use_cache=False`` calls it again each time it is used in one request (by default a
+    request calls each dependency once and shares the value). ``scope`` (for ``yield``
+    dependencies): ``"request"`` (the default) runs the code after ``yield`` once the response
+    has been sent; ``"function"`` runs it as soon as the endpoint has returned, before the
+    response is sent. The tree is resolved once per route (:mod:`fasterapi._dependencies`).
+    """
+
+    __slots__ = ("dependency", "use_cache", "scope")
+
+    def __init__(self, dependency: Callable[..., Any] | None = None, *, use_cache: bool = True, scope: str | None = None) -> None:
+        if dependency is not None and not callable(dependency):
+            raise TypeError(f"Depends() takes a callable, not {dependency!r}")
+        if scope not in (None, "function", "request"):
+            raise ValueError(f"Depends(scope=...) must be 'function', 'request' or None, not {scope!r}")
+        self.dependency = dependency
+        self.use_cache = use_cache
+        self.scope = scope
+
+    def __repr__(self) -> str:
+        name = getattr(self.dependency, "__name__", type(self.dependency).__name__) if self.dependency is not None else ""
+        cache = "" if self.use_cache else ", use_cache=False"
+        return f"{type(self).__name__}({name}{cache})"
+
+
+class Security(Depends):
+    """A dependency that needs OAuth2 ``scopes``: they are added to the scopes of the
+    dependencies below it (read with a ``SecurityScopes`` parameter) and documented in the
+    OpenAPI security requirement of the operation."""
+
+    __slots__ = ("scopes",)
+
+    def __init__(
+        self,
+        dependency: Callable[..., Any] | None = None,
+        *,
+        scopes: Sequence[str] | None = None,
+        use_cache: bool = True,
+        scope: str | None = None,
+    ) -> None:
+        super().__init__(dependency, use_cache=use_cache, scope=scope)
+        self.scopes = list(scopes or ())

@@ -22,7 +22,10 @@ from fasterapi._response_model import compile_response, response_annotation
 from fasterapi._form_limits import default_limits
 from fasterapi._forms import FormBody
 from fasterapi._received import MISSING, Received, bind_value
-from fasterapi._signature import BODY_SOURCES, ParamSpec, analyze, is_async_callable, path_param_names
+from fasterapi._after_send import after_send
+from fasterapi._dependencies import Dependant, build_tree, flat_specs, security_requirements
+from fasterapi._dependency_solver import FAILED, compile_solver, new_exit_stacks, unwind, unwind_async
+from fasterapi._signature import BODY_SOURCES, ParamSpec, is_async_callable, path_param_names
 from fasterapi._errors import ValidationError
 from fasterapi.main import lazy_body_allowed
 from fasterapi._validators import missing_error
@@ -221,6 +224,201 @@ async def _closing_files(coro: Any, form: FormData) -> Any:
         form.close_files()
 
 
+class RequestContext:
+    """What one request carries, each part read at most once and shared by the endpoint and
+    its dependencies (built per request by routes with parameters). The defaults are class
+    attributes, so making one per request sets only ``req``."""
+
+    #: The parsed JSON body (or raw bytes of another content type); ``_MISSING`` if none.
+    body: Any = _MISSING
+    #: The lone model body, parsed and validated in one native pass (``_MISSING``: not so).
+    fast: Any = _MISSING
+    form: FormData | None = None
+    #: The query string's pairs and the cookies, parsed on first use.
+    pairs: Any = None
+    cookies: dict[str, str] | None = None
+    request: Request | None = None
+    #: Routes with dependencies: the per-request cache, the exit stacks of yield dependencies.
+    cache: dict | None = None
+    exits: Any = None
+    function_exits: Any = None
+
+    def __init__(self, req: Any) -> None:
+        self.req = req
+
+    def get_request(self) -> Request:
+        """The request's one ``Request`` (what a dependency sets on ``request.state``, the
+        endpoint sees)."""
+        request = self.request
+        if request is None:
+            request = self.request = Request(self.req)
+            request._form = self.form
+        return request
+
+    def error_body(self) -> Any:
+        """What ``RequestValidationError.body`` holds: the form, the body, or None."""
+        if self.form is not None:
+            return self.form
+        return None if self.body is _MISSING else self.body
+
+    def close_files(self) -> None:
+        if self.form is not None:
+            self.form.close_files()
+
+    def release_files(self, result: Any) -> Any:
+        """The endpoint has its files until it returns (an async one: until its coroutine
+        finishes); then their temporary files go."""
+        form = self.form
+        if form is not None:
+            if type(result) is CoroutineType:
+                return _closing_files(result, form) if form.has_files() else result
+            form.close_files()
+        return result
+
+
+def compile_body_reader(
+    body_specs: Sequence[ParamSpec], limits: Any
+) -> tuple[Callable[[RequestContext], None] | None, bool, ParamSpec | None]:
+    """``(read, form_route, fast_spec)`` for the body parameters of a route (its endpoint's and
+    its dependencies'): ``read(ctx)`` reads the body once, before any parameter is bound (an
+    unreadable body is reported on its own, as in FastAPI); ``form_route``: any
+    ``Form()``/``File()`` parameter makes the whole body a form (FastAPI); ``fast_spec``: the
+    lone model body validated straight from the JSON bytes."""
+    if not body_specs:
+        return None, False, None
+    if any(s.source in ("form", "file") for s in body_specs):
+        form_body = FormBody(body_specs, limits)
+
+        def read_form(ctx: RequestContext) -> None:
+            ctx.form = form_body.parse(ctx.req)
+
+        return read_form, True, None
+    # A lone model body: the JSON goes straight into the model, parsed and validated in
+    # one native pass. Anything that pass refuses (bad JSON, invalid data) takes the
+    # general path, which words the errors as FastAPI does.
+    fast_body = _fast_body_schema(body_specs)
+    fast_spec = body_specs[0] if fast_body is not None else None
+    # ... and, for a model the lazy pass takes, the body is checked without making its
+    # objects: the endpoint gets an instance that makes them on first use (main.py).
+    fast_lazy = fast_body is not None and lazy_body_allowed(body_specs[0].validate.desc, fast_body)
+
+    def read_json(ctx: RequestContext) -> None:
+        req = ctx.req
+        raw = req.body
+        if not raw:
+            return
+        content_type = req.header_values("content-type")
+        if content_type and is_json_media_type(content_type[0]):
+            if fast_body is not None:
+                value = _validate_json_lazy(fast_body, raw, True) if fast_lazy else None
+                if value is not None:
+                    ctx.fast = value
+                    return
+                try:
+                    ctx.fast = _validate_json(fast_body, raw, _BODY_LOC)
+                    return
+                except ValidationError:
+                    pass
+            ctx.body = read_json_body(raw)
+        else:
+            # Not JSON (or no content type): validated as the bytes it is.
+            ctx.body = raw
+
+    return read_json, False, fast_spec
+
+
+#: What ``compile_binder`` binds; ``depends``/``security_scopes`` are the dependency solver's.
+_BOUND_SOURCES = ("path", "query", "header", "cookie", "request", "depends", "security_scopes", *BODY_SOURCES)
+
+
+def compile_binder(
+    specs: Sequence[ParamSpec], form_route: bool, fast_spec: ParamSpec | None, limits: Any, shared: bool = True
+) -> Callable[[Any, RequestContext, dict, list], None] | None:
+    """``bind(req, ctx, kwargs, errors)``: the request parameters of one callable (an endpoint
+    or a dependency) into ``kwargs``, in FastAPI's order (path, query, header, cookie, body),
+    errors appended to ``errors``; ``None`` when it has none. ``shared``: other callables of
+    the request bind too, so the parsed query string and cookies are kept on ``ctx`` for them.
+    ``ctx`` is only read for the body, the ``Request`` and (shared) those two: a standalone
+    endpoint with neither may be bound with ``ctx=None``."""
+    unknown = [s.name for s in specs if s.source not in _BOUND_SOURCES]
+    if unknown:
+        # A new kind of parameter must be bound here, or the call would miss it per request.
+        raise TypeError(f"no binding for parameter(s) {', '.join(unknown)}")
+    path_specs = tuple((s.name, s.key, s.loc, s.validate) for s in specs if s.source == "path")
+    query_specs = tuple(s for s in specs if s.source == "query" and s.model is None)
+    header_specs = tuple(s for s in specs if s.source == "header" and s.model is None)
+    cookie_specs = tuple(s for s in specs if s.source == "cookie" and s.model is None)
+    query_models = tuple(s for s in specs if s.source == "query" and s.model is not None)
+    header_models = tuple(s for s in specs if s.source == "header" and s.model is not None)
+    cookie_models = tuple(s for s in specs if s.source == "cookie" and s.model is not None)
+    body_specs = tuple(s for s in specs if s.source in BODY_SOURCES)
+    request_names = tuple(s.name for s in specs if s.source == "request")
+    form_body = FormBody(body_specs, limits) if form_route and body_specs else None
+    json_specs = body_specs if form_body is None else ()
+    fast_name = fast_spec.name if fast_spec is not None and any(s is fast_spec for s in json_specs) else None
+    query_pairs_needed = bool(query_specs or query_models)
+    if not (path_specs or query_pairs_needed or header_specs or header_models or cookie_specs or cookie_models
+            or body_specs):
+        if not request_names:
+            return None
+        if len(request_names) == 1:
+            # The usual security scheme: ``__call__(self, request: Request)``.
+            (request_name,) = request_names
+
+            def bind_request(req: Any, ctx: RequestContext, kwargs: dict, errors: list) -> None:
+                kwargs[request_name] = ctx.get_request()
+
+            return bind_request
+
+    def bind(req: Any, ctx: RequestContext, kwargs: dict, errors: list) -> None:
+        if path_specs:
+            path_params = req.path_params
+            for name, key, loc, validate in path_specs:
+                value = path_params[key]
+                kwargs[name] = value if validate is None else validate(value, loc, errors)
+        if query_pairs_needed:
+            if shared:
+                pairs = ctx.pairs
+                if pairs is None:
+                    query_string = req.query_string
+                    pairs = ctx.pairs = _parse_query(query_string) if query_string else ()
+            else:
+                query_string = req.query_string
+                pairs = _parse_query(query_string) if query_string else ()
+            if query_specs:
+                # dict() keeps the last of repeated keys, like Starlette's QueryParams.
+                _extract(query_specs, pairs, dict(pairs), kwargs, errors)
+            if query_models:
+                _extract_models(query_models, Received.query(pairs), kwargs, errors)
+        if header_specs:
+            _extract_headers(header_specs, req, kwargs, errors)
+        if header_models:
+            _extract_models(header_models, Received.headers(req.headers), kwargs, errors)
+        if cookie_specs or cookie_models:
+            if shared:
+                cookies = ctx.cookies
+                if cookies is None:
+                    cookies = ctx.cookies = parse_cookies("; ".join(req.header_values("cookie")))
+            else:
+                cookies = parse_cookies("; ".join(req.header_values("cookie")))
+            if cookie_specs:
+                _extract(cookie_specs, (), cookies, kwargs, errors)
+            if cookie_models:
+                _extract_models(cookie_models, Received.cookies(cookies), kwargs, errors)
+        if json_specs:
+            if fast_name is not None and ctx.fast is not _MISSING:
+                kwargs[fast_name] = ctx.fast
+            else:
+                _bind_body(json_specs, ctx.body, kwargs, errors)
+        if form_body is not None:
+            form_body.bind(ctx.form, kwargs, errors)
+        if request_names:
+            for name in request_names:
+                kwargs[name] = ctx.get_request()
+
+    return bind
+
+
 # --------------------------------------------------------------------------
 # Routes
 
@@ -257,6 +455,7 @@ class APIRoute:
         openapi_extra: dict[str, Any] | None = None,
         callbacks: list[Any] | None = None,
         form_limits: dict[str, int] | None = None,
+        dependencies: Sequence[Any] | None = None,
     ) -> None:
         if not path.startswith("/"):
             raise ValueError(f"route path must start with '/': {path!r}")
@@ -314,18 +513,44 @@ class APIRoute:
         #: (and ``"max_file_size"``) for this route's form body; checked here, at declaration.
         default_limits().with_overrides(form_limits)
         self.form_limits = form_limits
+        #: ``Depends()`` run before the endpoint's own (the app's and routers' first).
+        self.dependencies = list(dependencies or [])
 
     def __repr__(self) -> str:
         return f"APIRoute(path={self.path!r}, name={self.name!r}, methods={self.methods!r})"
 
-    def compile(self, on_error: ExceptionDispatcher) -> tuple[Callable[[Any], Any], NativePlan | None]:
-        """The ``handler(native_request)`` the bridge calls, and the route's native plan
-        (``fasterapi._fastpath``), from one analysis of the endpoint's signature."""
+    def dependant(self, dependency_overrides: dict[Any, Any] | None = None) -> Dependant:
+        """The route's dependency tree (its endpoint, the ``dependencies=[...]`` and every
+        ``Depends()`` below), with ``dependency_overrides`` applied."""
+        return build_tree(self.endpoint, self.path, self.dependencies, dependency_overrides)
+
+    def flat_param_specs(self) -> list[ParamSpec]:
+        """What the route reads from a request, dependencies included (the OpenAPI document)."""
+        return flat_specs(self.dependant())
+
+    @property
+    def security_requirements(self) -> list[tuple[Any, list[str]]]:
+        """``(scheme, scopes)`` of the security schemes in the tree (the OpenAPI document)."""
+        return security_requirements(self.dependant())
+
+    def compile(
+        self, on_error: ExceptionDispatcher, dependency_overrides: dict[Any, Any] | None = None
+    ) -> tuple[Callable[[Any], Any], NativePlan | None, bool]:
+        """The ``handler(native_request)`` the bridge calls, the route's native plan
+        (``fasterapi._fastpath``) and whether the handler returns a coroutine, from one
+        analysis of the endpoint's signature and of its dependencies'."""
         if self.batch is not None:
-            return self._batch_handler(on_error), None
-        specs = analyze(self.endpoint, self.path)
+            if self.dependencies:
+                # Skipping them (an app-wide authentication, say) would be worse than refusing.
+                raise TypeError("a batch endpoint cannot have dependencies (they would not run for its requests)")
+            return self._batch_handler(on_error), None, False
+        tree = self.dependant(dependency_overrides)
+        specs = tree.specs
         is_async = is_async_callable(self.endpoint)
         invoke = self._make_invoke(is_async)
+        if tree.dependencies or any(s.source == "security_scopes" for s in specs):
+            handler, tree_async = self._build_dependency_handler(tree, invoke, is_async, on_error)
+            return handler, None, tree_async
         handler = self._build_handler(specs, is_async, invoke, on_error)
         plan = native_plan(specs, invoke, on_error, on_error.handled)
         if is_async:
@@ -334,7 +559,7 @@ class APIRoute:
             handler = _guard_coroutine(handler, on_error)
             if plan is not None:
                 plan = (_guard_coroutine(plan[0], on_error), plan[1])
-        return handler, plan
+        return handler, plan, is_async
 
     def _batch_handler(self, on_error: ExceptionDispatcher) -> Callable[[list], list]:
         """``handler([native_request, ...]) -> [answer, ...]``: one call of the endpoint with
@@ -389,112 +614,127 @@ class APIRoute:
 
             return handler
 
-        path_specs = tuple((s.name, s.key, s.loc, s.validate) for s in specs if s.source == "path")
-        query_specs = tuple(s for s in specs if s.source == "query" and s.model is None)
-        header_specs = tuple(s for s in specs if s.source == "header" and s.model is None)
-        cookie_specs = tuple(s for s in specs if s.source == "cookie" and s.model is None)
-        query_models = tuple(s for s in specs if s.source == "query" and s.model is not None)
-        header_models = tuple(s for s in specs if s.source == "header" and s.model is not None)
-        cookie_models = tuple(s for s in specs if s.source == "cookie" and s.model is not None)
-        body_specs = tuple(s for s in specs if s.source in BODY_SOURCES)
-        request_names = tuple(s.name for s in specs if s.source == "request")
-        # Any Form()/File() parameter makes the whole body a form (FastAPI): every body
-        # parameter is then read from the form.
-        form_body = None
-        if any(s.source in ("form", "file") for s in body_specs):
-            form_body = FormBody(body_specs, default_limits().with_overrides(self.form_limits))
-            body_specs = ()
-        # A lone model body: the JSON goes straight into the model, parsed and validated in
-        # one native pass. Anything that pass refuses (bad JSON, invalid data) takes the
-        # general path below, which words the errors as FastAPI does.
-        fast_body = _fast_body_schema(body_specs)
-        fast_name = body_specs[0].name if fast_body is not None else None
-        # ... and, for a model the lazy pass takes, the body is checked without making its
-        # objects: the endpoint gets an instance that makes them on first use (main.py).
-        fast_lazy = fast_body is not None and lazy_body_allowed(body_specs[0].validate.desc, fast_body)
-        query_pairs_needed = bool(query_specs or query_models)
+        limits = default_limits().with_overrides(self.form_limits)
+        read, form_route, fast_spec = compile_body_reader([s for s in specs if s.source in BODY_SOURCES], limits)
+        bind = compile_binder(specs, form_route, fast_spec, limits, shared=False)
+
+        if read is None and not any(s.source == "request" for s in specs):
+            # Only path/query/header/cookie parameters: nothing to share, no context to make.
+
+            def handler(req: Any) -> Any:
+                try:
+                    kwargs: dict[str, Any] = {}
+                    errors: list[dict] = []
+                    bind(req, None, kwargs, errors)
+                    if errors:
+                        raise RequestValidationError(errors, body=None)
+                    return invoke(**kwargs)
+                except handled as exc:
+                    return on_error(req, exc)
+
+            return handler
 
         def handler(req: Any) -> Any:
-            form = None
+            ctx = RequestContext(req)
             try:
+                if read is not None:
+                    read(ctx)
                 kwargs: dict[str, Any] = {}
                 errors: list[dict] = []
-                body_specs_left = body_specs
-                body: Any = _MISSING
-                if body_specs:
-                    # First, as in FastAPI: an unreadable body is reported on its own.
-                    raw = req.body
-                    if raw:
-                        content_type = req.header_values("content-type")
-                        if content_type and is_json_media_type(content_type[0]):
-                            if fast_body is not None:
-                                value = _validate_json_lazy(fast_body, raw, True) if fast_lazy else None
-                                if value is not None:
-                                    kwargs[fast_name] = value
-                                    body_specs_left = ()
-                                else:
-                                    try:
-                                        kwargs[fast_name] = _validate_json(fast_body, raw, _BODY_LOC)
-                                        body_specs_left = ()
-                                    except ValidationError:
-                                        pass
-                            if body_specs_left:
-                                body = read_json_body(raw)
-                        else:
-                            # Not JSON (or no content type): validated as the bytes it is.
-                            body = raw
-                elif form_body is not None:
-                    form = form_body.parse(req)
-                if path_specs:
-                    path_params = req.path_params
-                    for name, key, loc, validate in path_specs:
-                        value = path_params[key]
-                        kwargs[name] = value if validate is None else validate(value, loc, errors)
-                if query_pairs_needed:
-                    query_string = req.query_string
-                    pairs = _parse_query(query_string) if query_string else ()
-                    if query_specs:
-                        # dict() keeps the last of repeated keys, like Starlette's QueryParams.
-                        _extract(query_specs, pairs, dict(pairs), kwargs, errors)
-                    if query_models:
-                        _extract_models(query_models, Received.query(pairs), kwargs, errors)
-                if header_specs:
-                    _extract_headers(header_specs, req, kwargs, errors)
-                if header_models:
-                    _extract_models(header_models, Received.headers(req.headers), kwargs, errors)
-                if cookie_specs or cookie_models:
-                    cookies = parse_cookies("; ".join(req.header_values("cookie")))
-                    if cookie_specs:
-                        _extract(cookie_specs, (), cookies, kwargs, errors)
-                    if cookie_models:
-                        _extract_models(cookie_models, Received.cookies(cookies), kwargs, errors)
-                if body_specs_left:
-                    _bind_body(body_specs_left, body, kwargs, errors)
-                if form is not None:
-                    form_body.bind(form, kwargs, errors)
+                bind(req, ctx, kwargs, errors)
                 if errors:
-                    raise RequestValidationError(errors, body=form if form is not None else (None if body is _MISSING else body))
-                for name in request_names:
-                    request = kwargs[name] = Request(req)
-                    request._form = form
+                    raise RequestValidationError(errors, body=ctx.error_body())
                 result = invoke(**kwargs)
             except handled as exc:
-                if form is not None:
-                    form.close_files()
+                ctx.close_files()
                 return on_error(req, exc)
             except BaseException:
-                if form is not None:
-                    form.close_files()
+                ctx.close_files()
                 raise
-            if form is not None:
-                # The endpoint has its files until it returns (an async one: until its
-                # coroutine finishes); then their temporary files go.
-                if type(result) is CoroutineType:
-                    return _closing_files(result, form) if form.has_files() else result
-                form.close_files()
+            return result if ctx.form is None else ctx.release_files(result)
+
+        if fast_spec is not None and len(specs) == 1:
+            schema = _fast_body_schema(specs)
+            lazy = lazy_body_allowed(fast_spec.validate.desc, schema)
+            return _lone_json_body(handler, schema, lazy, fast_spec.name, invoke, on_error)
+        return handler
+
+    def _build_dependency_handler(
+        self, tree: Dependant, invoke: Callable[..., Any], endpoint_async: bool, on_error: ExceptionDispatcher
+    ) -> tuple[Callable[[Any], Any], bool]:
+        """The handler of a route with dependencies (``fasterapi._dependencies``), and whether
+        it returns a coroutine (something in the tree is async)."""
+        handled = on_error.handled
+        limits = default_limits().with_overrides(self.form_limits)
+        body_specs = [s for node in tree.walk() for s in node.specs if s.source in BODY_SOURCES]
+        read, form_route, fast_spec = compile_body_reader(body_specs, limits)
+        solver = compile_solver(tree, lambda specs: compile_binder(specs, form_route, fast_spec, limits))
+        solve = solver.solve
+        caches, yields, function_scoped = solver.caches, solver.yields, solver.function_scoped
+
+        if not solver.is_async:
+
+            def handler(req: Any) -> Any:
+                ctx = RequestContext(req)
+                if caches:
+                    ctx.cache = {}
+                if yields:
+                    new_exit_stacks(ctx, solver)
+                try:
+                    if read is not None:
+                        read(ctx)
+                    errors: list[dict] = []
+                    kwargs = solve(ctx, errors)
+                    if kwargs is FAILED:
+                        raise RequestValidationError(errors, body=ctx.error_body())
+                    result = invoke(**kwargs)
+                    if function_scoped:
+                        ctx.function_exits.close()
+                except BaseException as exc:
+                    ctx.close_files()
+                    if yields:
+                        exc = unwind(ctx, exc)
+                    if isinstance(exc, handled):
+                        return on_error(req, exc)
+                    raise exc
+                if yields:
+                    after_send(req, ctx.exits.close)
+                return result if ctx.form is None else ctx.release_files(result)
+
+            return handler, False
+
+        async def run(req: Any) -> Any:
+            ctx = RequestContext(req)
+            if caches:
+                ctx.cache = {}
+            if yields:
+                new_exit_stacks(ctx, solver)
+            try:
+                if read is not None:
+                    read(ctx)
+                errors: list[dict] = []
+                kwargs = await solve(ctx, errors)
+                if kwargs is FAILED:
+                    raise RequestValidationError(errors, body=ctx.error_body())
+                result = invoke(**kwargs)
+                if endpoint_async:
+                    result = await result
+                if function_scoped:
+                    await ctx.function_exits.aclose()
+            except BaseException as exc:
+                ctx.close_files()
+                if yields:
+                    exc = await unwind_async(ctx, exc)
+                if isinstance(exc, handled):
+                    answer = on_error(req, exc)
+                    return (await answer) if type(answer) is CoroutineType else answer
+                raise exc
+            if yields:
+                after_send(req, ctx.exits.aclose)
+            ctx.close_files()
             return result
 
-        return handler
+        return run, True
 
     def _make_invoke(self, is_async: bool) -> Callable[..., Any]:
         """The endpoint call plus what must follow it (response_model, response_class)."""
@@ -554,6 +794,35 @@ class APIRoute:
             return serialize(endpoint(**kwargs))
 
         return invoke_with_model
+
+
+def _lone_json_body(
+    general: Callable[[Any], Any], schema: Any, lazy: bool, name: str, invoke: Callable[..., Any], on_error: ExceptionDispatcher
+) -> Callable[[Any], Any]:
+    """The handler of a route whose only parameter is a model body (``def create(item: Item)``),
+    for the request that sends it as JSON: the body validated straight from the bytes (lazily
+    where the model allows), then the call. Everything else -- no body, another content type,
+    invalid data whose errors must be worded -- takes the general handler."""
+    handled = on_error.handled
+
+    def handler(req: Any) -> Any:
+        raw = req.body
+        if raw:
+            content_type = req.header_values("content-type")
+            if content_type and is_json_media_type(content_type[0]):
+                value = _validate_json_lazy(schema, raw, True) if lazy else None
+                if value is None:
+                    try:
+                        value = _validate_json(schema, raw, _BODY_LOC)
+                    except ValidationError:
+                        return general(req)
+                try:
+                    return invoke(**{name: value})
+                except handled as exc:
+                    return on_error(req, exc)
+        return general(req)
+
+    return handler
 
 
 def _guard_coroutine(call: Callable[..., Any], on_error: ExceptionDispatcher) -> Callable[..., Any]:
@@ -624,15 +893,17 @@ class MethodShortcuts:
 class APIRouter(MethodShortcuts):
     """A group of routes, mounted on an app (or another router) with ``include_router``."""
 
-    def __init__(self, *, prefix: str = "", tags: list[str] | None = None) -> None:
+    def __init__(self, *, prefix: str = "", tags: list[str] | None = None, dependencies: Sequence[Any] | None = None) -> None:
         if prefix and (not prefix.startswith("/") or prefix.endswith("/")):
             raise ValueError("a prefix must start with '/' and not end with '/'")
         self.prefix = prefix
         self.tags = list(tags or [])
+        self.dependencies = list(dependencies or [])
         self.routes: list[APIRoute] = []
 
     def add_api_route(self, path: str, endpoint: Callable[..., Any], **options: Any) -> APIRoute:
         options["tags"] = self.tags + list(options.get("tags") or [])
+        options["dependencies"] = self.dependencies + list(options.get("dependencies") or [])
         route = APIRoute(self.prefix + path, endpoint, **options)
         self.routes.append(route)
         return route
@@ -652,7 +923,9 @@ class APIRouter(MethodShortcuts):
 
         return decorator
 
-    def include_router(self, router: "APIRouter", *, prefix: str = "", tags: list[str] | None = None) -> None:
+    def include_router(
+        self, router: "APIRouter", *, prefix: str = "", tags: list[str] | None = None, dependencies: Sequence[Any] | None = None
+    ) -> None:
         """Copy ``router``'s routes here, under ``prefix`` (like FastAPI, at include time)."""
         if prefix and (not prefix.startswith("/") or prefix.endswith("/")):
             raise ValueError("a prefix must start with '/' and not end with '/'")
@@ -686,16 +959,19 @@ class APIRouter(MethodShortcuts):
                 openapi_extra=route.openapi_extra,
                 callbacks=route.callbacks,
                 form_limits=route.form_limits,
+                dependencies=list(dependencies or []) + route.dependencies,
             )
 
 
-def compile_routes(routes: Sequence[APIRoute], on_error: ExceptionDispatcher) -> list[CompiledRoute]:
+def compile_routes(
+    routes: Sequence[APIRoute], on_error: ExceptionDispatcher, dependency_overrides: dict[Any, Any] | None = None
+) -> list[CompiledRoute]:
     """The ``routes`` list of the bridge contract: one entry per (route, method)."""
     compiled: list[CompiledRoute] = []
     seen: dict[tuple[str, str], APIRoute] = {}
     for route in routes:
         try:
-            handler, plan = route.compile(on_error)
+            handler, plan, is_async = route.compile(on_error, dependency_overrides)
         except (TypeError, ValueError) as exc:
             # One line naming the route: load_app's errors are printed as is.
             raise TypeError(f"route {'/'.join(route.methods)} {route.path} ({route.name}): {exc}") from exc
@@ -706,7 +982,6 @@ def compile_routes(routes: Sequence[APIRoute], on_error: ExceptionDispatcher) ->
                 # hold both should say so instead.
                 raise ValueError(f"duplicate route {method} {route.path} ({seen[key].name} and {route.name})")
             seen[key] = route
-            is_async = is_async_callable(route.endpoint)
             compiled.append(
                 CompiledRoute(
                     method,

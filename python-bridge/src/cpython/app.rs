@@ -614,6 +614,14 @@ impl App {
         match json::encode(obj, &mut out) {
             Ok(()) => Response::full(endpoint.status, JSON, Bytes::copy_from_slice(&out)),
             Err(EncodeError::Type(_)) => {
+                // A model returned as it is (or by a `response_model` route): its own schema
+                // writes it, as `encode_fallback` would, without a call into Python.
+                out.clear();
+                match super::schema::dump::write_by_class(obj, &mut out) {
+                    Ok(true) => return Response::full(endpoint.status, JSON, Bytes::copy_from_slice(&out)),
+                    Ok(false) => {}
+                    Err(()) => ffi::PyErr_Clear(), // the Python encoder decides (and words errors)
+                }
                 drop(out);
                 let encoded = PyObj::from_owned(ffi::PyObject_CallOneArg(self.encode_fallback.as_ptr(), obj));
                 match encoded {

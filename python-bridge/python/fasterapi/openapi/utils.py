@@ -116,7 +116,9 @@ class _RoutePlan:
     def __init__(self, route: Any, generator: GenerateJsonSchema) -> None:
         self.route = route
         self.unique_id = route.operation_id or generate_unique_id(route)
-        specs = analyze(route.endpoint, route.path)
+        # A route's dependencies read requests too: their parameters are the operation's.
+        flat = getattr(route, "flat_param_specs", None)
+        specs = flat() if flat is not None else analyze(route.endpoint, route.path)
         self.params: list[_Param] = []
         body_specs = []
         for spec in specs:

@@ -336,6 +336,11 @@ unsafe fn dump_any(v: *mut ffi::PyObject, o: Options, depth: usize) -> Option<Py
         return Some(out);
     }
     if o.json {
+        if o.fallback.is_null() {
+            // `write_by_class` runs without the Python encoder; its caller falls back to it.
+            ffi::PyErr_SetString(ffi::PyExc_TypeError, c"value needs the Python JSON encoder".as_ptr());
+            return None;
+        }
         return PyObj::from_owned(ffi::PyObject_CallOneArg(o.fallback, v));
     }
     Some(PyObj::from_borrowed(v))
@@ -520,6 +525,28 @@ unsafe fn dump_model(body: &ModelBody, v: *mut ffi::PyObject, o: Options, f: Fil
 }
 
 // ---- to JSON bytes --------------------------------------------------------------------------
+
+/// A model (or dataclass) instance written as JSON by its own class's schema, with the options
+/// FastAPI's encoder uses for a returned model (by alias, nothing excluded): `Ok(false)` when
+/// the value has no schema. Values inside it that only the Python encoder can write end it
+/// with an error (the caller then uses that encoder).
+///
+/// # Safety
+/// Attached; `v` is a valid object.
+#[allow(clippy::result_unit_err)]
+pub unsafe fn write_by_class(v: *mut ffi::PyObject, out: &mut Vec<u8>) -> Result<bool, ()> {
+    let Some(schema) = class_schema(v).ok_or(())? else { return Ok(false) };
+    let node = super::schema_node(schema.as_ptr()).ok_or(())?;
+    let options = Options {
+        json: true,
+        by_alias: true,
+        exclude_unset: false,
+        exclude_defaults: false,
+        exclude_none: false,
+        fallback: ptr::null_mut(),
+    };
+    write(node, v, options, Filter::NONE, out, 0).map(|()| true)
+}
 
 /// `Err(())`: a Python exception is pending (the caller returns NULL to CPython).
 ///

@@ -31,6 +31,7 @@ use pyo3_ffi as ffi;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use std::cell::OnceCell;
 use std::fmt;
+use std::mem::MaybeUninit;
 
 use super::super::json;
 use super::super::object::{self, PyObj};
@@ -143,7 +144,9 @@ unsafe fn model_plan(body: &ModelBody) -> Option<ModelPlan> {
             // Only defaults of plain types (and None): their dump is fixed JSON, written
             // without the fallback encoder (a model default could hold anything).
             Default::Value(v) if v.as_ptr() == ffi::Py_None() => Some(Box::from(&b"null"[..])),
-            Default::Value(v) | Default::Copied(v) if plain(&plan) => Some(dumped(&field.node, v.as_ptr())?),
+            Default::Value(v) | Default::Copied(v) if plain(&plan) || empty_container(v.as_ptr()) => {
+                Some(dumped(&field.node, v.as_ptr())?)
+            }
             Default::Value(_) | Default::Copied(_) => return None,
             // A factory's value is only known once made: only the empty containers qualify.
             Default::Factory(f) if f.as_ptr() == std::ptr::addr_of_mut!(ffi::PyList_Type).cast() => {
@@ -241,6 +244,12 @@ unsafe fn plan(node: &Node) -> Option<Plan> {
     })
 }
 
+/// `[]`, `()` or `{}`: a default that dumps the same whatever it could hold.
+unsafe fn empty_container(v: *mut ffi::PyObject) -> bool {
+    (ffi::PyList_CheckExact(v) != 0 || ffi::PyTuple_CheckExact(v) != 0 || ffi::PyDict_CheckExact(v) != 0)
+        && ffi::PyObject_Length(v) == 0
+}
+
 /// No model inside: everything a value of this plan can hold dumps without Python fallbacks.
 fn plain(plan: &Plan) -> bool {
     match plan {
@@ -302,7 +311,9 @@ unsafe fn json_key(name: *mut ffi::PyObject) -> Option<Box<[u8]>> {
 pub unsafe fn check_and_write(body: &ModelBody, input: &[u8], by_alias: bool) -> Option<Vec<u8>> {
     let plan = body.lazy.plan(body)?;
     let mut out = Vec::with_capacity(input.len() + input.len() / 4);
-    let mut de = serde_json::Deserializer::from_slice(input);
+    // UTF-8 checked once for the whole body (a word at a time), rather than string by string.
+    let text = std::str::from_utf8(input).ok()?;
+    let mut de = serde_json::Deserializer::from_str(text);
     let pass = Pass { out: &mut out, by_alias };
     de.deserialize_map(ModelVisitor { body, plan, pass }).ok()?;
     de.end().ok()?;
@@ -398,23 +409,27 @@ impl<'de> Visitor<'de> for Seed<'_> {
         f.write_str("a value of the declared type")
     }
 
+    fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<(), E> {
+        // Taken straight from the input: no escapes there (JSON strings hold no raw control
+        // characters), so none are needed in the output either -- a copy instead of a scan.
+        if let Plan::Str(rules) = self.plan {
+            // SAFETY: the node tree outlives the pass.
+            check_str(unsafe { &**rules }, v)?;
+            let out = self.pass.out();
+            out.push(b'"');
+            out.extend_from_slice(v.as_bytes());
+            out.push(b'"');
+            return Ok(());
+        }
+        self.visit_str(v)
+    }
+
     fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<(), E> {
         let out = self.pass.out();
         match self.plan {
             Plan::Str(rules) => {
                 // SAFETY: the node tree outlives the pass.
-                let rules = unsafe { &**rules };
-                if rules.min_length.is_some() || rules.max_length.is_some() {
-                    let n = v.chars().count(); // pydantic counts code points
-                    if rules.min_length.is_some_and(|m| n < m) || rules.max_length.is_some_and(|m| n > m) {
-                        return Err(give_up());
-                    }
-                }
-                if let Some((Pattern::Rust(re), _)) = &rules.pattern {
-                    if !re.is_match(v) {
-                        return Err(give_up());
-                    }
-                }
+                check_str(unsafe { &**rules }, v)?;
                 json::write_escaped(v.as_bytes(), out);
             }
             Plan::Uuid | Plan::DateTime => {
@@ -518,6 +533,22 @@ impl<'de> Visitor<'de> for Seed<'_> {
         self.pass.out().push(b']');
         Ok(())
     }
+}
+
+/// A string's length and pattern constraints.
+fn check_str<E: serde::de::Error>(rules: &StrRules, v: &str) -> Result<(), E> {
+    if rules.min_length.is_some() || rules.max_length.is_some() {
+        let n = v.chars().count(); // pydantic counts code points
+        if rules.min_length.is_some_and(|m| n < m) || rules.max_length.is_some_and(|m| n > m) {
+            return Err(give_up());
+        }
+    }
+    if let Some((Pattern::Rust(re), _)) = &rules.pattern {
+        if !re.is_match(v) {
+            return Err(give_up());
+        }
+    }
+    Ok(())
 }
 
 /// The key of serde_json's number map (anything else ends the pass).
@@ -626,6 +657,52 @@ impl<'de> Visitor<'de> for FieldKey<'_> {
     }
 }
 
+/// Where each field's pair was written (offsets into the output), on the stack for models of
+/// up to 64 fields. Most objects arrive in declaration order and never read it back, so the
+/// array is left uninitialised; `given` says which entries were written.
+#[allow(clippy::large_enum_variant)] // on the stack on purpose; one per object being read
+enum Spans {
+    Small { given: u64, at: [MaybeUninit<(u32, u32)>; 64] },
+    Large(Vec<Option<(usize, usize)>>),
+}
+
+impl Spans {
+    fn new(n: usize) -> Spans {
+        if n <= 64 {
+            Spans::Small { given: 0, at: [MaybeUninit::uninit(); 64] }
+        } else {
+            Spans::Large(vec![None; n])
+        }
+    }
+    fn get(&self, i: usize) -> Option<(usize, usize)> {
+        match self {
+            Spans::Small { given, at } => (given & (1 << i) != 0).then(|| {
+                // SAFETY: bit i of `given` is only set once `at[i]` has been written.
+                let (a, b) = unsafe { at[i].assume_init() };
+                (a as usize, b as usize)
+            }),
+            Spans::Large(v) => v[i],
+        }
+    }
+    /// `false` when the offsets do not fit (a body over 4 GiB: not taken).
+    fn set(&mut self, i: usize, span: (usize, usize)) -> bool {
+        match self {
+            Spans::Small { given, at } => match (u32::try_from(span.0), u32::try_from(span.1)) {
+                (Ok(a), Ok(b)) => {
+                    at[i] = MaybeUninit::new((a, b));
+                    *given |= 1 << i;
+                    true
+                }
+                _ => false,
+            },
+            Spans::Large(v) => {
+                v[i] = Some(span);
+                true
+            }
+        }
+    }
+}
+
 struct ModelVisitor<'r> {
     body: &'r ModelBody,
     plan: &'r ModelPlan,
@@ -648,7 +725,7 @@ impl<'de> Visitor<'de> for ModelVisitor<'_> {
         // order (defaults filled in) after the pairs and moved down over them.
         let start = self.pass.out().len();
         self.pass.out().push(b'{');
-        let mut spans: Vec<Option<(usize, usize)>> = vec![None; fields.len()];
+        let mut spans = Spans::new(fields.len());
         let (mut next, mut in_order, mut written) = (0, true, 0);
         while let Some(key) = map.next_key_seed(FieldKey { plan: self.plan, next })? {
             let Some(i) = key else {
@@ -668,7 +745,9 @@ impl<'de> Visitor<'de> for ModelVisitor<'_> {
             let at = out.len();
             out.extend_from_slice(if self.pass.by_alias { &fields[i].key_by_alias } else { &fields[i].key_by_name });
             map.next_value_seed(Seed { plan: &fields[i].plan, pass: self.pass.again() })?;
-            spans[i] = Some((at, self.pass.out().len())); // a repeated key: the last wins
+            if !spans.set(i, (at, self.pass.out().len())) {
+                return Err(give_up()); // a repeated key: the last wins
+            }
         }
         let out = self.pass.out();
         if in_order && next == fields.len() && written == fields.len() {
@@ -678,7 +757,8 @@ impl<'de> Visitor<'de> for ModelVisitor<'_> {
         let object_at = out.len();
         out.push(b'{');
         let mut first = true;
-        for (field, span) in fields.iter().zip(spans) {
+        for (i, field) in fields.iter().enumerate() {
+            let span = spans.get(i);
             if field.excluded {
                 continue;
             }
