@@ -30,7 +30,7 @@ APPS = Path(__file__).resolve().parents[1] / "apps" / "middleware"
 #: Headers compared by value; ``x-process-time`` varies, so only its presence is compared.
 COMPARED = ("access-control-allow-origin", "access-control-allow-credentials", "access-control-allow-methods",
             "access-control-allow-headers", "access-control-expose-headers", "access-control-max-age",
-            "access-control-allow-private-network", "vary", "content-encoding", "x-custom", "x-seen-status")
+            "access-control-allow-private-network", "vary", "content-encoding", "x-custom", "x-seen-status", "x-body-keys")
 # (``Allow`` is the router's: it lists HEAD with GET where Starlette lists GET; tests/integration
 # /test_routing.py covers it.)
 PRESENT = ("x-process-time",)
@@ -123,6 +123,8 @@ CASES: dict[str, list[Req]] = {
         R("method-not-allowed", "GET", "/only-post"),
         R("slash-redirect", "GET", "/items/3/"),
         R("middleware-raises", "GET", "/fail", compare="status"),
+        R("body-read-by-middleware", "POST", "/echo", json={"b": 1, "a": 2}),
+        R("streamed-route", "GET", "/stream", ORIGIN),
     ],
 }
 

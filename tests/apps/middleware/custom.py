@@ -7,7 +7,7 @@ import time
 from fasterapi import FasterAPI, HTTPException, Request
 from fasterapi.middleware.base import BaseHTTPMiddleware
 from fasterapi.middleware.cors import CORSMiddleware
-from fasterapi.responses import JSONResponse, Response
+from fasterapi.responses import JSONResponse, Response, StreamingResponse
 
 app = FasterAPI()
 
@@ -41,6 +41,12 @@ async def rewrite(request: Request, call_next):
         raise RuntimeError("middleware failed")
     if request.url.path == "/short-circuit":
         return JSONResponse({"answered": "by middleware"}, status_code=418)
+    if request.method == "POST" and request.url.path == "/echo":
+        # The body read here is still the endpoint's.
+        keys = ",".join(sorted(await request.json()))
+        response = await call_next(request)
+        response.headers["X-Body-Keys"] = keys
+        return response
     response = await call_next(request)
     if request.url.path == "/replace":
         body = b""
@@ -87,3 +93,17 @@ async def raises():
 @app.post("/only-post")
 async def only_post():
     return {"ok": True}
+
+
+@app.post("/echo")
+async def echo(payload: dict):
+    return payload
+
+
+@app.get("/stream")
+async def stream():
+    async def chunks():
+        for i in range(3):
+            yield f"part {i}\n"
+
+    return StreamingResponse(chunks(), media_type="text/plain")
