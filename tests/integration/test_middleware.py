@@ -12,6 +12,7 @@ are compared after decompression (the compressed bytes may differ between zlib b
 from __future__ import annotations
 
 import gzip
+import os
 import re
 import sys
 import types
@@ -22,7 +23,6 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from tests.integration.helpers import assert_serving
 from tests.integration.server import Server
 
 APPS = Path(__file__).resolve().parents[1] / "apps" / "middleware"
@@ -274,3 +274,21 @@ def test_lane_app_misses_reach_the_middleware(servers):
     assert missing.status_code == 404 and missing.json() == {"detail": "Not Found"}
     assert missing.headers["x-lane-status"] == "404" and missing.headers["vary"] == "Origin"
     assert wrong_method.status_code == 405 and wrong_method.headers["x-lane-status"] == "405"
+
+
+@pytest.mark.parametrize("app", ["custom", "cors", "gzip"])
+def test_unchanged_fastapi_source_under_compat(tmp_path, app):
+    """The FastAPI form of an app (``from fastapi.middleware.cors ...``, ``from
+    starlette.middleware.base ...``) served with ``--compat`` answers like FastAPI."""
+    module = f"fastapi_form_{app}"
+    (tmp_path / f"{module}.py").write_text(as_fastapi_source((APPS / f"{app}.py").read_text()))
+    path = os.pathsep.join([str(Path(__file__).resolve().parents[2]), str(tmp_path), os.environ.get("PYTHONPATH", "")])
+    srv = Server(f"{module}:app", cores=2, env={"PYTHONPATH": path}, extra_args=["--compat"]).start()
+    try:
+        with httpx.Client(base_url=f"http://{srv.host}:{srv.port}", timeout=30, follow_redirects=False) as client:
+            for req in CASES[app]:
+                expected = answer(send(fastapi_client(app), req), req.compare)
+                assert answer(send(client, req), req.compare) == expected, req.id
+        assert srv.alive(), srv.describe()
+    finally:
+        srv.stop_and_check()
