@@ -221,7 +221,7 @@ impl Handler for PythonHandler {
 
 /// What the miss route's handler reads from `request.path_params`: `status` ("404", "405",
 /// "307") and `allow` or `location` (docs/bridge-contract.md, section 2).
-fn miss_params(miss: Miss) -> Vec<(Box<str>, String)> {
+pub(crate) fn miss_params(miss: Miss) -> Vec<(Box<str>, String)> {
     match miss {
         Miss::NotFound => vec![("status".into(), "404".to_owned())],
         Miss::MethodNotAllowed { allow } => vec![("status".into(), "405".to_owned()), ("allow".into(), allow)],
@@ -379,7 +379,7 @@ impl Batches {
             return;
         }
         let responses = core.interpreter.with(|attached| {
-            let responses = core.app.respond_batch(attached, &core.event_loop, route, requests);
+            let responses = core.app.respond_batch(attached, Some(&core.event_loop), route, requests);
             core.event_loop.kick_if_needed(attached);
             responses
         });

@@ -9,6 +9,7 @@ pub mod config;
 pub mod date;
 pub mod dispatch;
 pub mod http1;
+pub mod in_process;
 pub mod layers;
 pub mod listener;
 pub mod percent;

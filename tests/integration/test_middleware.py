@@ -216,6 +216,24 @@ def test_like_fastapi(servers, app: str, req: Req):
     assert srv.alive()
 
 
+_in_process: dict[str, object] = {}
+
+
+@pytest.mark.parametrize("app, req", list(_params()))
+def test_like_fastapi_in_process(app: str, req: Req):
+    """The same requests through ``fasterapi.testclient.TestClient``: the server's dispatch,
+    native layers and miss route, in this interpreter."""
+    if app not in _in_process:
+        import importlib
+
+        from fasterapi.testclient import TestClient
+
+        module = importlib.import_module(f"tests.apps.middleware.{app}")
+        _in_process[app] = TestClient(module.app, raise_server_exceptions=False, follow_redirects=False)
+    expected = answer(send(fastapi_client(app), req), req.compare)
+    assert answer(send(_in_process[app], req), req.compare) == expected
+
+
 def test_gzip_stream_is_a_stream(servers):
     """A streamed body goes out compressed chunk by chunk (each chunk decodable on arrival),
     and decompresses to exactly the uncompressed stream."""

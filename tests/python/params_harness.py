@@ -2,29 +2,22 @@
 
 An app is written once, with ``from fasterapi import ...``; FastAPI's copy is the same source
 with the imports turned back (``tests.integration.test_tutorial.as_fastapi_source``). Each
-request goes to FastAPI's ``TestClient`` and to our compiled route handlers (the real
-``fasterapi._native``, a fake request object, as ``conftest.Client`` does), and the status
-and JSON body must match. Expectations are therefore FastAPI's answers, computed, never
+request goes to FastAPI's ``TestClient`` and to ours (``fasterapi.testclient``: the server's
+router, dispatch and encoding, in process), and the status and JSON body must match. Expectations are therefore FastAPI's answers, computed, never
 written by hand.
 """
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import json
 import sys
 import types
 import warnings
 from dataclasses import dataclass, field
-from types import CoroutineType
 from typing import Any
 
-from conftest import FakeRequest, _match
-
-from fasterapi import _native
-from fasterapi.encoders import encode_fallback
-from fasterapi.responses import Response
+from fasterapi.testclient import TestClient
 from tests.integration.test_tutorial import as_fastapi_source
 
 _counter = itertools.count()
@@ -77,7 +70,8 @@ def load(source: str) -> tuple[Any, Any]:
     """``(fastapi_app, fasterapi_app)`` from one source."""
     apps = []
     # fasterapi.pydantic's names are pydantic's.
-    theirs = as_fastapi_source(source.replace("from fasterapi.pydantic import", "from pydantic import"))
+    theirs = as_fastapi_source(source.replace("from fasterapi.pydantic import", "from pydantic import")
+                               .replace("from fasterapi.responses import", "from fastapi.responses import"))
     for side, text in (("fastapi", theirs), ("fasterapi", source)):
         name = f"params_harness_{side}_{next(_counter)}"
         module = types.ModuleType(name)
@@ -88,30 +82,14 @@ def load(source: str) -> tuple[Any, Any]:
 
 
 class Ours:
-    """Our compiled handlers, called as the bridge calls them."""
+    """Our app, through ``fasterapi.testclient``."""
 
     def __init__(self, app: Any) -> None:
-        self.routes = app._compile_routes()
+        self.client = TestClient(app, raise_server_exceptions=False)
 
     def send(self, call: Call) -> dict:
-        path, _, query = call.url.partition("?")
-        for route in self.routes:
-            params = _match(route.path, path)
-            if params is None or route.method != call.method:
-                continue
-            req = FakeRequest(method=call.method, path=path, query_string=query.encode(),
-                              headers=[(k.lower(), v) for k, v in call.headers], body=call.body, path_params=params)
-            answer = route.handler(req)
-            if isinstance(answer, CoroutineType):
-                answer = asyncio.run(answer)
-            if isinstance(answer, Response):
-                return _answer(answer.status_code, answer.body)
-            try:
-                body = _native.json_dumps(answer)
-            except TypeError:
-                body = encode_fallback(answer)
-            return _answer(route.status_code, body)
-        raise AssertionError(f"no route for {call.method} {path}")
+        response = self.client.request(call.method, call.url, headers=call.headers, content=call.body)
+        return _answer(response.status_code, response.content)
 
 
 class Theirs:

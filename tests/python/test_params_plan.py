@@ -11,6 +11,7 @@ from fasterapi import BaseModel, Body, Cookie, FasterAPI, Field, File, Form, Hea
 from fasterapi._signature import analyze
 from fasterapi.params import Undefined
 from fasterapi.pydantic import AfterValidator, AliasChoices
+from fasterapi.testclient import TestClient
 
 
 class Item(BaseModel):
@@ -97,14 +98,14 @@ def test_parameter_models():
     assert specs["form"].model is not None and specs["form"].loc == ("body",)
 
 
-def test_metadata_besides_the_marker_is_kept(client_for):
+def test_metadata_besides_the_marker_is_kept():
     app = FasterAPI()
 
     @app.get("/m")
     def m(a: Annotated[int, Query(), AfterValidator(lambda v: v * 2)] = 1, b: Annotated[int, Field(gt=1), Query()] = 5):
         return {"a": a, "b": b}
 
-    client = client_for(app)
+    client = TestClient(app)
     assert client.get("/m?a=4&b=3").json() == {"a": 8, "b": 3}
     (error,) = client.get("/m?b=1").json()["detail"]
     assert (error["type"], error["loc"]) == ("greater_than", ["query", "b"])

@@ -65,6 +65,8 @@ class LoadedApp:
         self.pump_body = _loop.pump_body
         self.timed_call = _loop.timed_call
         self.run_coroutine = _run_coroutine_here
+        #: In-process apps only (``fasterapi.testclient``): runs a streamed body to its end.
+        self.collect_body = collect_body
 
 
 def load_app(spec: str) -> LoadedApp:
@@ -75,14 +77,19 @@ def load_app(spec: str) -> LoadedApp:
     own imports get FasterAPI's objects (:mod:`fasterapi._compat`).
     """
     from fasterapi import _compat
-    from fasterapi.applications import FasterAPI
 
     if _compat.requested():
         _compat.install()
-    app = import_from_string(spec)
+    return loaded_app(import_from_string(spec), spec)
+
+
+def loaded_app(app: Any, name: str = "the app") -> LoadedApp:
+    """An app object's compiled routes, as the bridge reads them."""
+    from fasterapi.applications import FasterAPI
+
     if not isinstance(app, FasterAPI):
         hint = " (a FastAPI app: serve it with --compat, see docs/fastapi-compat.md)" if type(app).__module__.startswith("fastapi.") else ""
-        raise TypeError(f"{spec!r} is not a FasterAPI application{hint}")
+        raise TypeError(f"{name!r} is not a FasterAPI application{hint}")
     routes, native_layers, miss_route = app._compile()
     return LoadedApp(routes, app.interpreter, native_layers, miss_route)
 
@@ -99,6 +106,50 @@ def _run_coroutine_here(coro: Any) -> Any:
 
         loop = _lane_loops.loop = asyncio.new_event_loop()
     return loop.run_until_complete(coro)
+
+
+def collect_body(content: Any) -> tuple[list[bytes], BaseException | None]:
+    """A StreamingResponse's body, whole: the cores' ``pump_body`` run to its end on the
+    calling thread's loop, sending into a list. Returns the chunks and what the iterator
+    raised (None: the body ended normally), for the test client to raise in the test."""
+    chunks: list[bytes] = []
+    ended: list[bool] = []
+    failures: list[BaseException] = []
+    _run_coroutine_here(_loop.pump_body(_recording(content, failures), chunks.append, ended.append))
+    if ended and ended[0]:
+        return chunks, None
+    return chunks, failures[0] if failures else RuntimeError("the streamed body ended without finishing")
+
+
+def _recording(content: Any, failures: list[BaseException]) -> Any:
+    """``content`` as pump_body sees it (async stays async, sync stays sync), recording the
+    exception it raises."""
+    if hasattr(content, "__aiter__"):
+
+        async def chunks_async() -> Any:
+            iterator = content.__aiter__()
+            try:
+                async for chunk in iterator:
+                    yield chunk
+            except Exception as exc:
+                failures.append(exc)
+                raise
+            finally:
+                close = getattr(iterator, "aclose", None)
+                if close is not None:
+                    await close()
+
+        return chunks_async()
+
+    def chunks() -> Any:
+        iterator = iter(content)
+        try:
+            yield from iterator
+        except Exception as exc:
+            failures.append(exc)
+            raise
+
+    return chunks()
 
 
 def shutdown() -> None:

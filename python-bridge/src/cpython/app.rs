@@ -104,6 +104,21 @@ pub struct App {
     /// Sync calls queued or running in the blocking pool, and how many may be.
     pool_calls: Cell<usize>,
     pool_limit: Cell<usize>,
+    /// In-process apps (`fasterapi.testclient`) only: `collect_body(body_iterator) ->
+    /// (chunks, complete)`, which runs a streamed body to its end on the calling thread.
+    collect_body: Option<PyObj>,
+    /// In-process apps only: the exception of the last failed call is kept here for the
+    /// test client (which re-raises it) instead of being printed.
+    raised: Option<RefCell<Option<PyObj>>>,
+}
+
+/// Where an `App` answers: a core's sub-interpreter, the main interpreter's lane, or the
+/// calling thread of an in-process test client.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    Core(usize),
+    Lane,
+    InProcess,
 }
 
 const JSON: &[u8] = b"application/json";
@@ -115,6 +130,23 @@ impl App {
     /// `core`: the core this interpreter serves, or `None` for the main interpreter's lane.
     pub fn load(attached: &Attached<'_>, spec: &str, core: Option<usize>) -> Result<(App, Vec<RouteSpec>), String> {
         let a = attached;
+        // SAFETY: attached (proof); the objects made here belong to this interpreter.
+        let loaded = unsafe {
+            let fail = |what: &str| format!("{what}: {}", object::take_error_line(a));
+            let server_mod = object::import(a, crate::cstr!("fasterapi._server"))
+                .ok_or_else(|| fail("importing fasterapi._server"))?;
+            let load_app = object::getattr(server_mod.as_ptr(), crate::cstr!("load_app"))
+                .ok_or_else(|| fail("fasterapi._server"))?;
+            let spec_obj = object::new_str(a, spec).ok_or_else(|| fail("app spec"))?;
+            PyObj::from_owned(ffi::PyObject_CallOneArg(load_app.as_ptr(), spec_obj.as_ptr()))
+                .ok_or_else(|| object::take_error_line(a))?
+        };
+        App::from_loaded(a, &loaded, core.map_or(Place::Lane, Place::Core))
+    }
+
+    /// The app described by `loaded` (a `fasterapi._server.LoadedApp`), answering at `place`.
+    pub fn from_loaded(attached: &Attached<'_>, loaded: &PyObj, place: Place) -> Result<(App, Vec<RouteSpec>), String> {
+        let a = attached;
         // SAFETY: attached (proof in `_attached`); every object created here belongs to this
         // interpreter and is kept in the `App`, which is only used attached on this core.
         unsafe {
@@ -122,16 +154,9 @@ impl App {
             let native = object::import(a, crate::cstr!("fasterapi._native"))
                 .ok_or_else(|| fail("importing fasterapi._native"))?;
             let request_type = super::module::request_type(native.as_ptr()).ok_or_else(|| fail("fasterapi._native"))?;
-            if let Some(core) = core {
+            if let Place::Core(core) = place {
                 super::module::set_core_id(native.as_ptr(), core as i64);
             }
-            let server_mod = object::import(a, crate::cstr!("fasterapi._server"))
-                .ok_or_else(|| fail("importing fasterapi._server"))?;
-            let load_app = object::getattr(server_mod.as_ptr(), crate::cstr!("load_app"))
-                .ok_or_else(|| fail("fasterapi._server"))?;
-            let spec_obj = object::new_str(a, spec).ok_or_else(|| fail("app spec"))?;
-            let loaded = PyObj::from_owned(ffi::PyObject_CallOneArg(load_app.as_ptr(), spec_obj.as_ptr()))
-                .ok_or_else(|| object::take_error_line(a))?;
             let attr = |name: &std::ffi::CStr| {
                 object::getattr(loaded.as_ptr(), name).ok_or_else(|| fail("fasterapi._server.load_app() result"))
             };
@@ -247,9 +272,18 @@ impl App {
                 attr_body_iterator: intern(crate::cstr!("body_iterator"))?,
                 attr_path: intern(crate::cstr!("path"))?,
                 scratch: RefCell::new(Vec::with_capacity(4096)),
-                place: core.map_or_else(|| "main-interpreter lane".to_owned(), |c| format!("core {c}")),
+                place: match place {
+                    Place::Core(c) => format!("core {c}"),
+                    Place::Lane => "main-interpreter lane".to_owned(),
+                    Place::InProcess => "in-process app".to_owned(),
+                },
                 pool_calls: Cell::new(0),
                 pool_limit: Cell::new(usize::MAX),
+                collect_body: match place {
+                    Place::InProcess => Some(attr(crate::cstr!("collect_body"))?),
+                    _ => None,
+                },
+                raised: (place == Place::InProcess).then(|| RefCell::new(None)),
             };
             Ok((app, specs))
         }
@@ -420,7 +454,7 @@ impl App {
     pub fn respond_batch(
         &self,
         attached: &Attached<'_>,
-        core_loop: &CoreLoop,
+        core_loop: Option<&CoreLoop>,
         index: usize,
         requests: Vec<Request>,
     ) -> Vec<Response> {
@@ -454,7 +488,7 @@ impl App {
             (0..n)
                 .map(|i| {
                     let answer = PyObj::from_borrowed(ffi::PyList_GetItem(answers.as_ptr(), i as ffi::Py_ssize_t));
-                    self.to_response(attached, Some(core_loop), endpoint, answer)
+                    self.to_response(attached, core_loop, endpoint, answer)
                 })
                 .collect()
         }
@@ -497,6 +531,60 @@ impl App {
             }
             self.to_response(attached, None, endpoint, value)
         }
+    }
+
+    /// The in-process way to answer (`fasterapi.testclient`, the calling thread): the
+    /// route's native plan and handler as a core calls them, a coroutine run to its end on
+    /// the thread's loop (the lane's `run_coroutine`), a batch route called with a batch of
+    /// one, a streamed body collected. No pool, no timeout.
+    pub fn respond_in_process(&self, attached: &Attached<'_>, index: usize, request: Request) -> Response {
+        let endpoint = &self.endpoints[index];
+        if endpoint.batch.is_some() {
+            return self
+                .respond_batch(attached, None, index, vec![request])
+                .pop()
+                .unwrap_or_else(Response::internal_error);
+        }
+        // SAFETY: attached (proof) to the interpreter that owns every object in `self`.
+        unsafe {
+            let native_args = match &endpoint.native {
+                Some(plan) => match native_values(plan, &request) {
+                    Some(Ok(values)) => Some((plan, values)),
+                    Some(Err(())) => return self.fail(attached, endpoint),
+                    None => None,
+                },
+                None => None,
+            };
+            let Some(req) = new_request_object(self.request_type.as_ptr() as *mut ffi::PyTypeObject, request) else {
+                return self.fail(attached, endpoint);
+            };
+            let mut args = vec![req.as_ptr()];
+            let callable = match &native_args {
+                Some((plan, values)) => {
+                    args.extend(values.iter().map(PyObj::as_ptr));
+                    plan.call.as_ptr()
+                }
+                None => endpoint.handler.as_ptr(),
+            };
+            let result = ffi::PyObject_Vectorcall(callable, args.as_ptr(), args.len(), std::ptr::null_mut());
+            drop(native_args);
+            drop(req);
+            let Some(mut value) = PyObj::from_owned(result) else {
+                return self.fail(attached, endpoint);
+            };
+            if ffi::PyCoro_CheckExact(value.as_ptr()) != 0 {
+                value = match PyObj::from_owned(ffi::PyObject_CallOneArg(self.run_coroutine.as_ptr(), value.as_ptr())) {
+                    Some(v) => v,
+                    None => return self.fail(attached, endpoint),
+                };
+            }
+            self.to_response(attached, None, endpoint, value)
+        }
+    }
+
+    /// The exception the last failed in-process call raised, if any (taken).
+    pub fn take_raised(&self) -> Option<PyObj> {
+        self.raised.as_ref().and_then(|r| r.borrow_mut().take())
     }
 
     /// A call of the blocking pool ended (answered or not).
@@ -668,6 +756,18 @@ impl App {
         let Some(headers) = self.header_list(headers) else { return self.fail(a, endpoint) };
         let body = if ffi::PyObject_IsInstance(obj, self.streaming_type.as_ptr()) == 1 {
             let Some(content) = get(&self.attr_body_iterator) else { return self.fail(a, endpoint) };
+            if let (None, Some(collect)) = (core_loop, &self.collect_body) {
+                return match super::testing::collect_stream(a, collect, content) {
+                    Some((body, failure)) => {
+                        // The body's iterator raised: kept for the test client, like any failure.
+                        if let (Some(raised), Some(failure)) = (&self.raised, failure) {
+                            *raised.borrow_mut() = Some(failure);
+                        }
+                        Response::new(status as u16, headers, body)
+                    }
+                    None => self.fail(a, endpoint),
+                };
+            }
             let Some(core_loop) = core_loop else {
                 object::raise(a, Exc::Type, "StreamingResponse is not supported on the main-interpreter lane");
                 return self.fail(a, endpoint);
@@ -739,6 +839,11 @@ impl App {
 
     /// Logs the pending exception with its traceback and answers 500. The core goes on.
     fn fail(&self, attached: &Attached<'_>, endpoint: &Endpoint) -> Response {
+        if let Some(raised) = &self.raised {
+            // SAFETY: attached (proof); takes the thread's pending exception (or makes one).
+            *raised.borrow_mut() = Some(unsafe { super::testing::take_exception(attached, &endpoint.label) });
+            return Response::internal_error();
+        }
         log::error!("{}: exception in {}", self.place, endpoint.label);
         // SAFETY: attached (proof); these read and print the thread's pending exception.
         unsafe {

@@ -15,3 +15,4 @@ pub mod object;
 pub mod request;
 pub mod schema;
 pub mod shared;
+pub mod testing;

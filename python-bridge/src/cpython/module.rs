@@ -91,6 +91,10 @@ fn module_def() -> *mut ffi::PyModuleDef {
                    crate::cstr!("schema_dump(schema, value, json, by_alias, exclude_unset, exclude_defaults, exclude_none, include, exclude)")),
             method(crate::cstr!("schema_dump_json"), super::schema::schema_dump_json as *mut c_void, ffi::METH_FASTCALL,
                    crate::cstr!("schema_dump_json(schema, value, json, by_alias, exclude_unset, exclude_defaults, exclude_none, include, exclude) -> bytes")),
+            method(crate::cstr!("inprocess_app"), super::testing::inprocess_app as *mut c_void, ffi::METH_FASTCALL,
+                   crate::cstr!("inprocess_app(loaded, max_header, max_body) -> capsule\n\nThe server's router and dispatch over a LoadedApp, answering in this thread (fasterapi.testclient).")),
+            method(crate::cstr!("inprocess_request"), super::testing::inprocess_request as *mut c_void, ffi::METH_FASTCALL,
+                   crate::cstr!("inprocess_request(app, method, target, headers, body) -> (status, headers, body, complete, raised)")),
             ffi::PyMethodDef::zeroed(),
         ];
         let slots = vec![

@@ -94,13 +94,13 @@ struct Keep {
 /// The request headers a file body's `Range` handling needs, copied before the request
 /// goes to the handler (only when present: most requests have neither).
 #[derive(Default)]
-struct RangeHeaders {
+pub(crate) struct RangeHeaders {
     range: Option<Bytes>,
     if_range: Option<Bytes>,
 }
 
 impl RangeHeaders {
-    fn of(request: &Request) -> RangeHeaders {
+    pub(crate) fn of(request: &Request) -> RangeHeaders {
         if request.method() != "GET" && request.method() != "HEAD" {
             return RangeHeaders::default();
         }
@@ -129,7 +129,7 @@ struct Meta {
 
 /// Replaces the response by a 500 when it would break the protocol (a status outside
 /// 100-999, a header that is not a token or has CR/LF/NUL in its value).
-fn check(response: &mut Response) {
+pub(crate) fn check(response: &mut Response) {
     if !(100..=999).contains(&response.status) {
         log::error!("the application answered with invalid status {}; sending 500", response.status);
         *response = Response::internal_error();
@@ -140,6 +140,36 @@ fn check(response: &mut Response) {
             *response = Response::internal_error();
         }
     }
+}
+
+/// Which part of a file body goes out, and the status and headers that say so: the whole
+/// file (200, `accept-ranges`), one range (206, `content-range`) or none (416). Returns
+/// `(status, start, len)`.
+pub(crate) fn file_part(response: &mut Response, range: Option<&RangeHeaders>, file_len: u64) -> (u16, u64, u64) {
+    let status = response.status;
+    let part = match range {
+        Some(range) if status == 200 => range.resolve(response, file_len),
+        _ => RangeOutcome::Whole,
+    };
+    let (status, start, len) = match part {
+        RangeOutcome::Whole => (status, 0, file_len),
+        RangeOutcome::Part { start, end } => {
+            let value = format!("bytes {start}-{end}/{file_len}");
+            response.headers.push((Bytes::from_static(b"content-range"), Bytes::from(value)));
+            (206, start, end - start + 1)
+        }
+        RangeOutcome::Unsatisfiable => {
+            let value = format!("bytes */{file_len}");
+            response.content_type = None;
+            response.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(b"content-type"));
+            response.headers.push((Bytes::from_static(b"content-range"), Bytes::from(value)));
+            (416, 0, 0)
+        }
+    };
+    if status == 200 && file_len > 0 {
+        response.headers.push((Bytes::from_static(b"accept-ranges"), Bytes::from_static(b"bytes")));
+    }
+    (status, start, len)
 }
 
 /// `GET /path?query HTTP/1.1`, as received.
@@ -154,7 +184,7 @@ fn request_line(request: &Request) -> String {
     line
 }
 
-fn connection_header(keep_alive: bool, version: Version) -> ConnectionHeader {
+pub(crate) fn connection_header(keep_alive: bool, version: Version) -> ConnectionHeader {
     match (keep_alive, version) {
         (false, _) => ConnectionHeader::Close,
         (true, Version::Http10) => ConnectionHeader::KeepAlive,
@@ -163,9 +193,31 @@ fn connection_header(keep_alive: bool, version: Version) -> ConnectionHeader {
 }
 
 /// The response's header fields as written: `content-type` first, then the others.
-fn pairs(response: &Response) -> impl Iterator<Item = (&[u8], &[u8])> {
+pub(crate) fn pairs(response: &Response) -> impl Iterator<Item = (&[u8], &[u8])> {
     let content_type = response.content_type.iter().map(|ct| (&b"content-type"[..], &ct[..]));
     content_type.chain(response.headers.iter().map(|(n, v)| (&n[..], &v[..])))
+}
+
+/// One chunk of a streamed body as it goes on the wire: chunked framing, or as is when the
+/// body is close-delimited.
+pub(crate) fn write_chunk(out: &mut Vec<u8>, chunk: &[u8], framing: BodyFraming) {
+    if framing == BodyFraming::Chunked {
+        let mut size = [0u8; 16];
+        let n = hex_len(chunk.len(), &mut size);
+        out.extend_from_slice(&size[..n]);
+        out.extend_from_slice(b"\r\n");
+        out.extend_from_slice(chunk);
+        out.extend_from_slice(b"\r\n");
+    } else {
+        out.extend_from_slice(chunk);
+    }
+}
+
+/// The end of a complete streamed body (nothing for a close-delimited one).
+pub(crate) fn write_last_chunk(out: &mut Vec<u8>, framing: BodyFraming) {
+    if framing == BodyFraming::Chunked {
+        out.extend_from_slice(b"0\r\n\r\n");
+    }
 }
 
 /// Lower-case hex digits of `n` into `out`; returns how many.
@@ -498,28 +550,7 @@ impl<'a, H: Handler> Connection<'a, H> {
                 }
             }
             Body::File(file) => {
-                let part = match &range {
-                    Some(range) if status == 200 => range.resolve(&response, file.len),
-                    _ => RangeOutcome::Whole,
-                };
-                let (status, start, len) = match part {
-                    RangeOutcome::Whole => (status, 0, file.len),
-                    RangeOutcome::Part { start, end } => {
-                        let value = format!("bytes {start}-{end}/{}", file.len);
-                        response.headers.push((Bytes::from_static(b"content-range"), Bytes::from(value)));
-                        (206, start, end - start + 1)
-                    }
-                    RangeOutcome::Unsatisfiable => {
-                        let value = format!("bytes */{}", file.len);
-                        response.content_type = None;
-                        response.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(b"content-type"));
-                        response.headers.push((Bytes::from_static(b"content-range"), Bytes::from(value)));
-                        (416, 0, 0)
-                    }
-                };
-                if status == 200 && file.len > 0 {
-                    response.headers.push((Bytes::from_static(b"accept-ranges"), Bytes::from_static(b"bytes")));
-                }
+                let (status, start, len) = file_part(&mut response, range.as_deref(), file.len);
                 write_head(&mut self.out, status, pairs(&response), BodyFraming::Length(len), keep.connection);
                 if !no_body && len > 0 {
                     let sent = match self.flush().await {
@@ -548,16 +579,7 @@ impl<'a, H: Handler> Connection<'a, H> {
             match next.await {
                 Some(Ok(chunk)) if chunk.is_empty() => continue,
                 Some(Ok(chunk)) => {
-                    if framing == BodyFraming::Chunked {
-                        let mut size = [0u8; 16];
-                        let n = hex_len(chunk.len(), &mut size);
-                        self.out.extend_from_slice(&size[..n]);
-                        self.out.extend_from_slice(b"\r\n");
-                        self.out.extend_from_slice(&chunk);
-                        self.out.extend_from_slice(b"\r\n");
-                    } else {
-                        self.out.extend_from_slice(&chunk);
-                    }
+                    write_chunk(&mut self.out, &chunk, framing);
                     if self.flush().await.is_err() {
                         self.closing = true;
                         return;
@@ -568,9 +590,7 @@ impl<'a, H: Handler> Connection<'a, H> {
                     return;
                 }
                 None => {
-                    if framing == BodyFraming::Chunked {
-                        self.out.extend_from_slice(b"0\r\n\r\n");
-                    }
+                    write_last_chunk(&mut self.out, framing);
                     return;
                 }
             }
