@@ -189,3 +189,51 @@ def test_route_answer_body_iterator():
         return b"".join([chunk async for chunk in answer.body_iterator])
 
     assert asyncio.run(read()) == _native.json_dumps({"a": 1})
+
+
+def _models_app(with_middleware: bool) -> FasterAPI:
+    from fasterapi import BaseModel
+
+    class Item(BaseModel):
+        name: str
+        price: float = 1.5
+
+    app = FasterAPI()
+    if with_middleware:
+
+        @app.middleware("http")
+        async def tag(request, call_next):
+            response = await call_next(request)
+            response.headers["x-tag"] = "1"
+            return response
+
+    @app.get("/item")
+    def item():
+        return Item(name="a")
+
+    @app.get("/item-model", response_model=Item)
+    async def item_model():
+        return {"name": "b", "price": 2, "extra": 1}
+
+    @app.get("/items")
+    def items() -> list[Item]:
+        return [Item(name="c")]
+
+    @app.get("/uuid")
+    def an_uuid():
+        return {"id": uuid.UUID(int=3)}
+
+    return app
+
+
+@pytest.mark.parametrize("path", ["/item", "/item-model", "/items", "/uuid", "/missing"])
+def test_answers_under_middleware_are_the_answers_without(path):
+    """Models, response models and fallback-encoded values come out of ``call_next`` exactly
+    as the bridge renders them without middleware (in process: the server's own path)."""
+    from fasterapi.testclient import TestClient
+
+    plain = TestClient(_models_app(False)).get(path)
+    wrapped = TestClient(_models_app(True)).get(path)
+    assert (wrapped.status_code, wrapped.headers["content-type"], wrapped.content) == (
+        plain.status_code, plain.headers["content-type"], plain.content)
+    assert wrapped.headers["x-tag"] == "1" and "x-tag" not in plain.headers
