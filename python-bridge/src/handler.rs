@@ -175,10 +175,17 @@ impl Handler for PythonHandler {
 
     fn call<'a>(&'a self, target: Target<'a, usize>, request: Request) -> Reply<Pin<Box<PythonReply<'a>>>> {
         let started = self.started();
+        let mut request = request;
         let index = match target {
             Target::Route(index) => *index,
-            // Exception handlers and middleware for misses come with the middleware issue.
-            Target::Miss(miss) => return self.ready(None, self.miss(miss, &request), started),
+            Target::Miss(miss) => match self.miss_route(&miss, &request) {
+                // The app's Python middleware sees it; the miss goes as path parameters.
+                Some(index) => {
+                    request.params = miss_params(miss);
+                    index
+                }
+                None => return self.ready(None, self.miss(miss, &request), started),
+            },
         };
         if self.in_flight.get() >= self.max_in_flight {
             return self.ready(Some(index), overloaded(), started);
@@ -212,7 +219,30 @@ impl Handler for PythonHandler {
     }
 }
 
+/// What the miss route's handler reads from `request.path_params`: `status` ("404", "405",
+/// "307") and `allow` or `location` (docs/bridge-contract.md, section 2).
+pub(crate) fn miss_params(miss: Miss) -> Vec<(Box<str>, String)> {
+    match miss {
+        Miss::NotFound => vec![("status".into(), "404".to_owned())],
+        Miss::MethodNotAllowed { allow } => vec![("status".into(), "405".to_owned()), ("allow".into(), allow)],
+        Miss::Redirect { location } => vec![("status".into(), "307".to_owned()), ("location".into(), location)],
+    }
+}
+
 impl PythonHandler {
+    /// The app's miss route, unless the request is for `/metrics` (answered here).
+    fn miss_route(&self, miss: &Miss, request: &Request) -> Option<usize> {
+        let index = self.core.app.miss_route()?;
+        match &self.metrics {
+            Some(observer)
+                if *miss == Miss::NotFound && request.method() == "GET" && request.path() == observer.path.as_str() =>
+            {
+                None
+            }
+            _ => Some(index),
+        }
+    }
+
     /// A request no route matched: `/metrics` when enabled, else the server's answer.
     fn miss(&self, miss: Miss, request: &Request) -> Response {
         if let Some(observer) = &self.metrics {
@@ -233,6 +263,8 @@ impl PythonHandler {
 /// the core.
 pub struct LaneHandler {
     pub lane: LaneSender,
+    /// The lane's endpoint for unmatched requests (`LoadedApp.miss_route`), if any.
+    pub miss_route: Option<usize>,
 }
 
 impl Handler for LaneHandler {
@@ -245,7 +277,18 @@ impl Handler for LaneHandler {
                 Some(reply) => Reply::Later(reply),
                 None => Reply::Ready(overloaded()),
             },
-            Target::Miss(miss) => Reply::Ready(miss.response()),
+            Target::Miss(miss) => match self.miss_route {
+                // The app's Python middleware and exception handlers answer it in the lane.
+                Some(index) => {
+                    let mut request = request;
+                    request.params = miss_params(miss);
+                    match self.lane.submit(index, request) {
+                        Some(reply) => Reply::Later(reply),
+                        None => Reply::Ready(overloaded()),
+                    }
+                }
+                None => Reply::Ready(miss.response()),
+            },
         }
     }
 }

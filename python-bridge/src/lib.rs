@@ -6,6 +6,7 @@
 //! * [`handler`] is the server's `Handler` implemented by calling into Python (with the
 //!   in-flight limit, route timeouts, metrics and batching around each call).
 //! * [`event_loop`] drives each core's asyncio loop from the core's reactor.
+//! * [`layers`] reads the app's declarative middleware for the server's native layers.
 //! * [`lane`] runs `interpreter="main"` routes on threads of the main interpreter.
 //! * [`metrics`] (`/metrics`) and [`logging`] (the `log` facade's output).
 //! * [`shared_state`] holds the counters and dicts every core shares (Rust-owned, no CPython).
@@ -20,6 +21,7 @@ pub mod cpython;
 pub mod event_loop;
 pub mod handler;
 pub mod lane;
+pub mod layers;
 pub mod logging;
 pub mod metrics;
 pub mod serve;

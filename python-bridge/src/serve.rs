@@ -13,7 +13,7 @@ use std::rc::Rc;
 use std::sync::Mutex;
 
 use crate::config::{ServeConfig, ServeError};
-use crate::cpython::app::{self, App, RouteSpec};
+use crate::cpython::app::{self, App};
 use crate::cpython::core::{self, Core, CoreLoop};
 use crate::cpython::interpreter::{CoreInterpreter, MainInterpreter};
 use crate::cpython::module::CORE_ID;
@@ -54,8 +54,8 @@ pub fn serve(main: &MainInterpreter, config: ServeConfig) -> Result<(), ServeErr
             let listener = shards.lock().unwrap_or_else(|p| p.into_inner())[ctx.index].take();
             let listener = listener.ok_or_else(|| format!("core {}: no listener shard", ctx.index))?;
             match (&lane_sender, plan.whole) {
-                (Some(lane), true) => setup_lane_core(ctx, &config, &plan.routes, lane.clone(), listener, addr),
-                _ => setup_core(ctx, &config, &sys_path, lane_sender.clone(), listener, addr),
+                (Some(lane), true) => setup_lane_core(ctx, &config, &plan, lane.clone(), listener, addr),
+                _ => setup_core(ctx, &config, &sys_path, &plan.layers, lane_sender.clone(), listener, addr),
             }
         });
         if let Some(lane) = lane {
@@ -95,13 +95,14 @@ type CoreFuture = std::pin::Pin<Box<dyn std::future::Future<Output = runtime::Co
 fn setup_lane_core(
     ctx: CoreContext,
     config: &ServeConfig,
-    routes: &[RouteSpec],
+    plan: &app::LanePlan,
     lane: LaneSender,
     listener: TcpListener,
     addr: std::net::SocketAddr,
 ) -> Result<CoreFuture, String> {
+    let layers = server::Layers::compile(&plan.layers).map_err(|e| format!("core {}: {e}", ctx.index))?;
     let mut router = server::Router::new();
-    for r in routes {
+    for r in &plan.routes {
         router.insert(&r.method, &r.path, r.index).map_err(|e| format!("core {}: {e}", ctx.index))?;
     }
     log::info!(
@@ -114,7 +115,15 @@ fn setup_lane_core(
     );
     let access_log = config.access_log.then(server::AccessLog::new);
     let (limits, shutdown) = (config.limits.clone(), ctx.shutdown.clone());
-    Ok(Box::pin(server::serve_core(listener, router, LaneHandler { lane }, limits, access_log, shutdown)))
+    Ok(Box::pin(server::serve_core(
+        listener,
+        router,
+        LaneHandler { lane, miss_route: plan.miss_route },
+        layers,
+        limits,
+        access_log,
+        shutdown,
+    )))
 }
 
 /// Runs on core `ctx.index`'s thread: its interpreter, its app, its router, its server.
@@ -122,6 +131,7 @@ fn setup_core(
     ctx: CoreContext,
     config: &ServeConfig,
     sys_path: &[String],
+    layers: &[server::LayerSpec],
     lane: Option<LaneSender>,
     listener: TcpListener,
     addr: std::net::SocketAddr,
@@ -159,6 +169,11 @@ fn setup_core(
         interpreter.with(|_| drop(app));
         interpreter.end();
         Err(format!("core {}: {why}", ctx.index))
+    };
+    // Compiled per core (each owns its regexes); the options were checked in Python already.
+    let layers = match server::Layers::compile(layers) {
+        Ok(layers) => layers,
+        Err(e) => return give_up(app, e.to_string()),
     };
     let mut router = server::Router::new();
     for r in &routes {
@@ -217,7 +232,7 @@ fn setup_core(
     Ok(Box::pin(async move {
         let stop = Rc::new(Stop::default());
         let driver = monoio::spawn(event_loop::drive(core.clone(), poller, stop.clone()));
-        let stats = server::serve_core(listener, router, handler, limits, access_log, shutdown).await;
+        let stats = server::serve_core(listener, router, handler, layers, limits, access_log, shutdown).await;
         stop.stop(&core);
         driver.await;
         let closed = interpreter.with(|attached| {

@@ -11,6 +11,7 @@ use crate::access_log::AccessLog;
 use crate::config::Limits;
 use crate::dispatch::Dispatch;
 use crate::http1::connection::Connection;
+use crate::layers::Layers;
 use crate::router::Router;
 use crate::service::Handler;
 use runtime::{CoreStats, Shutdown};
@@ -21,6 +22,7 @@ pub async fn serve_core<H: Handler + 'static>(
     listener: std::net::TcpListener,
     router: Router<H::Route>,
     handler: H,
+    layers: Layers,
     limits: Limits,
     access_log: Option<AccessLog>,
     shutdown: Shutdown,
@@ -37,7 +39,7 @@ where
     };
     // Leaked once per core for the life of the server: connection tasks borrow these
     // without reference counting on the request path.
-    let dispatch: &'static Dispatch<H> = Box::leak(Box::new(Dispatch::new(router, handler)));
+    let dispatch: &'static Dispatch<H> = Box::leak(Box::new(Dispatch::new(router, handler).with_layers(layers)));
     let limits: &'static Limits = Box::leak(Box::new(limits));
     let access_log: Option<&'static AccessLog> = access_log.map(|log| &*Box::leak(Box::new(log)));
     if let Some(log) = access_log {

@@ -13,7 +13,9 @@ use crate::response::Response;
 pub trait Handler {
     /// What the router maps a method and path to (e.g. an index into a table of endpoints).
     type Route;
-    type Future<'a>: Future<Output = Response> + 'a
+    /// `Unpin` (a boxed future, a channel receiver): the dispatch layer wraps it to pass the
+    /// answer back out through the middleware layers without pin projections.
+    type Future<'a>: Future<Output = Response> + Unpin + 'a
     where
         Self: 'a;
 

@@ -169,7 +169,7 @@ fn start_with(limits: Limits) -> (u16, std::sync::mpsc::Sender<()>, std::thread:
                     monoio::time::sleep(Duration::from_millis(10)).await;
                 }
             });
-            server::serve_core(shard, router, Echo, limits, None, shutdown).await
+            server::serve_core(shard, router, Echo, server::Layers::default(), limits, None, shutdown).await
         })
     });
     (port, stop_tx, thread)

@@ -152,6 +152,8 @@ def test_lazy_matches_ordinary_validation(case: Case, raw) -> None:
     module, cls, schema = _model(case)
     verr = library(SUBJECT).ValidationError
     data = _bytes(realise(raw, module))
+    if _native.schema_lazy_eligible(schema):
+        _native.schema_lazy_stats(schema, True)  # this test materialises most: never pause
     if not _native.schema_lazy_eligible(schema):
         assert _lazy(schema, data, True) is None
         return
@@ -196,6 +198,7 @@ def test_the_corpus_exercises_the_lazy_path():
 def corpus():
     module, cls, schema = _model(LAZY_CASES[0])
     data = _bytes(LAZY_JSON[1])
+    _native.schema_lazy_stats(schema, True)
     return cls, schema, data
 
 
@@ -233,6 +236,30 @@ def test_an_untouched_instance_dumps_by_copying_and_stays_lazy(corpus):
     first = _dump_json(schema, lazy, True, True, False, False, False, None, None)
     state = _native.schema_take_lazy(lazy)
     assert state is not None and state[2] == first and state[1] is data
+
+
+def test_models_whose_bodies_are_read_anyway_pause_laziness(corpus):
+    # A window of 256 lazy instances, most materialised: the next 4096 bodies are validated
+    # the ordinary way (the pass would only add to their cost), then laziness is tried again.
+    cls, schema, data = corpus
+    for i in range(256):
+        instance = _lazy(schema, data, True)
+        if i % 4:
+            instance.count
+    made, _, paused = _native.schema_lazy_stats(schema)
+    assert (made, paused) == (0, 4096)
+    assert _lazy(schema, data, True) is None
+    assert _native.schema_lazy_stats(schema)[2] == 4095
+    # Passed through untouched (or a minority read): laziness stays.
+    _native.schema_lazy_stats(schema, True)
+    for i in range(256):
+        instance = _lazy(schema, data, True)
+        if i % 4 == 0:
+            instance.count
+    made, _, paused = _native.schema_lazy_stats(schema)
+    assert (made, paused) == (0, 0)
+    assert _lazy(schema, data, True) is not None
+    _native.schema_lazy_stats(schema, True)
 
 
 def test_changes_are_kept(corpus):

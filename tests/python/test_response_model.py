@@ -4,6 +4,8 @@ an endpoint returns (FastAPI's rules), through the compiled route handlers."""
 from __future__ import annotations
 
 import dataclasses
+import datetime
+from typing import Any
 
 import pytest
 
@@ -169,3 +171,42 @@ def test_an_invalid_response_model_is_a_startup_error():
 
     with pytest.raises(TypeError, match="response_model"):
         app._compile_routes()
+
+
+# --- models written by the bridge -------------------------------------------------------------
+
+class Event(BaseModel):
+    name: str = Field(serialization_alias="eventName")
+    payload: Any = None
+
+
+def test_returned_models_are_written_by_their_schema_by_alias():
+    # With or without a response_model, the bridge writes the instance with its class's schema
+    # (by alias, as FastAPI's encoder does); values only Python can encode inside it (an Any
+    # holding a datetime) go through the Python encoder instead, with the same result.
+    app = FasterAPI()
+
+    @app.get("/plain")
+    def plain() -> Any:
+        return Event(name="a", payload={"n": 1})
+
+    @app.get("/typed", response_model=Event)
+    def typed():
+        return Event(name="b", payload=[1, 2])
+
+    @app.get("/python-only")
+    def python_only() -> Any:
+        return Event(name="c", payload=datetime.datetime(2024, 1, 2, 3, 4, 5))
+
+    @app.post("/echo", response_model=Event)
+    def echo(event: Event):
+        return event
+
+    client = TestClient(app)
+    assert client.get("/plain").json() == {"eventName": "a", "payload": {"n": 1}}
+    assert client.get("/typed").json() == {"eventName": "b", "payload": [1, 2]}
+    assert client.get("/python-only").json() == {"eventName": "c", "payload": "2024-01-02T03:04:05"}
+    answer = client.post("/echo", content=b'{"name": "d", "payload": {"k": [true, null]}}',
+                         headers={"content-type": "application/json"})
+    assert answer.status_code == 200 and answer.headers["content-type"] == "application/json"
+    assert answer.json() == {"eventName": "d", "payload": {"k": [True, None]}}

@@ -44,8 +44,19 @@ def import_from_string(spec: str) -> Any:
 class LoadedApp:
     """What the bridge needs from an app, by name (docs/bridge-contract.md, section 2)."""
 
-    def __init__(self, routes: list[CompiledRoute], interpreter: str = "core", app: Any = None) -> None:
+    def __init__(
+        self,
+        routes: list[CompiledRoute],
+        interpreter: str = "core",
+        native_layers: str = "[]",
+        miss_route: CompiledRoute | None = None,
+        app: Any = None,
+    ) -> None:
         self.routes = routes
+        #: The declarative middleware for the server's native layers (JSON, outermost first).
+        self.native_layers = native_layers
+        #: Answers unmatched requests when Python must see them (middleware, 404 handlers).
+        self.miss_route = miss_route
         #: "main": the whole app runs in the main interpreter's lane.
         self.interpreter = interpreter
         self.response_type = Response
@@ -110,8 +121,9 @@ def loaded_app(app: Any, name: str = "the app") -> LoadedApp:
     if not isinstance(app, FasterAPI):
         hint = " (a FastAPI app: serve it with --compat, see docs/fastapi-compat.md)" if type(app).__module__.startswith("fastapi.") else ""
         raise TypeError(f"{name!r} is not a FasterAPI application{hint}")
+    routes, native_layers, miss_route = app._compile()
     _lane.app = app
-    return LoadedApp(app._compile_routes(), app.interpreter, app)
+    return LoadedApp(routes, app.interpreter, native_layers, miss_route, app)
 
 
 _lane_loops = threading.local()

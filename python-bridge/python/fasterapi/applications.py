@@ -6,10 +6,13 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from fasterapi import _lifespan
+from fasterapi import _http_middleware
 from fasterapi._dependencies import DependencyOverrides
 from fasterapi.datastructures import State
 from fasterapi.exception_handlers import ExceptionDispatcher
 from fasterapi.exceptions import HTTPException
+from fasterapi.middleware import Middleware
+from fasterapi.middleware.base import BaseHTTPMiddleware
 from fasterapi.openapi import docs
 from fasterapi.requests import Request
 from fasterapi.responses import FileResponse, JSONResponse, Response
@@ -52,6 +55,7 @@ class FasterAPI(MethodShortcuts):
         lifespan: Callable[[Any], Any] | None = None,
         exception_handlers: dict[Any, Callable[..., Any]] | None = None,
         dependencies: Sequence[Any] | None = None,
+        middleware: Sequence[Middleware] | None = None,
     ) -> None:
         if interpreter not in ("core", "main"):
             raise ValueError(f"interpreter must be 'core' or 'main', not {interpreter!r}")
@@ -94,6 +98,8 @@ class FasterAPI(MethodShortcuts):
         self.dependency_overrides: dict[Any, Any] = DependencyOverrides()
         self.exception_handlers: dict[Any, Callable[..., Any]] = dict(exception_handlers or {})
         self.state = State()
+        #: Outermost first, as Starlette keeps it: each ``add_middleware`` goes to the front.
+        self.user_middleware: list[Middleware] = list(middleware or [])
         # Where FastAPI keeps them: on the app's router. As in FastAPI, a ``lifespan``
         # replaces the default one, which is what runs the on_startup/on_shutdown handlers.
         self.router.on_startup = list(on_startup or [])
@@ -132,6 +138,28 @@ class FasterAPI(MethodShortcuts):
         def decorator(handler: Callable[..., Any]) -> Callable[..., Any]:
             self.add_exception_handler(exc_class_or_status_code, handler)
             return handler
+
+        return decorator
+
+    # -- middleware -----------------------------------------------------------
+
+    def add_middleware(self, middleware_class: type, *args: Any, **kwargs: Any) -> None:
+        """Install middleware; the last one added is the outermost (Starlette's order).
+        ``CORSMiddleware``, ``GZipMiddleware``, ``TrustedHostMiddleware`` and
+        ``HTTPSRedirectMiddleware`` run natively in the server; ``BaseHTTPMiddleware``
+        subclasses run in Python around the route."""
+        # Options are checked now, where the mistake is, not when a core starts.
+        _http_middleware.check(middleware_class, args, kwargs)
+        self.user_middleware.insert(0, Middleware(middleware_class, *args, **kwargs))
+
+    def middleware(self, middleware_type: str) -> Decorator:
+        """``@app.middleware("http")`` on ``async def mw(request, call_next) -> Response``."""
+        if middleware_type != "http":
+            raise ValueError(f'only @app.middleware("http") is supported, not {middleware_type!r}')
+
+        def decorator(func: Callable[..., Any]) -> Callable[..., Any]:
+            self.add_middleware(BaseHTTPMiddleware, dispatch=func)
+            return func
 
         return decorator
 
@@ -180,10 +208,20 @@ class FasterAPI(MethodShortcuts):
     # -- serving ------------------------------------------------------------
 
     def _compile_routes(self) -> list[CompiledRoute]:
-        """The bridge's ``routes`` list; called once per interpreter by ``_server.load_app``."""
-        return compile_routes(
-            self.router.routes + self._docs_routes(), ExceptionDispatcher(self.exception_handlers), self.dependency_overrides
-        )
+        """The bridge's ``routes`` list (with the Python middleware around each handler)."""
+        return self._compile()[0]
+
+    def _compile(self) -> tuple[list[CompiledRoute], str, CompiledRoute | None]:
+        """``(routes, native_layers, miss_route)`` for ``_server.load_app``, once per interpreter."""
+        on_error = ExceptionDispatcher(self.exception_handlers)
+        routes = compile_routes(self.router.routes + self._docs_routes(), on_error, self.dependency_overrides)
+        native_layers, dispatches = _http_middleware.split(self.user_middleware, self)
+        if dispatches:
+            routes = [_http_middleware.wrap_route(route, dispatches) for route in routes]
+        miss = None
+        if _http_middleware.misses_reach_python(dispatches, self.exception_handlers):
+            miss = _http_middleware.miss_route(on_error, dispatches, self.interpreter)
+        return routes, native_layers, miss
 
     # -- OpenAPI and docs -----------------------------------------------------
 

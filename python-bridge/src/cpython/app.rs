@@ -80,6 +80,8 @@ pub enum Reply {
 /// Everything one interpreter needs to answer requests. Lives on its core, used attached.
 pub struct App {
     endpoints: Vec<Endpoint>,
+    /// The endpoint that answers unmatched requests (`LoadedApp.miss_route`), if any.
+    miss_index: Option<usize>,
     request_type: PyObj,
     response_type: PyObj,
     streaming_type: PyObj,
@@ -170,6 +172,17 @@ impl App {
             };
             let routes = attr(crate::cstr!("routes"))?;
             let routes = PyObj::from_owned(ffi::PySequence_List(routes.as_ptr())).ok_or_else(|| fail("routes"))?;
+            // The route that answers unmatched requests when Python middleware must see them:
+            // read like the others, after them, but never put in the router.
+            let miss_route = attr(crate::cstr!("miss_route"))?;
+            let miss_index = if miss_route.as_ptr() == ffi::Py_None() {
+                None
+            } else {
+                if ffi::PyList_Append(routes.as_ptr(), miss_route.as_ptr()) != 0 {
+                    return Err(fail("miss_route"));
+                }
+                Some(ffi::PyList_Size(routes.as_ptr()) as usize - 1)
+            };
 
             let mut endpoints = Vec::new();
             let mut specs = Vec::new();
@@ -228,7 +241,9 @@ impl App {
                 if !(100..=999).contains(&status) {
                     return Err(format!("route {method} {path}: invalid status_code {status}"));
                 }
-                specs.push(RouteSpec { method: method.clone(), path: path.clone(), index: endpoints.len() });
+                if miss_index != Some(i as usize) {
+                    specs.push(RouteSpec { method: method.clone(), path: path.clone(), index: endpoints.len() });
+                }
                 endpoints.push(Endpoint {
                     handler,
                     status: status as u16,
@@ -250,6 +265,7 @@ impl App {
             let intern = |name: &std::ffi::CStr| object::intern(a, name).ok_or_else(|| fail("interning"));
             let app = App {
                 endpoints,
+                miss_index,
                 request_type,
                 response_type: attr(crate::cstr!("response_type"))?,
                 streaming_type: attr(crate::cstr!("streaming_type"))?,
@@ -526,6 +542,12 @@ impl App {
     }
 
     /// Whether the route runs in the main interpreter's lane.
+    /// The endpoint for requests no route matched, when the app's Python middleware must
+    /// see them; `None`: the server's own answers are used.
+    pub fn miss_route(&self) -> Option<usize> {
+        self.miss_index
+    }
+
     pub fn is_lane(&self, index: usize) -> bool {
         self.endpoints[index].lane
     }
@@ -919,6 +941,10 @@ pub struct LanePlan {
     pub any_lane_route: bool,
     /// The routes, for cores without an interpreter of their own.
     pub routes: Vec<RouteSpec>,
+    /// The app's declarative middleware, compiled by each core into its server's layers.
+    pub layers: Vec<server::LayerSpec>,
+    /// The endpoint index of `LoadedApp.miss_route` (after the routes), if the app has one.
+    pub miss_route: Option<usize>,
 }
 
 /// Reads the lane plan from `fasterapi._server.load_app(spec)` in the main interpreter.
@@ -942,7 +968,11 @@ pub fn lane_plan(main: &MainInterpreter, spec: &str) -> Result<LanePlan, String>
         let whole = is_main(&attr(loaded.as_ptr(), crate::cstr!("interpreter"))?);
         let routes = attr(loaded.as_ptr(), crate::cstr!("routes"))?;
         let routes = PyObj::from_owned(ffi::PySequence_List(routes.as_ptr())).ok_or_else(|| fail("routes"))?;
-        let mut plan = LanePlan { whole, any_lane_route: false, routes: Vec::new() };
+        let layers = attr(loaded.as_ptr(), crate::cstr!("native_layers"))?;
+        let layers = object::str_utf8(layers.as_ptr()).ok_or_else(|| fail("native_layers must be a str"))?;
+        let layers = crate::layers::parse(&String::from_utf8_lossy(layers))?;
+        let has_miss_route = attr(loaded.as_ptr(), crate::cstr!("miss_route"))?.as_ptr() != ffi::Py_None();
+        let mut plan = LanePlan { whole, any_lane_route: false, routes: Vec::new(), layers, miss_route: None };
         for i in 0..ffi::PyList_Size(routes.as_ptr()) {
             let item = ffi::PyList_GetItem(routes.as_ptr(), i);
             plan.any_lane_route |= is_main(&attr(item, crate::cstr!("interpreter"))?);
@@ -958,6 +988,8 @@ pub fn lane_plan(main: &MainInterpreter, spec: &str) -> Result<LanePlan, String>
                 index: i as usize,
             });
         }
+        // Appended after the routes by `App::load`, in the lane as on the cores.
+        plan.miss_route = has_miss_route.then_some(plan.routes.len());
         Ok(plan)
     }
 }

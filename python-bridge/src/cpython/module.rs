@@ -81,6 +81,8 @@ fn module_def() -> *mut ffi::PyModuleDef {
                    crate::cstr!("schema_validate_json_lazy(schema, data, by_alias) -> instance | None\n\nA lazy model instance (fields made on first use), or None: validate the ordinary way.")),
             method(crate::cstr!("schema_lazy_eligible"), super::schema::schema_lazy_eligible as *mut c_void, ffi::METH_FASTCALL,
                    crate::cstr!("schema_lazy_eligible(schema) -> bool")),
+            method(crate::cstr!("schema_lazy_stats"), super::schema::schema_lazy_stats as *mut c_void, ffi::METH_FASTCALL,
+                   crate::cstr!("schema_lazy_stats(schema[, reset]) -> (made, materialised, paused)")),
             method(crate::cstr!("schema_take_lazy"), super::schema::schema_take_lazy as *mut c_void, ffi::METH_FASTCALL,
                    crate::cstr!("schema_take_lazy(instance) -> (schema, data, json, by_alias) | None")),
             method(crate::cstr!("schema_instance_dict"), super::schema::schema_instance_dict as *mut c_void, ffi::METH_FASTCALL,

@@ -35,8 +35,9 @@ struct InProcess {
     limits: Limits,
 }
 
-/// The server's `Handler` for in-process requests: misses get the server's answers (as
-/// `PythonHandler` gives them), routes are answered to completion on the calling thread.
+/// The server's `Handler` for in-process requests: misses get the server's answers, or the
+/// app's miss route (as `PythonHandler` gives them); routes are answered to completion on the
+/// calling thread.
 struct InProcessHandler {
     app: Rc<App>,
 }
@@ -53,9 +54,31 @@ impl Handler for InProcessHandler {
                 let attached = unsafe { Attached::assume() };
                 Reply::Ready(self.app.respond_in_process(&attached, *index, request))
             }
-            Target::Miss(miss) => Reply::Ready(miss.response()),
+            Target::Miss(miss) => match self.app.miss_route() {
+                Some(index) => {
+                    let mut request = request;
+                    request.params = crate::handler::miss_params(miss);
+                    // SAFETY: as for a route, above.
+                    let attached = unsafe { Attached::assume() };
+                    Reply::Ready(self.app.respond_in_process(&attached, index, request))
+                }
+                None => Reply::Ready(miss.response()),
+            },
         }
     }
+}
+
+/// The app's declarative middleware (`LoadedApp.native_layers`) as the server's layers, so
+/// in-process requests go through them as served ones do.
+fn native_layers(a: &Attached<'_>, loaded: &PyObj) -> Result<server::Layers, String> {
+    // SAFETY: attached (proof); `text` outlives the borrowed UTF-8 view of it.
+    let specs = unsafe {
+        let text = object::getattr(loaded.as_ptr(), crate::cstr!("native_layers"))
+            .ok_or_else(|| object::take_error_line(a))?;
+        let utf8 = object::str_utf8(text.as_ptr()).ok_or("native_layers must be a str")?;
+        crate::layers::parse(&String::from_utf8_lossy(utf8))?
+    };
+    server::Layers::compile(&specs)
 }
 
 unsafe extern "C" fn drop_app(capsule: *mut ffi::PyObject) {
@@ -108,8 +131,15 @@ pub unsafe extern "C" fn inprocess_app(
             return ptr::null_mut();
         }
     }
+    let layers = match native_layers(a, &loaded) {
+        Ok(layers) => layers,
+        Err(e) => {
+            object::raise(a, Exc::Value, &e);
+            return ptr::null_mut();
+        }
+    };
     let app = Rc::new(app);
-    let dispatch = server::dispatch::Dispatch::new(router, InProcessHandler { app: app.clone() });
+    let dispatch = server::dispatch::Dispatch::new(router, InProcessHandler { app: app.clone() }).with_layers(layers);
     let raw = Box::into_raw(Box::new(InProcess { dispatch, app, limits }));
     let capsule = ffi::PyCapsule_New(raw as *mut c_void, CAPSULE.as_ptr(), Some(drop_app));
     if capsule.is_null() {

@@ -156,6 +156,9 @@ COVERED: dict[str, dict[str, str]] = {
     # either catches both, as it does here.
     "starlette.exceptions": {"HTTPException": "fasterapi.exceptions:HTTPException"},
     "starlette.middleware": {"Middleware": "fasterapi.middleware:Middleware"},
+    "starlette.middleware.base": {
+        name: f"fasterapi.middleware.base:{name}" for name in ("BaseHTTPMiddleware", "DispatchFunction", "RequestResponseEndpoint")
+    },
     **{name.replace("fastapi.", "starlette.", 1): names for name, names in _MIDDLEWARE.items()},
     "starlette.requests": {"Request": "fasterapi.requests:Request"},
     "starlette.responses": _RESPONSES,

@@ -29,7 +29,7 @@
 use pyo3_ffi as ffi;
 
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use std::cell::OnceCell;
+use std::cell::{Cell, OnceCell};
 use std::fmt;
 use std::mem::MaybeUninit;
 
@@ -101,15 +101,72 @@ struct FieldPlan {
     excluded: bool,
 }
 
-/// The plan of one model, made on first use (`None`: the model is not in the lazy subset).
+/// A model's lazy state: its plan, made on first use (`None`: the model is not in the lazy
+/// subset), and how its lazy instances have been used.
+///
+/// Laziness pays when handlers pass bodies through (returned, stored as JSON) and costs when
+/// they read them: the pass is then done on top of the ordinary validation (about a quarter
+/// more). So the instances made are counted against those materialised; when, over a window,
+/// most were materialised, bodies of this model are validated the ordinary way for a while,
+/// then laziness is tried again (handlers may differ by route and by request).
 #[derive(Default)]
-pub struct LazySlot(OnceCell<Option<ModelPlan>>);
+pub struct LazySlot {
+    plan: OnceCell<Option<ModelPlan>>,
+    made: Cell<u32>,
+    materialised: Cell<u32>,
+    /// Bodies still to validate the ordinary way before trying laziness again.
+    paused: Cell<u32>,
+}
+
+/// Lazy instances per judgement, and the bodies validated eagerly after a bad one.
+const WINDOW: u32 = 256;
+const PAUSE: u32 = 16 * WINDOW;
 
 impl LazySlot {
+    /// Whether the next body should be tried lazily (counts down a pause).
+    pub fn wanted(&self) -> bool {
+        match self.paused.get() {
+            0 => true,
+            n => {
+                self.paused.set(n - 1);
+                false
+            }
+        }
+    }
+
+    /// A lazy instance was made; at the end of a window, pause if most were materialised.
+    pub fn count_made(&self) {
+        let made = self.made.get() + 1;
+        if made < WINDOW {
+            self.made.set(made);
+            return;
+        }
+        if self.materialised.get() * 2 > made {
+            self.paused.set(PAUSE);
+        }
+        self.made.set(0);
+        self.materialised.set(0);
+    }
+
+    /// `(made, materialised, paused)` in the current window; `reset` starts afresh (tests).
+    pub fn stats(&self, reset: bool) -> (u32, u32, u32) {
+        let stats = (self.made.get(), self.materialised.get(), self.paused.get());
+        if reset {
+            self.made.set(0);
+            self.materialised.set(0);
+            self.paused.set(0);
+        }
+        stats
+    }
+
+    pub fn count_materialised(&self) {
+        self.materialised.set(self.materialised.get().saturating_add(1));
+    }
+
     /// # Safety
     /// Attached; `body` is the model this slot belongs to.
     pub unsafe fn plan<'a>(&'a self, body: &'a ModelBody) -> Option<&'a ModelPlan> {
-        self.0
+        self.plan
             .get_or_init(|| {
                 let plan = model_plan(body);
                 if plan.is_none() {

@@ -71,6 +71,14 @@ unsafe fn schema<'a>(capsule: *mut ffi::PyObject) -> Option<&'a Schema> {
     Some(&*(ffi::PyCapsule_GetPointer(capsule, SCHEMA_CAPSULE.as_ptr()) as *const Schema))
 }
 
+/// A schema capsule's contents, or `None` (no exception) for any other object.
+unsafe fn schema_if_valid<'a>(capsule: *mut ffi::PyObject) -> Option<&'a Schema> {
+    if ffi::PyCapsule_IsValid(capsule, SCHEMA_CAPSULE.as_ptr()) == 0 {
+        return None;
+    }
+    Some(&*(ffi::PyCapsule_GetPointer(capsule, SCHEMA_CAPSULE.as_ptr()) as *const Schema))
+}
+
 /// The node of a schema capsule (a model class's `__fasterapi_schema__`).
 ///
 /// # Safety
@@ -348,6 +356,9 @@ pub unsafe extern "C" fn schema_validate_json_lazy(
         return none();
     };
     let by_alias = ffi::PyObject_IsTrue(*args.add(2)) == 1;
+    if !body.lazy.wanted() {
+        return none();
+    }
     let Some(written) = lazy::check_and_write(body, input, by_alias) else {
         ffi::PyErr_Clear();
         return none();
@@ -367,6 +378,7 @@ pub unsafe extern "C" fn schema_validate_json_lazy(
         return ptr::null_mut();
     };
     drop(slots.replace_lazy(instance.as_ptr(), state)); // the slot was NULL
+    body.lazy.count_made();
     instance.into_ptr()
 }
 
@@ -392,6 +404,31 @@ pub unsafe extern "C" fn schema_lazy_eligible(
     PyObj::from_borrowed(if eligible { ffi::Py_True() } else { ffi::Py_False() }).into_ptr()
 }
 
+/// `schema_lazy_stats(schema[, reset]) -> (made, materialised, paused)`: how the model's lazy
+/// instances are being used (`lazy::LazySlot`); `reset=True` starts a new window, unpaused.
+///
+/// # Safety
+/// Called by CPython (METH_FASTCALL/METH_NOARGS), attached; `args` holds `nargs` objects.
+pub unsafe extern "C" fn schema_lazy_stats(
+    _m: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargs: ffi::Py_ssize_t,
+) -> *mut ffi::PyObject {
+    // SAFETY: METH_FASTCALL function, attached.
+    if arg_range("schema_lazy_stats", nargs, 1, 2).is_none() {
+        return ptr::null_mut();
+    }
+    let Some(s) = schema(*args) else { return ptr::null_mut() };
+    let reset = nargs > 1 && ffi::PyObject_IsTrue(*args.add(1)) == 1;
+    let Node::Model(model) = &s.node else {
+        object::raise(&Attached::assume(), Exc::Type, "schema_lazy_stats() needs a model's schema");
+        return ptr::null_mut();
+    };
+    let (made, materialised, paused) = model.core().map_or((0, 0, 0), |body| body.lazy.stats(reset));
+    let item = |v: u32| ffi::PyLong_FromUnsignedLong(v.into());
+    ffi::Py_BuildValue(c"(NNN)".as_ptr(), item(made), item(materialised), item(paused))
+}
+
 /// `schema_take_lazy(instance) -> state | None`: a lazy model instance's
 /// `(schema, data, json, by_alias)`, cleared from the instance (which the caller then fills);
 /// `None` for an instance that has its fields.
@@ -414,6 +451,15 @@ pub unsafe extern "C" fn schema_take_lazy(
     }
     // The slot's reference passes to the caller; the slot keeps a new one to None.
     *slot = PyObj::from_borrowed(ffi::Py_None()).into_ptr();
+    // Counted against the model's lazy instances (`lazy::LazySlot`). The state was made by
+    // `schema_validate_json_lazy`: a tuple whose first item is the model's schema.
+    if ffi::PyTuple_Check(state) != 0 && ffi::PyTuple_Size(state) == 4 {
+        if let Some(Node::Model(model)) = schema_if_valid(ffi::PyTuple_GetItem(state, 0)).map(|s| &s.node) {
+            if let Some(body) = model.core() {
+                body.lazy.count_materialised();
+            }
+        }
+    }
     state
 }
 
