@@ -123,12 +123,13 @@ impl Cors {
             || self.origins.iter().any(|o| o == origin)
     }
 
-    /// A preflight is answered here; anything else goes on, remembering its `Origin`.
-    pub fn enter(&self, request: &Request) -> Result<Exit, Response> {
+    /// A preflight is answered here; anything else goes on, remembering its `Origin`. (The
+    /// answer is boxed: it is the rare outcome, and a `Response` is large.)
+    pub fn enter(&self, request: &Request) -> Result<Exit, Box<Response>> {
         let origin = header_bytes(request, "origin");
         if origin.is_some() && request.method() == "OPTIONS" {
             if let Some(method) = request.header("access-control-request-method") {
-                return Err(self.preflight(request, origin.as_deref().unwrap_or_default(), method));
+                return Err(Box::new(self.preflight(request, origin.as_deref().unwrap_or_default(), method)));
             }
         }
         Ok(Exit::Cors { origin })

@@ -42,8 +42,9 @@ impl TrustedHost {
         }))
     }
 
-    pub fn enter(&self, request: &Request) -> Result<Exit, Response> {
-        let Some(host) = request.header("host").and_then(host_of) else { return Err(invalid_host()) };
+    /// A refusal or a redirect is boxed: the rare outcome, and a `Response` is large.
+    pub fn enter(&self, request: &Request) -> Result<Exit, Box<Response>> {
+        let Some(host) = request.header("host").and_then(host_of) else { return Err(Box::new(invalid_host())) };
         let host = host.to_lowercase();
         let mut www_redirect = false;
         for pattern in &self.allowed {
@@ -56,9 +57,9 @@ impl TrustedHost {
         }
         if www_redirect && self.www_redirect {
             let netloc = String::from_utf8_lossy(request.header("host").unwrap_or_default());
-            return Err(redirect(307, &format!("http://www.{netloc}{}", target(request))));
+            return Err(Box::new(redirect(307, &format!("http://www.{netloc}{}", target(request)))));
         }
-        Err(invalid_host())
+        Err(Box::new(invalid_host()))
     }
 }
 

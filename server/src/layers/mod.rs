@@ -103,11 +103,11 @@ impl Layers {
                 Layer::Cors(cors) => cors.enter(request),
                 Layer::GZip(gzip) => Ok(gzip.enter(request)),
                 Layer::TrustedHost(host) => host.enter(request),
-                Layer::HttpsRedirect => Err(host::https_redirect(request)),
+                Layer::HttpsRedirect => Err(Box::new(host::https_redirect(request))),
             };
             match step {
                 Ok(exit) => exits.push(exit),
-                Err(answer) => return Entry::Answer(self.leave(Exits(exits), answer)),
+                Err(answer) => return Entry::Answer(self.leave(Exits(exits), *answer)),
             }
         }
         Entry::Pass(Exits(exits))
