@@ -143,6 +143,7 @@ def test_exception_handlers(server):
         "/unicorns/rainbow": (418, {"message": "Oops! rainbow did something. There goes a rainbow..."}),
         "/unicorns-sync/pool": (418, {"message": "Oops! pool did something. There goes a rainbow..."}),
         "/items/nope": (404, {"missing": "/items/nope", "detail": "Item not found"}),
+        "/nowhere": (404, {"missing": "/nowhere", "detail": "Not Found"}),  # unmatched: the same handler
         "/items/foo": (200, {"item": "The Foo Wrestlers"}),
         "/teapot": (418, {"detail": "I'm a Teapot"}),
         "/numbers/x": (422, {"detail": [{"type": "int_parsing", "loc": ["path", "item_id"],

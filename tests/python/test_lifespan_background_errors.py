@@ -398,7 +398,8 @@ def errors_app(ns: SimpleNamespace) -> Any:
 
 
 ERROR_URLS = ["/unicorns/yolo", "/unicorns/rainbow", "/sync-unicorns/s", "/items/taken", "/items/teapot",
-              "/items/quiet", "/items/starlette", "/items/nope", "/numbers/x", "/numbers/3", "/plain/x", "/zero"]
+              "/items/quiet", "/items/starlette", "/items/nope", "/numbers/x", "/numbers/3", "/plain/x", "/zero",
+              "/nowhere"]
 
 
 @pytest.mark.parametrize("url", ERROR_URLS)
