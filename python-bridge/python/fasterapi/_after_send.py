@@ -72,7 +72,9 @@ async def drain(timeout: float = DRAIN_SECONDS) -> None:
     """At shutdown, before the app's own: let running after-send work finish, as a server
     lets a request's background tasks finish; what is still running after ``timeout`` is
     cancelled (and logged)."""
-    tasks = [t for t in _running if not t.done()]
+    # This core's only (in the shared-GIL mode every core's tasks are in this one set).
+    loop = asyncio.get_running_loop()
+    tasks = [t for t in _running if not t.done() and t.get_loop() is loop]
     if not tasks:
         return
     _, pending = await asyncio.wait(tasks, timeout=timeout)
