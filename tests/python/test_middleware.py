@@ -237,3 +237,41 @@ def test_answers_under_middleware_are_the_answers_without(path):
     assert (wrapped.status_code, wrapped.headers["content-type"], wrapped.content) == (
         plain.status_code, plain.headers["content-type"], plain.content)
     assert wrapped.headers["x-tag"] == "1" and "x-tag" not in plain.headers
+
+
+def test_request_state_set_by_middleware_is_the_endpoints_like_fastapi():
+    # Starlette keeps request.state in the ASGI scope, so a middleware, a dependency and the
+    # endpoint see one state; ours lives on the native request for the same reason.
+    source = '''
+def build(lib):
+    App, Request, Depends = lib.FastAPI if hasattr(lib, "FastAPI") else lib.FasterAPI, lib.Request, lib.Depends
+    app = App()
+
+    @app.middleware("http")
+    async def who(request: Request, call_next):
+        request.state.user = request.headers.get("x-user", "anonymous")
+        response = await call_next(request)
+        response.headers["x-seen-by-endpoint"] = str(getattr(request.state, "seen", False))
+        return response
+
+    def current_user(request: Request):
+        return request.state.user
+
+    @app.get("/me")
+    def me(request: Request, user=Depends(current_user)):
+        request.state.seen = True
+        return {"state": request.state.user, "dependency": user}
+
+    return app
+'''
+    import fastapi
+    import fasterapi
+    from fastapi.testclient import TestClient as FastAPIClient
+    from fasterapi.testclient import TestClient
+
+    scope: dict = {}
+    exec(compile(source, "<state app>", "exec", dont_inherit=True), scope)  # real annotations
+    theirs = FastAPIClient(scope["build"](fastapi)).get("/me", headers={"x-user": "ada"})
+    ours = TestClient(scope["build"](fasterapi)).get("/me", headers={"x-user": "ada"})
+    assert ours.json() == theirs.json() == {"state": "ada", "dependency": "ada"}
+    assert ours.headers["x-seen-by-endpoint"] == theirs.headers["x-seen-by-endpoint"] == "True"

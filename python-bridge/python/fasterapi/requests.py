@@ -134,8 +134,18 @@ class Request:
     @property
     def state(self) -> State:
         if self._state is None:
-            # What the lifespan yielded, a shallow copy per request (as Starlette does).
-            self._state = State(_lifespan.state)
+            # One per request, kept on the native request so that a middleware's, a
+            # dependency's and the endpoint's Request share it (Starlette keeps it in the
+            # scope); it starts as what the lifespan yielded, a shallow copy per request.
+            native = self._native
+            state = getattr(native, "state", None)
+            if state is None:
+                state = State(_lifespan.state)
+                try:
+                    native.state = state
+                except AttributeError:  # a stand-in request without the slot (tests)
+                    pass
+            self._state = state
         return self._state
 
     @property

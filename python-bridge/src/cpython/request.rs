@@ -45,6 +45,10 @@ struct RequestData {
     cache: [Cell<*mut ffi::PyObject>; FIELDS],
     /// Callables given to `after_send`, taken by the bridge when it has the response.
     after_send: RefCell<Vec<PyObj>>,
+    /// `request.state` (`fasterapi.requests.Request.state`), set on first use: kept here so
+    /// that every `Request` made for this request -- a middleware's, a dependency's, the
+    /// endpoint's -- shares it, as Starlette's share the ASGI scope's.
+    state: RefCell<Option<PyObj>>,
 }
 
 /// Creates a request object of `type_` (this interpreter's `Request` type).
@@ -56,7 +60,12 @@ pub unsafe fn new_request_object(type_: *mut ffi::PyTypeObject, request: Request
     if obj.is_null() {
         return None;
     }
-    let data = RequestData { request, cache: Default::default(), after_send: RefCell::new(Vec::new()) };
+    let data = RequestData {
+        request,
+        cache: Default::default(),
+        after_send: RefCell::new(Vec::new()),
+        state: RefCell::new(None),
+    };
     ptr::write(ptr::addr_of_mut!((*(obj as *mut RequestObject)).data), ManuallyDrop::new(data));
     PyObj::from_owned(obj)
 }
@@ -211,6 +220,26 @@ unsafe extern "C" fn after_send(obj: *mut ffi::PyObject, callback: *mut ffi::PyO
     ffi::Py_None()
 }
 
+/// `state`: what was last set, or None.
+unsafe extern "C" fn get_state(obj: *mut ffi::PyObject, _closure: *mut c_void) -> *mut ffi::PyObject {
+    // SAFETY: CPython calls this attached, with `obj` an instance of our type.
+    let this = &*(obj as *mut RequestObject);
+    match &*this.data.state.borrow() {
+        Some(state) => PyObj::from_borrowed(state.as_ptr()).into_ptr(),
+        None => PyObj::from_borrowed(ffi::Py_None()).into_ptr(),
+    }
+}
+
+unsafe extern "C" fn set_state(obj: *mut ffi::PyObject, value: *mut ffi::PyObject, _closure: *mut c_void) -> c_int {
+    // SAFETY: CPython calls this attached, with `obj` an instance of our type; `value` is NULL
+    // for `del`. The old value is released after the borrow ends (its finaliser may run code).
+    let this = &*(obj as *mut RequestObject);
+    let new = (!value.is_null() && value != ffi::Py_None()).then(|| PyObj::from_borrowed(value));
+    let old = std::mem::replace(&mut *this.data.state.borrow_mut(), new);
+    drop(old);
+    0
+}
+
 /// The callables registered with `after_send` so far (they are removed from the request).
 ///
 /// # Safety
@@ -258,6 +287,14 @@ pub unsafe fn create_type(module: *mut ffi::PyObject) -> *mut ffi::PyObject {
             g(crate::cstr!("client"), get_client, crate::cstr!("(host, port) of the peer, or None.")),
             g(crate::cstr!("server"), get_server, crate::cstr!("(host, port) of the local socket, or None.")),
             g(crate::cstr!("scheme"), get_scheme, crate::cstr!("'http'.")),
+            ffi::PyGetSetDef {
+                name: crate::cstr!("state").as_ptr(),
+                get: Some(get_state),
+                set: Some(set_state),
+                doc: crate::cstr!("The request's state object, shared by every Request made for it (None until set).")
+                    .as_ptr(),
+                closure: ptr::null_mut(),
+            },
             ffi::PyGetSetDef { name: ptr::null(), get: None, set: None, doc: ptr::null(), closure: ptr::null_mut() },
         ];
         let getset = Box::leak(getset.into_boxed_slice()).as_mut_ptr();
