@@ -1,22 +1,25 @@
-"""The differential test of compatibility mode: one FastAPI app source
-(tests/apps/compat/tutorial_app.py, written with ``from fastapi import ...`` and
-``from pydantic import ...``) served by real FastAPI and by ``fasterapi run --compat`` on 2
-cores; the same few hundred requests go to both, and status, JSON body and the relevant
-headers must match.
+"""The differential test of compatibility mode: one FastAPI app source (written with
+``from fastapi import ...`` and ``from pydantic import ...``) served by real FastAPI on uvicorn
+and by ``fasterapi run --compat`` on 1 and 2 cores, both as real server processes; the same few
+hundred requests go to both over HTTP, and status, body (JSON or text, after decompressing) and
+the relevant headers must match.
 
-The FastAPI side runs in this (main) interpreter through ``fastapi.testclient.TestClient``:
-uvicorn is not installed in the dev venv, and TestClient drives the same ASGI app through
-Starlette's own request handling, which is what decides the answers compared here.
-
-The requests are generated from a fixed seed, so a failure names a request that can be
-replayed (its id is its index and a summary). To cover more of FastAPI, extend the app and
-``build_requests`` together.
+Two apps: tests/apps/compat/tutorial_app.py (parameters, bodies, models, forms, response
+classes, a router, error handlers) and tests/apps/compat/features_app.py (issue 8: dependencies,
+security, middleware incl. CORS and GZip, exception handlers, background tasks, lifespan
+state). The requests are generated from a fixed seed, so a failure names a request that can be
+replayed (its id is its app, index and a summary). To cover more of FastAPI, extend an app and
+its request builder together.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import random
+import signal
+import sys
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlsplit
@@ -24,14 +27,15 @@ from urllib.parse import quote, urlsplit
 import httpx
 import pytest
 
-from tests.integration.server import Server
+from tests.apps.compat.features_app import TOKEN_EXPIRES, encode_jwt
+from tests.integration.server import HOST, Server, free_port
 
-APP = "tests.apps.compat.tutorial_app:app"
 SEED = 20261128
 
-# Headers whose values must be the same on both sides (by name, lower case). Framing,
-# Date and Server headers are each server's own business.
-RELEVANT_HEADERS = ("content-type", "location", "x-error", "allow", "www-authenticate", "set-cookie")
+# Headers whose values must be the same on both sides (by name, lower case), besides every
+# access-control-* and x-* header. Framing, Date and Server headers are each server's own business.
+RELEVANT_HEADERS = ("content-type", "location", "allow", "www-authenticate", "set-cookie", "vary", "content-encoding")
+RELEVANT_PREFIXES = ("access-control-", "x-")
 
 
 @dataclass
@@ -39,10 +43,18 @@ class Req:
     method: str
     url: str
     kwargs: dict = field(default_factory=dict)
+    #: Requests sent right after this one (on any connection, so on any core), whose answers
+    #: are compared too: how an effect of this request (a background task) becomes visible.
+    then: list["Req"] = field(default_factory=list)
 
     def summary(self) -> str:
         body = self.kwargs.get("json", self.kwargs.get("data", self.kwargs.get("content")))
-        return f"{self.method} {self.url}" + (f" {json.dumps(body, default=repr)[:60]}" if body is not None else "")
+        text = f"{self.method} {self.url}" + (f" {json.dumps(body, default=repr)[:60]}" if body is not None else "")
+        headers = self.kwargs.get("headers")
+        if headers:
+            pairs = headers.items() if isinstance(headers, dict) else headers
+            text += " [" + ", ".join(f"{k}: {v!s:.30}" for k, v in pairs) + "]"
+        return text + "".join(f" -> {r.summary()}" for r in self.then)
 
 
 # -- the requests ------------------------------------------------------------------------------
@@ -88,9 +100,7 @@ def build_requests(rng: random.Random) -> list[Req]:
     for name in ("alexnet", "resnet", "lenet", "vgg", "ALEXNET", ""):
         reqs.append(Req("GET", f"/models/{name}"))
     for _ in range(10):
-        # No "%" in path segments: Starlette's TestClient decodes the path twice (httpx's
-        # decoded path, unquoted again), which a real server does not.
-        path = "/".join(quote(rng.choice([w for w in WORDS if "%" not in w]) or "x") for _ in range(rng.randint(1, 4)))
+        path = "/".join(quote(rng.choice(WORDS) or "x") for _ in range(rng.randint(1, 4)))
         reqs.append(Req("GET", f"/files/{path}"))
     for _ in range(40):
         pairs = [("q", _maybe(rng, rng.choice(["abc", "ab", "hello world", "Hello", "a" * 51, "café", "ok"])))]
@@ -130,39 +140,183 @@ def build_requests(rng: random.Random) -> list[Req]:
         reqs.append(Req("GET", "/headers/", {"headers": headers}))
     for _ in range(10):
         reqs.append(Req("GET", f"/unicorns/{rng.choice(['yolo', 'sparkle', 'YOLO'])}"))
-        reqs.append(Req("GET", f"/users/{quote(rng.choice([w for w in WORDS if '%' not in w]) or 'x')}"))
+        reqs.append(Req("GET", f"/users/{quote(rng.choice(WORDS) or 'x')}"))
     for _ in range(15):
         reqs.append(Req("POST", "/echo-invalid/", {"json": _item(rng)}))
     return reqs
 
 
-REQUESTS = build_requests(random.Random(SEED))
+
+# -- issue 8's features (tests/apps/compat/features_app.py) -------------------------------------
+
+ORIGINS = ["https://allowed.example", "http://localhost:8080", "https://evil.example", "null", "HTTPS://ALLOWED.EXAMPLE"]
+ENCODINGS = ["gzip", "identity", "br", "gzip, deflate", "*", "gzip;q=0", None]
+
+
+def _token(sub: str, scopes: list[str]) -> str:
+    return encode_jwt({"sub": sub, "scopes": scopes, "exp": TOKEN_EXPIRES})
+
+
+def _basic(text: str) -> str:
+    return "Basic " + base64.b64encode(text.encode()).decode()
+
+
+BEARERS = [
+    f"Bearer {_token('johndoe', ['me', 'items'])}", f"Bearer {_token('johndoe', ['me'])}", f"Bearer {_token('johndoe', [])}",
+    f"Bearer {_token('alice', ['me'])}", f"Bearer {_token('nobody', ['me'])}", f"bearer {_token('johndoe', ['me', 'items'])}",
+    "Bearer not.a.jwt", "Bearer abc", "Bearer", "Bearer  x", "Basic abc", "Token x", "", None,
+    f"Bearer {_token('johndoe', ['me', 'items'])[:-2]}xx",
+]
+BASICS = [
+    _basic("stanleyjobson:swordfish"), _basic("stanleyjobson:wrong"), _basic("stanleyjobson"), _basic(":"), _basic("ünï:cøde"),
+    "Basic !!!", "Basic", "Basic  x", "basic " + _basic("stanleyjobson:swordfish")[6:], "Bearer x", "", None,
+]
+
+
+def _headers(rng: random.Random, **chosen) -> dict:
+    """Request headers: ``chosen`` (None values left out), often an Origin and an Accept-Encoding."""
+    headers = {k: v for k, v in chosen.items() if v is not None}
+    if rng.random() < 0.4:
+        headers["Origin"] = rng.choice(ORIGINS)
+    encoding = rng.choice(ENCODINGS)
+    # httpx sends its own Accept-Encoding unless told; "identity" stands for "none wanted".
+    headers["Accept-Encoding"] = encoding if encoding is not None else "identity"
+    if rng.random() < 0.1:
+        headers["X-Client"] = rng.choice(["blocked", "fine"])
+    return {k.replace("_", "-"): v for k, v in headers.items()}
+
+
+def build_feature_requests(rng: random.Random) -> list[Req]:
+    reqs = [Req("GET", "/state"), Req("GET", "/nowhere"), Req("GET", "/middleware/short-circuit"), Req("GET", "/plain-error"),
+            Req("GET", "/unicorns/yolo"), Req("GET", "/unicorns/hidden"), Req("GET", "/unicorns/sparkle"), Req("GET", "/cached/"),
+            Req("POST", "/state"), Req("GET", "/users/me"), Req("GET", "/basic/me"), Req("GET", "/api-key/")]
+    simple = ["/state", "/nowhere", "/middleware/short-circuit", "/plain-error", "/unicorns/yolo", "/unicorns/hidden",
+              "/cached/", "/large?n=3", "/large?n=500", "/large-text?n=10", "/large-text?n=300", "/large?n=x"]
+    for _ in range(60):
+        reqs.append(Req("GET", rng.choice(simple), {"headers": _headers(rng)}))
+    for _ in range(30):
+        # CORS preflights: allowed and refused origins, methods and headers.
+        headers = {"Origin": rng.choice(ORIGINS), "Access-Control-Request-Method": rng.choice(["GET", "POST", "PUT", "DELETE"])}
+        if rng.random() < 0.6:
+            headers["Access-Control-Request-Headers"] = rng.choice(["X-Token", "x-token, authorization", "X-Other", "content-type", ""])
+        if rng.random() < 0.1:
+            del headers["Origin"]
+        reqs.append(Req("OPTIONS", rng.choice(["/items/", "/users/me", "/nowhere", "/echo"]), {"headers": headers}))
+    for _ in range(30):
+        path = rng.choice(["/items/", "/class-items/", "/nested/"])
+        query = _query([("q", _maybe(rng, rng.choice(WORDS))), ("skip", _maybe(rng, rng.choice(NUMBERS), 0.3)),
+                        ("limit", _maybe(rng, rng.choice(NUMBERS), 0.3))])
+        reqs.append(Req("GET", path + query, {"headers": _headers(rng, last_query=_maybe(rng, rng.choice(["cookie", "ünï".encode()]), 0.4))}))
+    for _ in range(15):
+        name = rng.choice(["foo", "plumbus", "missing", "ünï"])
+        reqs.append(Req("GET", f"/sessions/{quote(name)}", {"headers": _headers(rng, X_Session=_maybe(rng, rng.choice(["s1", "s2"])))}))
+    for _ in range(20):
+        reqs.append(Req("GET", rng.choice(["/guarded/items/", "/guarded/open/"]), {"headers": _headers(
+            rng, X_Token=_maybe(rng, rng.choice(["fake-super-secret-token", "wrong"]), 0.8),
+            X_Key=_maybe(rng, rng.choice(["fake-super-secret-key", "wrong"]), 0.7))}))
+    for _ in range(20):
+        form = {"username": rng.choice(["johndoe", "alice", "nobody", ""]), "password": rng.choice(["secret", "secret2", "wrong"])}
+        if rng.random() < 0.5:
+            form["scope"] = rng.choice(["me", "me items", "items admin", ""])
+        if rng.random() < 0.15:
+            del form[rng.choice(["username", "password"])]
+        if rng.random() < 0.1:
+            form["grant_type"] = rng.choice(["password", "client_credentials"])
+        reqs.append(Req("POST", "/token", {"data": form, "headers": _headers(rng)}))
+    for _ in range(45):
+        reqs.append(Req("GET", rng.choice(["/users/me", "/users/me/items/"]),
+                        {"headers": _headers(rng, Authorization=rng.choice(BEARERS))}))
+    for _ in range(20):
+        reqs.append(Req("GET", "/basic/me", {"headers": _headers(rng, Authorization=rng.choice(BASICS))}))
+    for _ in range(15):
+        key = rng.choice(["secret-key", "", None, "ünï".encode()])
+        reqs.append(Req("GET", rng.choice(["/api-key/", "/api-key/optional"]), {"headers": _headers(rng, X_API_Key=key)}))
+    for i in range(15):
+        note = f"n{i}"
+        asynchronous = rng.random() < 0.5
+        reqs.append(Req("POST", f"/notes/{note}" + _query([("text", rng.choice(["hello", "ünï", "a b"])),
+                                                          ("asynchronous", "true" if asynchronous else None)]),
+                        {"headers": _headers(rng)}, then=[Req("GET", f"/notes/{note}", {"headers": _headers(rng)})]))
+    for _ in range(20):
+        body = rng.choice([{"name": "Foo"}, {"name": "Foo", "count": 300}, {"name": "x", "count": "many"}, {}, [], "text"])
+        reqs.append(Req("POST", "/echo", {"json": body, "headers": _headers(rng)}))
+    return reqs
+
+
+APPS: dict[str, tuple[str, Callable[[random.Random], list[Req]]]] = {
+    "tutorial": ("tests.apps.compat.tutorial_app:app", build_requests),
+    "features": ("tests.apps.compat.features_app:app", build_feature_requests),
+}
+REQUESTS = {name: build(random.Random(SEED)) for name, (_, build) in APPS.items()}
+CASES = [(name, req) for name, reqs in REQUESTS.items() for req in reqs]
+CASE_IDS = [f"{name}-{i:03d} {req.summary()}" for name, reqs in REQUESTS.items() for i, req in enumerate(reqs)]
 
 
 # -- the two sides -----------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def fastapi_client():
-    from fastapi.testclient import TestClient
+class UvicornServer(Server):
+    """FastAPI on uvicorn: this (dev venv) interpreter, FastAPI and pydantic, a free port."""
 
-    from tests.apps.compat import tutorial_app
+    @classmethod
+    def for_app(cls, app: str, env: dict[str, str]) -> "UvicornServer":
+        port = free_port()
+        cmd = [sys.executable, "-m", "uvicorn", app, "--host", HOST, "--port", str(port), "--no-access-log"]
+        return cls.raw(cmd, env=env, port=port)
 
-    assert type(tutorial_app.app).__module__ == "fastapi.applications", "the FastAPI side must be real FastAPI"
-    # A handler error is a 500 answer, as on a real server, not an exception in the test.
-    with TestClient(tutorial_app.app, raise_server_exceptions=False, follow_redirects=False) as client:
-        yield client
+    def stop_and_check(self) -> None:
+        """uvicorn shuts down gracefully on SIGTERM, then re-raises the signal (since 0.29), so a
+        clean exit is "killed by SIGTERM" after the lifespan's shutdown completed."""
+        assert self.alive(), f"uvicorn died while the tests ran\n{self.describe()}"
+        rc = self.stop(signal.SIGTERM)
+        assert rc in (0, -signal.SIGTERM), f"uvicorn exited {rc} on SIGTERM\n{self.describe()}"
+        assert "Application shutdown complete." in self.stderr, f"uvicorn's shutdown did not complete\n{self.describe()}"
 
 
-@pytest.fixture(scope="module")
-def fasterapi_client():
-    srv = Server(APP, cores=2, extra_args=["--compat"]).start()
-    try:
-        with httpx.Client(base_url=f"http://{srv.host}:{srv.port}", timeout=30, follow_redirects=False) as client:
+class Servers:
+    """The servers of the module, started on first use and all stopped (and checked to exit
+    cleanly, 0 on SIGTERM) at the end. Each has its own directory for the background tasks'
+    notes."""
+
+    def __init__(self):
+        self._servers: dict[tuple[str, str], tuple[Server, httpx.Client]] = {}
+        self._dirs: list[tempfile.TemporaryDirectory] = []
+
+    def client(self, app_name: str, side: str) -> httpx.Client:
+        key = (app_name, side)
+        if key not in self._servers:
+            notes = tempfile.TemporaryDirectory(prefix="compat-notes-")
+            self._dirs.append(notes)
+            env = {"COMPAT_NOTES_DIR": notes.name}
+            app = APPS[app_name][0]
+            if side == "fastapi":
+                srv = UvicornServer.for_app(app, env)
+            else:
+                srv = Server(app, cores=int(side.removeprefix("cores")), env=env, extra_args=["--compat"])
+            srv.start()
+            client = httpx.Client(base_url=f"http://{srv.host}:{srv.port}", timeout=30, follow_redirects=False)
             client.server = srv
-            yield client
-    finally:
-        srv.stop_and_check()
+            self._servers[key] = (srv, client)
+        return self._servers[key][1]
+
+    def stop_all(self) -> None:
+        failures = []
+        for (app_name, side), (srv, client) in self._servers.items():
+            client.close()
+            try:
+                srv.stop_and_check()
+            except AssertionError as exc:
+                failures.append(f"{app_name} on {side}: {exc}")
+        for notes in self._dirs:
+            notes.cleanup()
+        assert not failures, "\n".join(failures)
+
+
+@pytest.fixture(scope="module")
+def servers():
+    pool = Servers()
+    yield pool
+    pool.stop_all()
 
 
 def answer(response: httpx.Response) -> dict:
@@ -172,16 +326,23 @@ def answer(response: httpx.Response) -> dict:
     except ValueError:
         body = ("not JSON", response.text)
     headers = {}
-    for name in RELEVANT_HEADERS:
+    names = [n for n in dict.fromkeys(response.headers.keys()) if n in RELEVANT_HEADERS or n.startswith(RELEVANT_PREFIXES)]
+    for name in names:
         values = response.headers.get_list(name)
         if name == "location":
-            # Each side's own host: TestClient answers as http://testserver.
+            # Each side's own host and port.
             values = [urlsplit(v)._replace(scheme="", netloc="").geturl() for v in values]
         if name == "allow":
             values = sorted(method.strip() for v in values for method in v.split(","))
-        if values:
-            headers[name] = values
-    return {"status": response.status_code, "body": body, "headers": headers}
+        headers[name] = values
+    return {"status": response.status_code, "body": body, "headers": dict(sorted(headers.items()))}
+
+
+def exchange(client: httpx.Client, req: Req) -> list[dict]:
+    answers = [answer(client.request(req.method, req.url, **req.kwargs))]
+    for follow_up in req.then:
+        answers += exchange(client, follow_up)
+    return answers
 
 
 @dataclass
@@ -197,35 +358,58 @@ def _except(answer: dict, header: str) -> dict:
     return {**answer, "headers": {k: v for k, v in answer["headers"].items() if k != header}}
 
 
+def _without_streamed_gzip(answer: dict) -> dict:
+    """The answer as Starlette's GZip would give it for a whole (not streamed) body: no
+    ``Vary: Accept-Encoding``, no ``Content-Encoding`` (bodies are compared decompressed)."""
+    headers = {k: v for k, v in answer["headers"].items() if k != "content-encoding"}
+    vary = [", ".join(p for p in v.split(", ") if p != "Accept-Encoding") for v in headers.pop("vary", [])]
+    if any(vary):
+        headers["vary"] = vary
+    return {**answer, "headers": headers}
+
+
+def _streamed_gzip(req: Req, expected: dict, actual: dict) -> bool:
+    vary = ",".join(expected["headers"].get("vary", []))
+    return ("Accept-Encoding" in vary and "Accept-Encoding" not in ",".join(actual["headers"].get("vary", []))
+            and _without_streamed_gzip(expected) == _without_streamed_gzip(actual))
+
+
 KNOWN_DIFFERENCES = [
+    Known("GZip outside @app.middleware('http'): in Starlette the http middleware re-sends call_next's response as a "
+          "stream, so GZip compresses it (and adds 'Vary: Accept-Encoding') whatever its size; FasterAPI's native GZip "
+          "sees the whole body and applies minimum_size (docs/fastapi-compat.md, Advanced Middleware)",
+          _streamed_gzip),
     Known("405's Allow header: Starlette lists the methods of the first route whose path matches, FasterAPI every "
           "method of the path plus HEAD for GET (docs/fastapi-compat.md)",
-          lambda req, expected, actual: expected["status"] == 405 and _except(expected, "allow") == _except(actual, "allow")),
+          lambda req, expected, actual: expected["status"] == 405
+          and _except(_without_streamed_gzip(expected), "allow") == _except(_without_streamed_gzip(actual), "allow")),
     Known("HEAD on a GET route: FastAPI answers 405 (its routes do not add HEAD), FasterAPI answers like GET without "
           "the body (docs/fastapi-compat.md)",
           lambda req, expected, actual: req.method == "HEAD" and expected["status"] == 405 and actual["status"] == 200),
     Known("the trailing-slash 307 carries 'content-type: text/plain' on FasterAPI (an empty body; FastAPI sends no "
           "content-type): the dispatch layer's redirect answer",
           lambda req, expected, actual: expected["status"] == 307 and _except(expected, "content-type") == _except(actual, "content-type")),
-    Known("a def endpoint whose RequestValidationError goes to an async exception handler answers 500 ('a sync endpoint "
-          "in the blocking pool returned a coroutine'): issue 8 part 5 (exception handlers)",
-          lambda req, expected, actual: req.method == "PUT" and expected["status"] == 422 and actual["status"] == 500),
 ]
 
 
-@pytest.mark.parametrize("req", REQUESTS, ids=[f"{i:03d} {r.summary()}" for i, r in enumerate(REQUESTS)])
-def test_same_answer_as_fastapi(fastapi_client, fasterapi_client, req: Req):
-    expected = answer(fastapi_client.request(req.method, req.url, **req.kwargs))
-    actual = answer(fasterapi_client.request(req.method, req.url, **req.kwargs))
-    assert fasterapi_client.server.alive(), f"the server died on {req.summary()}\n{fasterapi_client.server.describe()}"
-    if actual != expected:
-        for known in KNOWN_DIFFERENCES:
-            if known.applies(req, expected, actual):
-                pytest.xfail(known.reason)
+@pytest.mark.parametrize("cores", ["cores2", "cores1"])
+@pytest.mark.parametrize("app_name, req", CASES, ids=CASE_IDS)
+def test_same_answer_as_fastapi(servers, cores: str, app_name: str, req: Req):
+    fastapi, fasterapi = servers.client(app_name, "fastapi"), servers.client(app_name, cores)
+    expected = exchange(fastapi, req)
+    actual = exchange(fasterapi, req)
+    for client in (fastapi, fasterapi):
+        assert client.server.alive(), f"a server died on {req.summary()}\n{client.server.describe()}"
+    for req_part, expected_part, actual_part in zip([req, *req.then], expected, actual):
+        if actual_part != expected_part:
+            for known in KNOWN_DIFFERENCES:
+                if known.applies(req_part, expected_part, actual_part):
+                    pytest.xfail(known.reason)
     assert actual == expected, (
         f"{req.summary()}\nFastAPI:   {json.dumps(expected, ensure_ascii=False)[:3000]}\n"
         f"FasterAPI: {json.dumps(actual, ensure_ascii=False)[:3000]}")
 
 
-def test_enough_requests():
-    assert len(REQUESTS) >= 300
+@pytest.mark.parametrize("app_name", list(APPS))
+def test_enough_requests(app_name):
+    assert len(REQUESTS[app_name]) >= 300

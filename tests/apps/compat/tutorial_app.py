@@ -1,7 +1,6 @@
 """A FastAPI app written exactly as FastAPI's tutorial teaches, imports included.
 
-Served unchanged by real FastAPI (tests/integration/test_compat_differential.py, through
-fastapi.testclient) and by ``fasterapi run --compat`` (tests/integration/test_compat.py and
+Served unchanged by real FastAPI on uvicorn (tests/integration/test_compat_differential.py) and by ``fasterapi run --compat`` (tests/integration/test_compat.py and
 the same differential test). Uses only features FasterAPI has today: path, query, header
 and cookie parameters, JSON bodies bound to models, response_model, HTTPException with
 headers, forms, status codes, response classes, an APIRouter and exception handlers.
