@@ -1,5 +1,6 @@
 """The dependencies-and-security tutorial app (tests/apps/deps_security.py) over the real server,
-1 and 2 cores, answer for answer against FastAPI serving the same source.
+1 and 2 cores, and through ``fasterapi.testclient.TestClient`` in process, answer for answer
+against FastAPI serving the same source.
 
 Expectations are computed: the app's source is exec'd with its imports turned back into
 FastAPI's (``fasterapi.security`` -> ``fastapi.security``, the rest as in test_tutorial) and
@@ -23,10 +24,21 @@ from tests.integration.test_tutorial import as_fastapi_source
 APP_FILE = Path(__file__).resolve().parents[1] / "apps" / "deps_security.py"
 
 
-@pytest.fixture(scope="module", params=[1, 2], ids=lambda n: f"cores{n}")
-def server(request):
-    srv = Server("tests.apps.deps_security:app", cores=request.param).start()
-    yield srv
+@pytest.fixture(scope="module", params=["cores1", "cores2", "testclient"])
+def client(request):
+    """The app served over sockets by a real server (1 or 2 cores), or in process."""
+    if request.param == "testclient":
+        from fasterapi.testclient import TestClient
+
+        from tests.apps import deps_security
+
+        with TestClient(deps_security.app, raise_server_exceptions=False) as in_process:
+            yield in_process
+        return
+    srv = Server("tests.apps.deps_security:app", cores=int(request.param.removeprefix("cores"))).start()
+    with httpx.Client(base_url=f"http://{srv.host}:{srv.port}", timeout=30) as over_http:
+        yield over_http
+    assert srv.alive(), srv.describe()
     srv.stop_and_check()
 
 
@@ -101,17 +113,15 @@ def normalise(label: str, result: dict) -> dict:
     return result
 
 
-def test_tutorial_app_answers_like_fastapi(server, fastapi_app) -> None:
+def test_tutorial_app_answers_like_fastapi(client, fastapi_app) -> None:
     expected = scenario(fastapi_app)
-    with httpx.Client(base_url=f"http://{server.host}:{server.port}", timeout=30) as client:
-        actual = scenario(client)
+    actual = scenario(client)
     problems = []
     for (label, want), (_, got) in zip(expected, actual):
         want, got = normalise(label, want), normalise(label, got)
         if want != got:
             problems.append(f"{label}\n  FastAPI:   {json.dumps(want)[:800]}\n  FasterAPI: {json.dumps(got)[:800]}")
     assert not problems, "\n".join(problems)
-    assert server.alive(), server.describe()
 
 
 def db_run(client) -> list:
@@ -126,11 +136,9 @@ def db_run(client) -> list:
     return out
 
 
-def test_yield_dependency_cleanup_runs_like_fastapi(server, fastapi_app) -> None:
+def test_yield_dependency_cleanup_runs_like_fastapi(client, fastapi_app) -> None:
     expected = db_run(fastapi_app)
-    with httpx.Client(base_url=f"http://{server.host}:{server.port}", timeout=30) as client:
-        actual = db_run(client)
+    actual = db_run(client)
     assert actual == expected
     assert expected[-1] == ["open ok", "close ok", "open plumbus", "owner error plumbus", "close plumbus", "open missing", "close missing",
                             "async open a-ok", "async close a-ok", "async open a-missing", "async close a-missing"]
-    assert server.alive(), server.describe()
