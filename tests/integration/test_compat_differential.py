@@ -18,6 +18,7 @@ import base64
 import json
 import random
 import signal
+import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
@@ -28,7 +29,7 @@ import httpx
 import pytest
 
 from tests.apps.compat.features_app import TOKEN_EXPIRES, encode_jwt
-from tests.integration.server import HOST, Server, free_port
+from tests.integration.server import HOST, REPO, Server, base_env, free_port
 
 SEED = 20261128
 
@@ -248,7 +249,7 @@ APPS: dict[str, tuple[str, Callable[[random.Random], list[Req]]]] = {
     "features": ("tests.apps.compat.features_app:app", build_feature_requests),
 }
 REQUESTS = {name: build(random.Random(SEED)) for name, (_, build) in APPS.items()}
-CASES = [(name, req) for name, reqs in REQUESTS.items() for req in reqs]
+CASES = [(name, i, req) for name, reqs in REQUESTS.items() for i, req in enumerate(reqs)]
 CASE_IDS = [f"{name}-{i:03d} {req.summary()}" for name, reqs in REQUESTS.items() for i, req in enumerate(reqs)]
 
 
@@ -281,6 +282,7 @@ class Servers:
     def __init__(self):
         self._servers: dict[tuple[str, str], tuple[Server, httpx.Client]] = {}
         self._dirs: list[tempfile.TemporaryDirectory] = []
+        self._in_process: dict[str, list[list[dict]]] = {}
 
     def client(self, app_name: str, side: str) -> httpx.Client:
         key = (app_name, side)
@@ -298,6 +300,19 @@ class Servers:
             client.server = srv
             self._servers[key] = (srv, client)
         return self._servers[key][1]
+
+    def in_process_answers(self, app_name: str) -> list[list[dict]]:
+        """Every request's answers through ``fasterapi.testclient.TestClient`` (compatibility
+        mode, in a fresh interpreter: tests/integration/compat_in_process.py), computed once."""
+        if app_name not in self._in_process:
+            notes = tempfile.TemporaryDirectory(prefix="compat-notes-")
+            self._dirs.append(notes)
+            done = subprocess.run([sys.executable, "-m", "tests.integration.compat_in_process", app_name], cwd=REPO,
+                                  env=base_env({"COMPAT_NOTES_DIR": notes.name}), stdin=subprocess.DEVNULL,
+                                  capture_output=True, timeout=300)
+            assert done.returncode == 0, f"the in-process run of {app_name} failed:\n{done.stderr.decode(errors='replace')[-8000:]}"
+            self._in_process[app_name] = json.loads(done.stdout)
+        return self._in_process[app_name]
 
     def stop_all(self) -> None:
         failures = []
@@ -392,14 +407,21 @@ KNOWN_DIFFERENCES = [
 ]
 
 
-@pytest.mark.parametrize("cores", ["cores2", "cores1"])
-@pytest.mark.parametrize("app_name, req", CASES, ids=CASE_IDS)
-def test_same_answer_as_fastapi(servers, cores: str, app_name: str, req: Req):
-    fastapi, fasterapi = servers.client(app_name, "fastapi"), servers.client(app_name, cores)
+@pytest.mark.parametrize("side", ["cores2", "cores1", "testclient"])
+@pytest.mark.parametrize("app_name, index, req", CASES, ids=CASE_IDS)
+def test_same_answer_as_fastapi(servers, side: str, app_name: str, index: int, req: Req):
+    """FasterAPI's side: a ``fasterapi run --compat`` server on 2 or 1 cores, or the
+    in-process TestClient."""
+    fastapi = servers.client(app_name, "fastapi")
     expected = exchange(fastapi, req)
-    actual = exchange(fasterapi, req)
-    for client in (fastapi, fasterapi):
-        assert client.server.alive(), f"a server died on {req.summary()}\n{client.server.describe()}"
+    assert fastapi.server.alive(), f"uvicorn died on {req.summary()}\n{fastapi.server.describe()}"
+    if side == "testclient":
+        actual = servers.in_process_answers(app_name)[index]
+        expected = json.loads(json.dumps(expected, ensure_ascii=False))  # as the other interpreter's JSON
+    else:
+        fasterapi = servers.client(app_name, side)
+        actual = exchange(fasterapi, req)
+        assert fasterapi.server.alive(), f"the server died on {req.summary()}\n{fasterapi.server.describe()}"
     for req_part, expected_part, actual_part in zip([req, *req.then], expected, actual):
         if actual_part != expected_part:
             for known in KNOWN_DIFFERENCES:
