@@ -8,13 +8,16 @@ provably served while it waits.
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import time
 
 import pytest
 
 from tests.integration.helpers import fetch
 from tests.integration.rawhttp import Conn
-from tests.integration.server import Server, free_port, run_cli
+from tests.integration.server import REPO, Server, base_env, free_port, run_cli
 
 APP = "tests.apps.lifespan_app:app"
 
@@ -177,9 +180,11 @@ COMPAT_CALLS = [("GET", "/greeting"), ("POST", "/notes/first"), ("GET", "/unicor
                 ("GET", "/items/1"), ("GET", "/items/2"), ("GET", "/items/x")]
 
 
-def test_an_unchanged_fastapi_app_answers_like_fastapi_under_compat():
-    """Served with --compat on one core (its module globals are per core), compared with
-    the same module served by FastAPI's TestClient in this process."""
+@pytest.mark.parametrize("side", ["cores1", "cores2", "testclient"])
+def test_an_unchanged_fastapi_app_answers_like_fastapi_under_compat(side):
+    """Served with --compat on 1 or 2 cores (its module globals are per core: one connection
+    keeps to one core), or through fasterapi's TestClient in a fresh interpreter with compat
+    mode on; compared with the same module served by FastAPI's TestClient in this process."""
     pytest.importorskip("fastapi")
     import importlib
 
@@ -193,7 +198,18 @@ def test_an_unchanged_fastapi_app_answers_like_fastapi_under_compat():
             expected.append((r.status_code, r.json(), r.headers.get("x-handled")))
         expected_notes = client.get("/notes").json()
 
-    srv = Server(COMPAT_APP, cores=1, extra_args=["--compat"]).start()
+    if side == "testclient":
+        # The in-process client runs background tasks before it returns the response.
+        done = subprocess.run([sys.executable, "-m", "tests.integration.compat_in_process", "--calls", COMPAT_APP],
+                              input=json.dumps([*COMPAT_CALLS, ("GET", "/notes")]).encode(), cwd=REPO, env=base_env(),
+                              capture_output=True, timeout=120)
+        assert done.returncode == 0, done.stderr.decode(errors="replace")
+        *answers, notes = json.loads(done.stdout)
+        got = [(a["status"], a["json"], a["headers"].get("x-handled")) for a in answers]
+        assert notes["json"] == expected_notes
+        assert got == [tuple(json.loads(json.dumps(e))) for e in expected]
+        return
+    srv = Server(COMPAT_APP, cores=int(side.removeprefix("cores")), extra_args=["--compat"]).start()
     try:
         got = []
         with Conn(srv.host, srv.port) as conn:  # one connection: one core, in order
