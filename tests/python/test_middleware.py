@@ -275,3 +275,62 @@ def build(lib):
     ours = TestClient(scope["build"](fasterapi)).get("/me", headers={"x-user": "ada"})
     assert ours.json() == theirs.json() == {"state": "ada", "dependency": "ada"}
     assert ours.headers["x-seen-by-endpoint"] == theirs.headers["x-seen-by-endpoint"] == "True"
+
+
+def _gzip_around_http_middleware(lib, gzip_outside: bool):
+    """An app with an ``@app.middleware("http")`` and a GZip (minimum_size=500) outside or
+    inside it (Starlette's order: the last added is the outermost)."""
+    App = lib.FastAPI if hasattr(lib, "FastAPI") else lib.FasterAPI
+    GZip = lib.middleware.gzip.GZipMiddleware
+    JSONResponse = lib.responses.JSONResponse
+    app = App()
+    if not gzip_outside:
+        app.add_middleware(GZip, minimum_size=500)
+
+    @app.middleware("http")
+    async def tag(request, call_next):
+        if request.url.path == "/own":
+            return JSONResponse({"built": "by the middleware"})
+        response = await call_next(request)
+        response.headers["x-tag"] = "1"
+        return response
+
+    if gzip_outside:
+        app.add_middleware(GZip, minimum_size=500)
+
+    @app.get("/short")
+    def short():
+        return {"short": True}
+
+    @app.get("/long")
+    def long():
+        return {"numbers": list(range(300))}
+
+    return app
+
+
+@pytest.mark.parametrize("gzip_outside", [True, False], ids=["gzip-outside", "gzip-inside"])
+@pytest.mark.parametrize("path", ["/short", "/long", "/own", "/missing"])
+@pytest.mark.parametrize("accept", ["gzip", "identity"])
+def test_gzip_around_http_middleware_like_fastapi(gzip_outside, path, accept):
+    """Starlette's http middleware re-sends ``call_next``'s response as a stream, so a GZip
+    outside it compresses even a short body and always adds ``Vary: Accept-Encoding``; a
+    response the middleware built itself, or a GZip inside it, goes by ``minimum_size``."""
+    import fastapi
+    import fastapi.middleware.gzip
+    import fastapi.responses
+    import fasterapi
+    import fasterapi.middleware.gzip
+    import fasterapi.responses
+    from fastapi.testclient import TestClient as FastAPIClient
+    from fasterapi.testclient import TestClient
+
+    headers = {"accept-encoding": accept}
+    theirs = FastAPIClient(_gzip_around_http_middleware(fastapi, gzip_outside)).get(path, headers=headers)
+    ours = TestClient(_gzip_around_http_middleware(fasterapi, gzip_outside)).get(path, headers=headers)
+
+    def seen(response):
+        return (response.status_code, response.content, response.headers.get("content-encoding"),
+                response.headers.get("vary"), response.headers.get("x-tag"))
+
+    assert seen(ours) == seen(theirs)

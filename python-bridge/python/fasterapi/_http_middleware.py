@@ -32,7 +32,7 @@ from fasterapi.exceptions import HTTPException
 from fasterapi.middleware import NativeLayer
 from fasterapi.middleware.base import BaseHTTPMiddleware
 from fasterapi.requests import Request
-from fasterapi.responses import Response
+from fasterapi.responses import FileResponse, Response, StreamingResponse
 from fasterapi.routing import CompiledRoute
 
 _json_dumps = _native.json_dumps
@@ -119,15 +119,62 @@ def split(user_middleware: list[Any], app: Any) -> tuple[str, list[Callable[...,
     """``(native_layers JSON, Python dispatch functions)``, both outermost first."""
     layers: list[dict[str, Any]] = []
     dispatches: list[Callable[..., Any]] = []
+    inside_gzip = restreamed = False
     for cls, args, kwargs in user_middleware:
         if _is(cls, NativeLayer):
-            layers.append(cls(None, *args, **kwargs).native_layer())
+            layer = cls(None, *args, **kwargs).native_layer()
+            layers.append(layer)
+            inside_gzip = inside_gzip or layer["kind"] == "gzip"
         elif _is(cls, BaseHTTPMiddleware):
-            dispatches.append(cls(app, *args, **kwargs).dispatch_func)
+            dispatch = cls(app, *args, **kwargs).dispatch_func
+            if inside_gzip and not restreamed:
+                # Only the outermost Python middleware inside a GZip decides what GZip sees.
+                dispatch, restreamed = streamed_like_starlette(dispatch), True
+            dispatches.append(dispatch)
         else:
             # FasterAPI(middleware=[...]) entries are only seen here.
             raise _unsupported(cls)
     return json.dumps(layers), dispatches
+
+
+def streamed_like_starlette(dispatch: Callable[..., Any]) -> Callable[..., Any]:
+    """``dispatch`` answering as Starlette's ``BaseHTTPMiddleware`` does to a GZip outside
+    it: the response ``call_next`` gave, when the middleware returns it, is re-sent as a
+    stream, so GZip compresses it (and adds ``Vary: Accept-Encoding``) whatever its size. A
+    response the middleware built itself is sent whole, as in Starlette. Installed only for
+    the outermost Python middleware that a GZip layer wraps (``split``)."""
+
+    async def run(request: Request, call_next: Endpoint) -> Response:
+        given: list[Response] = []
+
+        async def recording_call_next(req: Request) -> Response:
+            response = await call_next(req)
+            given.append(response)
+            return response
+
+        response = await dispatch(request, recording_call_next)
+        if request.method != "HEAD" and any(response is r for r in given):
+            return _as_stream(response)
+        return response
+
+    return run
+
+
+def _as_stream(response: Response) -> Response:
+    """The response as a one-chunk stream (streams and files as they are; no body for the
+    statuses that have none)."""
+    if isinstance(response, (StreamingResponse, FileResponse)) or response.status_code in (204, 304) or response.status_code < 200:
+        return response
+    body = response.body
+
+    async def once() -> AsyncIterator[bytes]:
+        yield body
+
+    stream = StreamingResponse(once(), status_code=response.status_code)
+    stream.raw_headers = [(k, v) for k, v in response.raw_headers if k != b"content-length"]
+    if response.background is not None:
+        stream.background = response.background
+    return stream
 
 
 def chain(dispatches: list[Callable[..., Any]], endpoint: Endpoint) -> Endpoint:
