@@ -5,7 +5,7 @@
 use std::future::Future;
 
 use crate::http1::request::Request;
-use crate::response::Response;
+use crate::response::{Body, Response};
 
 /// A per-core application. The dispatch layer ([`crate::dispatch`]) routes each request and
 /// calls `call` on the core that accepted the connection. Futures are `!Send`-friendly:
@@ -70,11 +70,12 @@ impl Miss {
                 r.headers.push((Bytes::from_static(b"allow"), Bytes::copy_from_slice(allow.as_bytes())));
                 r
             }
-            Miss::Redirect { location } => {
-                let mut r = Response::full(307, b"text/plain; charset=utf-8", Bytes::new());
-                r.headers.push((Bytes::from_static(b"location"), Bytes::copy_from_slice(location.as_bytes())));
-                r
-            }
+            // Starlette's RedirectResponse: no body, so no content-type either.
+            Miss::Redirect { location } => Response::new(
+                307,
+                vec![(Bytes::from_static(b"location"), Bytes::copy_from_slice(location.as_bytes()))],
+                Body::Full(Bytes::new()),
+            ),
         }
     }
 }

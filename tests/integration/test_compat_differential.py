@@ -380,9 +380,6 @@ KNOWN_DIFFERENCES = [
     Known("HEAD on a GET route: FastAPI answers 405 (its routes do not add HEAD), FasterAPI answers like GET without "
           "the body (docs/fastapi-compat.md)",
           lambda req, expected, actual: req.method == "HEAD" and expected["status"] == 405 and actual["status"] == 200),
-    Known("the trailing-slash 307 carries 'content-type: text/plain' on FasterAPI (an empty body; FastAPI sends no "
-          "content-type): the dispatch layer's redirect answer",
-          lambda req, expected, actual: expected["status"] == 307 and _except(expected, "content-type") == _except(actual, "content-type")),
 ]
 
 

@@ -107,6 +107,8 @@ def test_trailing_slash_redirects_like_fastapi(hello_server):
     r = fetch(hello_server, "GET", "/users/123/?q=x")
     assert r.status == 307, r
     assert r.header("location") == "/users/123?q=x", r
+    # Starlette's RedirectResponse: no body, no content-type.
+    assert r.header("content-type") is None and r.body == b"", r
     assert fetch(hello_server, "GET", "/json/").header("location") == "/json"
     # No route either way: still a 404.
     assert fetch(hello_server, "GET", "/nothing/here/").status == 404
