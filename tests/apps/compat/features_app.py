@@ -364,8 +364,11 @@ async def read_with_optional_api_key(key: Annotated[str | None, Security(optiona
 
 
 def write_note(name: str, text: str) -> None:
-    with open(os.path.join(NOTES_DIR, f"note-{name}"), "w") as f:
+    # Written aside, then renamed: a reader sees no note or the whole note, never half of one.
+    path = os.path.join(NOTES_DIR, f"note-{name}")
+    with open(f"{path}.{os.getpid()}.{id(text)}.tmp", "w") as f:
         f.write(text)
+    os.replace(f.name, path)
 
 
 async def write_note_async(name: str, text: str) -> None:
