@@ -3,7 +3,8 @@
 For every parameter this decides, with FastAPI's rules, *where* its value comes from and
 *how* it is checked:
 
-- a parameter annotated ``Request`` receives the request wrapper;
+- a parameter annotated ``Request`` receives the request wrapper, one annotated ``Response``
+  the response whose status, headers and cookies are merged into the answer;
 - a ``Path()``/``Query()``/``Header()``/``Cookie()``/``Body()``/``Form()``/``File()`` marker
   (as the default or inside ``Annotated[...]``) says so explicitly; a name that appears in
   the path template (``/users/{user_id}``) is a path parameter;
@@ -38,6 +39,7 @@ from fasterapi._validators import Validator, validator_for
 from fasterapi.fields import AliasChoices, FieldInfo
 from fasterapi.params import Undefined
 from fasterapi.requests import Request
+from fasterapi.responses import Response
 
 #: ``{name}`` or ``{name:path}`` in a path template.
 PATH_PARAM = re.compile(r"{([A-Za-z_][A-Za-z0-9_]*)(?::([A-Za-z_]+))?}")
@@ -65,7 +67,7 @@ def path_param_names(path: str) -> list[str]:
 @dataclass
 class ParamSpec:
     name: str  # the endpoint's parameter name (the keyword it is called with)
-    source: str  # "path" | "query" | "header" | "cookie" | "body" | "form" | "file" | "request"
+    source: str  # "path" | "query" | "header" | "cookie" | "body" | "form" | "file" | "request" | "response"
     key: str  # what is looked up: path/query key, lower-case header name, body/form key
     loc: tuple  # error location prefix, e.g. ("query", "q")
     validate: Validator | None  # None: the raw value is used as is
@@ -230,6 +232,10 @@ def _plan(parameter: inspect.Parameter, hinted: Any, in_path: set[str], path: st
     plain, _ = unwrap_annotated(annotation)
     if marker is None and isinstance(plain, type) and issubclass(plain, Request):
         return ParamSpec(name, "request", name, (), None, Undefined, False, annotation=declared)
+    if marker is None and isinstance(plain, type) and issubclass(plain, Response):
+        # FastAPI's injected Response: status, headers and cookies set on it are merged into
+        # the answer (fasterapi._sub_response).
+        return ParamSpec(name, "response", name, (), None, Undefined, False, annotation=declared)
 
     if name in in_path:
         if marker is not None and not isinstance(marker, params.Path):

@@ -9,9 +9,18 @@ from fasterapi.datastructures import State
 from fasterapi.exception_handlers import ExceptionDispatcher
 from fasterapi.exceptions import HTTPException
 from fasterapi.openapi import docs
-from fasterapi.requests import Request
+from fasterapi.requests import Request, RequestContext
 from fasterapi.responses import FileResponse, JSONResponse, Response
-from fasterapi.routing import APIRoute, APIRouter, CompiledRoute, Decorator, MethodShortcuts, compile_routes
+from fasterapi.routing import (
+    APIRoute,
+    APIRouter,
+    CompiledRoute,
+    Decorator,
+    MethodShortcuts,
+    check_duplicates,
+    compile_routes,
+)
+from fasterapi._urls import URLPath
 
 
 class FasterAPI(MethodShortcuts):
@@ -45,6 +54,12 @@ class FasterAPI(MethodShortcuts):
         openapi_external_docs: dict[str, Any] | None = None,
         separate_input_output_schemas: bool = True,
         docs_static_url: str | None = docs.STATIC_URL,
+        # Applied to every route, as the settings of an APIRouter are (FastAPI's).
+        default_response_class: type[Response] | None = None,
+        responses: dict[int | str, dict[str, Any]] | None = None,
+        deprecated: bool | None = None,
+        include_in_schema: bool = True,
+        redirect_slashes: bool = True,
     ) -> None:
         if interpreter not in ("core", "main"):
             raise ValueError(f"interpreter must be 'core' or 'main', not {interpreter!r}")
@@ -79,12 +94,19 @@ class FasterAPI(MethodShortcuts):
         self.docs_static_url = docs_static_url
         self.openapi_schema: dict[str, Any] | None = None
         self.webhooks = APIRouter()
-        self.router = APIRouter()
+        self.router = APIRouter(
+            default_response_class=default_response_class,
+            responses=responses,
+            deprecated=deprecated,
+            include_in_schema=include_in_schema,
+            redirect_slashes=redirect_slashes,
+        )
         self.exception_handlers: dict[Any, Callable[..., Any]] = {}
         self.state = State()
 
     @property
-    def routes(self) -> list[APIRoute]:
+    def routes(self) -> list[Any]:
+        """The effective routes (included routers' under their full paths) and mounts."""
         return self.router.routes
 
     # -- declaring routes ---------------------------------------------------
@@ -98,8 +120,36 @@ class FasterAPI(MethodShortcuts):
         options.setdefault("interpreter", self.interpreter)
         return self.router.api_route(path, **options)
 
-    def include_router(self, router: APIRouter, *, prefix: str = "", tags: list[str] | None = None) -> None:
-        self.router.include_router(router, prefix=prefix, tags=tags)
+    def include_router(
+        self,
+        router: APIRouter,
+        *,
+        prefix: str = "",
+        tags: list[str] | None = None,
+        default_response_class: type[Response] | None = None,
+        responses: dict[int | str, dict[str, Any]] | None = None,
+        deprecated: bool | None = None,
+        include_in_schema: bool = True,
+    ) -> None:
+        self.router.include_router(
+            router,
+            prefix=prefix,
+            tags=tags,
+            default_response_class=default_response_class,
+            responses=responses,
+            deprecated=deprecated,
+            include_in_schema=include_in_schema,
+        )
+
+    def mount(self, path: str, app: Any, name: str | None = None) -> None:
+        """Serve another FasterAPI app or ``StaticFiles`` under ``path`` (``fasterapi._mount``)."""
+        self.router.mount(path, app, name=name)
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
+        """The path of the route or mount called ``name`` (``NoMatchFound`` if none)."""
+        from fasterapi._urls import url_path_for
+
+        return url_path_for(self.routes + self._docs_routes(), name, path_params)
 
     # -- exception handlers -------------------------------------------------
 
@@ -119,7 +169,18 @@ class FasterAPI(MethodShortcuts):
 
     def _compile_routes(self) -> list[CompiledRoute]:
         """The bridge's ``routes`` list; called once per interpreter by ``_server.load_app``."""
-        return compile_routes(self.router.routes + self._docs_routes(), ExceptionDispatcher(self.exception_handlers))
+        compiled = self._compile_mounted("", None, None)
+        check_duplicates(compiled)
+        return compiled
+
+    def _compile_mounted(self, root_path: str, parent_on_error: Any, parent_context: RequestContext | None) -> list[CompiledRoute]:
+        """This app's routes under ``root_path`` ("" for the app that is served, a mount's
+        path for a mounted one), with its own exception handlers; ``url_for`` resolves from
+        the root app, as Starlette's does."""
+        url_path_for = self.url_path_for if parent_context is None else parent_context.url_path_for
+        context = RequestContext(self, url_path_for)
+        on_error = ExceptionDispatcher(self.exception_handlers, context)
+        return compile_routes(self.routes + self._docs_routes(root_path), on_error, prefix=root_path, context=context)
 
     # -- OpenAPI and docs -----------------------------------------------------
 
@@ -138,7 +199,7 @@ class FasterAPI(MethodShortcuts):
                 terms_of_service=self.terms_of_service,
                 contact=self.contact,
                 license_info=self.license_info,
-                routes=self.routes,
+                routes=[route for route in self.routes if isinstance(route, APIRoute)],
                 webhooks=self.webhooks.routes,
                 tags=self.openapi_tags,
                 servers=self.servers,
@@ -147,17 +208,25 @@ class FasterAPI(MethodShortcuts):
             )
         return self.openapi_schema
 
-    def _docs_routes(self) -> list[APIRoute]:
+    def _docs_routes(self, root_path: str = "") -> list[APIRoute]:
         """``openapi_url``, ``docs_url`` (with its OAuth2 redirect page), ``redoc_url`` and the
-        bundled assets, each left out when its URL is None (all of them without an openapi_url)."""
+        bundled assets, each left out when its URL is None (all of them without an openapi_url).
+        ``root_path``: where the app is mounted; the pages link to the document there, and the
+        document names it in ``servers`` (FastAPI's ``root_path`` rules)."""
         if not self.openapi_url:
             return []
-        openapi_url = self.openapi_url
-        static = self.docs_static_url
-        # ``self.openapi`` is looked up per request, so an assigned replacement is used.
-        routes = [APIRoute(openapi_url, lambda: JSONResponse(self.openapi()), name="openapi", include_in_schema=False, interpreter=self.interpreter)]
+        openapi_url = root_path + self.openapi_url
+        static = None if self.docs_static_url is None else root_path + self.docs_static_url
+
+        def openapi_document() -> Response:
+            if root_path and root_path not in [server.get("url") for server in self.servers]:
+                self.servers.insert(0, {"url": root_path})
+            # ``self.openapi`` is looked up per request, so an assigned replacement is used.
+            return JSONResponse(self.openapi())
+
+        routes = [APIRoute(self.openapi_url, openapi_document, name="openapi", include_in_schema=False, interpreter=self.interpreter)]
         if self.docs_url:
-            oauth2_redirect_url = self.swagger_ui_oauth2_redirect_url
+            oauth2_redirect_url = self.swagger_ui_oauth2_redirect_url and root_path + self.swagger_ui_oauth2_redirect_url
 
             def swagger_ui_html() -> Any:
                 assets = {} if static is None else {
@@ -176,7 +245,7 @@ class FasterAPI(MethodShortcuts):
 
             routes.append(APIRoute(self.docs_url, swagger_ui_html, name="swagger_ui_html", include_in_schema=False, interpreter=self.interpreter))
             if oauth2_redirect_url:
-                routes.append(APIRoute(oauth2_redirect_url, docs.get_swagger_ui_oauth2_redirect_html, name="swagger_ui_redirect",
+                routes.append(APIRoute(self.swagger_ui_oauth2_redirect_url, docs.get_swagger_ui_oauth2_redirect_html, name="swagger_ui_redirect",
                                        include_in_schema=False, interpreter=self.interpreter))
         if self.redoc_url:
 
@@ -189,7 +258,7 @@ class FasterAPI(MethodShortcuts):
 
             routes.append(APIRoute(self.redoc_url, redoc_html, name="redoc_html", include_in_schema=False, interpreter=self.interpreter))
         if static and (self.docs_url or self.redoc_url):
-            routes.append(APIRoute(static + "/{asset:path}", _static_asset, name="docs_static", include_in_schema=False, interpreter=self.interpreter))
+            routes.append(APIRoute(self.docs_static_url + "/{asset:path}", _static_asset, name="docs_static", include_in_schema=False, interpreter=self.interpreter))
         return routes
 
     def run(

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fasterapi.exceptions import HTTPException, RequestValidationError
-from fasterapi.requests import Request
+from fasterapi.requests import Request, RequestContext
 from fasterapi.responses import JSONResponse, Response
 
 
@@ -33,7 +33,9 @@ _BUILTIN = (http_exception_handler, request_validation_exception_handler)
 class ExceptionDispatcher:
     """Finds the handler for an exception (by status code, then by class MRO) and runs it."""
 
-    def __init__(self, handlers: dict[Any, Callable[..., Any]]) -> None:
+    def __init__(self, handlers: dict[Any, Callable[..., Any]], context: RequestContext | None = None) -> None:
+        #: What the handlers' ``Request`` objects know of the app (``url_for``, ``app``).
+        self.context = context
         self.by_type: dict[type, Callable[..., Any]] = {
             HTTPException: http_exception_handler,
             RequestValidationError: request_validation_exception_handler,
@@ -61,4 +63,4 @@ class ExceptionDispatcher:
         if handler in _BUILTIN:
             return handler(None, exc)
         # An async handler's coroutine is returned as is: the bridge runs it on the loop.
-        return handler(Request(native_request), exc)
+        return handler(Request(native_request, self.context), exc)

@@ -29,8 +29,12 @@ from fasterapi._validators import missing_error
 from fasterapi.exception_handlers import ExceptionDispatcher
 from fasterapi.exceptions import HTTPException, RequestValidationError
 from fasterapi.datastructures import FormData
-from fasterapi.requests import Request, parse_cookies
+from fasterapi.requests import Request, RequestContext, parse_cookies
 from fasterapi.responses import Response
+from fasterapi._inclusion import Inclusion
+from fasterapi._mount import Mount
+from fasterapi._sub_response import merge_sub_response, new_sub_response, remember_returned
+from fasterapi._urls import URLPath, url_path_for
 
 _json_loads = _native.json_loads
 _parse_query = _native.parse_query
@@ -38,7 +42,7 @@ _parse_query = _native.parse_query
 class CompiledRoute:
     """One method of one route, as the bridge reads it (docs/bridge-contract.md)."""
 
-    __slots__ = ("method", "path", "handler", "status_code", "native_plan", "is_async", "inline", "timeout", "interpreter", "batch")
+    __slots__ = ("method", "path", "handler", "status_code", "native_plan", "is_async", "inline", "timeout", "interpreter", "batch", "name")
 
     def __init__(
         self,
@@ -52,6 +56,7 @@ class CompiledRoute:
         timeout: float | None = None,
         interpreter: str = "core",
         batch: tuple[int, float] | None = None,
+        name: str = "",
     ) -> None:
         self.method = method
         self.path = path
@@ -69,6 +74,8 @@ class CompiledRoute:
         self.interpreter = interpreter
         #: ``(max_size, max_wait_seconds)``: ``handler(list_of_requests) -> list_of_answers``.
         self.batch = batch
+        #: The route's name (error messages; the bridge does not read it).
+        self.name = name
 
     def __repr__(self) -> str:
         return f"CompiledRoute({self.method} {self.path})"
@@ -318,15 +325,19 @@ class APIRoute:
     def __repr__(self) -> str:
         return f"APIRoute(path={self.path!r}, name={self.name!r}, methods={self.methods!r})"
 
-    def compile(self, on_error: ExceptionDispatcher) -> tuple[Callable[[Any], Any], NativePlan | None]:
+    def compile(
+        self, on_error: ExceptionDispatcher, context: RequestContext | None = None
+    ) -> tuple[Callable[[Any], Any], NativePlan | None]:
         """The ``handler(native_request)`` the bridge calls, and the route's native plan
-        (``fasterapi._fastpath``), from one analysis of the endpoint's signature."""
+        (``fasterapi._fastpath``), from one analysis of the endpoint's signature.
+        ``context``: what the route's ``Request`` objects know of the app (``url_for``)."""
         if self.batch is not None:
-            return self._batch_handler(on_error), None
+            return self._batch_handler(on_error, context), None
         specs = analyze(self.endpoint, self.path)
         is_async = is_async_callable(self.endpoint)
-        invoke = self._make_invoke(is_async)
-        handler = self._build_handler(specs, is_async, invoke, on_error)
+        response_names = tuple(s.name for s in specs if s.source == "response")
+        invoke = self._make_invoke(is_async, response_names[0] if response_names else None)
+        handler = self._build_handler(specs, is_async, invoke, on_error, context)
         plan = native_plan(specs, invoke, on_error, on_error.handled)
         if is_async:
             # The endpoint's coroutine runs later, as a task on the core's loop: its
@@ -336,7 +347,7 @@ class APIRoute:
                 plan = (_guard_coroutine(plan[0], on_error), plan[1])
         return handler, plan
 
-    def _batch_handler(self, on_error: ExceptionDispatcher) -> Callable[[list], list]:
+    def _batch_handler(self, on_error: ExceptionDispatcher, context: RequestContext | None) -> Callable[[list], list]:
         """``handler([native_request, ...]) -> [answer, ...]``: one call of the endpoint with
         ``Request`` objects for a whole batch; an exception the app handles answers every
         request of the batch."""
@@ -346,7 +357,7 @@ class APIRoute:
 
         def handler(natives: list) -> list:
             try:
-                answers = endpoint([Request(n) for n in natives])
+                answers = endpoint([Request(n, context) for n in natives])
             except handled as exc:
                 return [on_error(n, exc) for n in natives]
             if not isinstance(answers, (list, tuple)) or len(answers) != len(natives):
@@ -357,7 +368,12 @@ class APIRoute:
         return handler
 
     def _build_handler(
-        self, specs: list[ParamSpec], is_async: bool, invoke: Callable[..., Any], on_error: ExceptionDispatcher
+        self,
+        specs: list[ParamSpec],
+        is_async: bool,
+        invoke: Callable[..., Any],
+        on_error: ExceptionDispatcher,
+        context: RequestContext | None = None,
     ) -> Callable[[Any], Any]:
         endpoint = self.endpoint
         handled = on_error.handled
@@ -398,6 +414,8 @@ class APIRoute:
         cookie_models = tuple(s for s in specs if s.source == "cookie" and s.model is not None)
         body_specs = tuple(s for s in specs if s.source in BODY_SOURCES)
         request_names = tuple(s.name for s in specs if s.source == "request")
+        #: ``response: Response`` parameters: one sub-response per request, shared by them.
+        response_names = tuple(s.name for s in specs if s.source == "response")
         # Any Form()/File() parameter makes the whole body a form (FastAPI): every body
         # parameter is then read from the form.
         form_body = None
@@ -475,8 +493,12 @@ class APIRoute:
                 if errors:
                     raise RequestValidationError(errors, body=form if form is not None else (None if body is _MISSING else body))
                 for name in request_names:
-                    request = kwargs[name] = Request(req)
+                    request = kwargs[name] = Request(req, context)
                     request._form = form
+                if response_names:
+                    sub_response = new_sub_response()
+                    for name in response_names:
+                        kwargs[name] = sub_response
                 result = invoke(**kwargs)
             except handled as exc:
                 if form is not None:
@@ -498,12 +520,42 @@ class APIRoute:
             return _lone_json_body(handler, fast_body, fast_lazy, fast_name, invoke, on_error)
         return handler
 
-    def _make_invoke(self, is_async: bool) -> Callable[..., Any]:
-        """The endpoint call plus what must follow it (response_model, response_class)."""
+    def _make_invoke(self, is_async: bool, response_name: str | None = None) -> Callable[..., Any]:
+        """The endpoint call plus what must follow it (response_model, response_class, and
+        the injected ``Response`` parameter called ``response_name``, if any)."""
+        if response_name is None:
+            return self._invoke_rendering(is_async, self.endpoint)
         endpoint = self.endpoint
+        route_status = self.status_code or 200
+        # The endpoint's own Response (if it returns one) is noted on the sub-response, so
+        # that it can be told apart from the one the route renders (``_sub_response``).
+        if is_async:
+
+            async def endpoint_noting_async(**kwargs: Any) -> Any:
+                return remember_returned(await endpoint(**kwargs), kwargs[response_name])
+
+            render_async = self._invoke_rendering(True, endpoint_noting_async)
+
+            async def invoke_async_merging(**kwargs: Any) -> Any:
+                return merge_sub_response(await render_async(**kwargs), kwargs[response_name], route_status)
+
+            return invoke_async_merging
+
+        def endpoint_noting(**kwargs: Any) -> Any:
+            return remember_returned(endpoint(**kwargs), kwargs[response_name])
+
+        render = self._invoke_rendering(False, endpoint_noting)
+
+        def invoke_merging(**kwargs: Any) -> Any:
+            return merge_sub_response(render(**kwargs), kwargs[response_name], route_status)
+
+        return invoke_merging
+
+    def _invoke_rendering(self, is_async: bool, endpoint: Callable[..., Any]) -> Callable[..., Any]:
+        """``endpoint`` called, and its value rendered by response_model or response_class."""
         response_class = self.response_class
         if self.response_model is not None:
-            return self._invoke_with_model(is_async)
+            return self._invoke_with_model(is_async, endpoint)
         if response_class is None:
             if not is_async:
                 return endpoint
@@ -530,8 +582,7 @@ class APIRoute:
         return invoke_with_class
 
 
-    def _invoke_with_model(self, is_async: bool) -> Callable[..., Any]:
-        endpoint = self.endpoint
+    def _invoke_with_model(self, is_async: bool, endpoint: Callable[..., Any]) -> Callable[..., Any]:
         try:
             serialize = compile_response(
                 self.response_model,
@@ -653,19 +704,77 @@ class MethodShortcuts:
 
 
 class APIRouter(MethodShortcuts):
-    """A group of routes, mounted on an app (or another router) with ``include_router``."""
+    """A group of routes, included in an app (or another router) with ``include_router``.
 
-    def __init__(self, *, prefix: str = "", tags: list[str] | None = None) -> None:
-        if prefix and (not prefix.startswith("/") or prefix.endswith("/")):
-            raise ValueError("a prefix must start with '/' and not end with '/'")
+    The router's ``prefix``, ``tags``, ``responses``, ``default_response_class``,
+    ``deprecated`` and ``include_in_schema`` apply to the routes declared on it; those given
+    to ``include_router`` apply on top, with FastAPI's merge rules (``_inclusion.py``).
+    Including is lazy, as in FastAPI: a route added to a router after it was included is
+    served too. ``routes`` is the effective list, computed when read (at startup).
+    """
+
+    def __init__(
+        self,
+        *,
+        prefix: str = "",
+        tags: list[str] | None = None,
+        default_response_class: type[Response] | None = None,
+        responses: dict[int | str, dict[str, Any]] | None = None,
+        redirect_slashes: bool = True,
+        deprecated: bool | None = None,
+        include_in_schema: bool = True,
+    ) -> None:
+        check_prefix(prefix)
         self.prefix = prefix
         self.tags = list(tags or [])
-        self.routes: list[APIRoute] = []
+        #: None: FastAPI's default (JSON, encoded natively); else the class routes without
+        #: a ``response_class`` of their own are answered with.
+        self.default_response_class = default_response_class
+        self.responses = dict(responses or {})
+        #: Accepted for FastAPI compatibility; the Rust router always answers the other
+        #: trailing-slash form of a known path with a 307 (docs/architecture.md).
+        self.redirect_slashes = redirect_slashes
+        self.deprecated = deprecated
+        self.include_in_schema = include_in_schema
+        #: What was declared, in order: APIRoutes, Inclusions and Mounts.
+        self._entries: list[Any] = []
 
-    def add_api_route(self, path: str, endpoint: Callable[..., Any], **options: Any) -> APIRoute:
-        options["tags"] = self.tags + list(options.get("tags") or [])
-        route = APIRoute(self.prefix + path, endpoint, **options)
-        self.routes.append(route)
+    @property
+    def routes(self) -> list[Any]:
+        """The effective routes: APIRoutes (included ones with their merged options, under
+        their full path) and Mounts, in declaration order."""
+        effective: list[Any] = []
+        for entry in self._entries:
+            if isinstance(entry, Inclusion):
+                effective.extend(entry.effective_routes())
+            else:
+                effective.append(entry)
+        return effective
+
+    def add_api_route(
+        self,
+        path: str,
+        endpoint: Callable[..., Any],
+        *,
+        tags: list[str] | None = None,
+        responses: dict | None = None,
+        response_class: type[Response] | None = None,
+        deprecated: bool | None = None,
+        include_in_schema: bool = True,
+        **options: Any,
+    ) -> APIRoute:
+        # FastAPI's APIRouter.add_api_route: the router's settings, then the route's.
+        route = APIRoute(
+            self.prefix + path,
+            endpoint,
+            tags=self.tags + list(tags or []),
+            responses={**self.responses, **(responses or {})},
+            response_class=response_class or self.default_response_class,
+            deprecated=deprecated or self.deprecated,
+            include_in_schema=include_in_schema and self.include_in_schema,
+            **options,
+        )
+        self._entries.append(route)
         return route
 
     def api_route(
@@ -683,65 +792,81 @@ class APIRouter(MethodShortcuts):
 
         return decorator
 
-    def include_router(self, router: "APIRouter", *, prefix: str = "", tags: list[str] | None = None) -> None:
-        """Copy ``router``'s routes here, under ``prefix`` (like FastAPI, at include time)."""
-        if prefix and (not prefix.startswith("/") or prefix.endswith("/")):
-            raise ValueError("a prefix must start with '/' and not end with '/'")
-        for route in router.routes:
-            self.add_api_route(
-                prefix + route.path,
-                route.endpoint,
-                methods=route.methods,
-                status_code=route.status_code,
-                response_class=route.response_class,
-                name=route.name,
-                tags=list(tags or []) + route.tags,
-                summary=route.summary,
-                description=route.description,
-                deprecated=route.deprecated,
-                operation_id=route.operation_id,
-                include_in_schema=route.include_in_schema,
-                responses=route.responses,
-                inline=route.inline,
-                timeout=route.timeout,
-                interpreter=route.interpreter,
-                batch=route.batch,
-                response_model=route.response_model,
-                response_model_include=route.response_model_include,
-                response_model_exclude=route.response_model_exclude,
-                response_model_by_alias=route.response_model_by_alias,
-                response_model_exclude_unset=route.response_model_exclude_unset,
-                response_model_exclude_defaults=route.response_model_exclude_defaults,
-                response_model_exclude_none=route.response_model_exclude_none,
-                response_description=route.response_description,
-                openapi_extra=route.openapi_extra,
-                callbacks=route.callbacks,
-                form_limits=route.form_limits,
+    def include_router(
+        self,
+        router: "APIRouter",
+        *,
+        prefix: str = "",
+        tags: list[str] | None = None,
+        default_response_class: type[Response] | None = None,
+        responses: dict[int | str, dict[str, Any]] | None = None,
+        deprecated: bool | None = None,
+        include_in_schema: bool = True,
+    ) -> None:
+        """Serve ``router``'s routes (now and later ones) here, under ``prefix``."""
+        if router is self:
+            raise ValueError("Cannot include the same APIRouter instance into itself. Did you mean to include a different router?")
+        if router.contains_router(self):
+            raise ValueError("Cannot include an APIRouter instance that already includes this router. "
+                             "Did you mean to include a different router?")
+        check_prefix(prefix)
+        self._entries.append(
+            Inclusion(
+                router,
+                prefix=self.prefix + prefix,
+                tags=self.tags + list(tags or []),
+                default_response_class=default_response_class or self.default_response_class,
+                responses={**self.responses, **(responses or {})},
+                deprecated=deprecated or self.deprecated,
+                include_in_schema=self.include_in_schema and include_in_schema,
             )
+        )
+
+    def contains_router(self, router: "APIRouter") -> bool:
+        """Whether ``router`` is included here, directly or further down."""
+        return any(
+            isinstance(e, Inclusion) and (e.router is router or e.router.contains_router(router)) for e in self._entries
+        )
+
+    def mount(self, path: str, app: Any, name: str | None = None) -> None:
+        """Serve ``app`` (a FasterAPI app or ``StaticFiles``) under ``path`` (``fasterapi._mount``)."""
+        self._entries.append(Mount(path, app, name=name))
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
+        """The path of the route (or mount) called ``name``, with ``path_params`` filled in;
+        ``NoMatchFound`` if there is none (Starlette's ``Router.url_path_for``)."""
+        return url_path_for(self.routes, name, path_params)
 
 
-def compile_routes(routes: Sequence[APIRoute], on_error: ExceptionDispatcher) -> list[CompiledRoute]:
-    """The ``routes`` list of the bridge contract: one entry per (route, method)."""
+def check_prefix(prefix: str) -> None:
+    if prefix:
+        if not prefix.startswith("/"):
+            raise ValueError("A path prefix must start with '/'")
+        if prefix.endswith("/"):
+            raise ValueError("A path prefix must not end with '/', as the routes will start with '/'")
+
+
+def compile_routes(
+    routes: Sequence[Any], on_error: ExceptionDispatcher, *, prefix: str = "", context: RequestContext | None = None
+) -> list[CompiledRoute]:
+    """The ``routes`` list of the bridge contract: one entry per (route, method), under
+    ``prefix`` (a mounted app's path); a ``Mount`` adds its app's routes (``_mount.py``)."""
     compiled: list[CompiledRoute] = []
-    seen: dict[tuple[str, str], APIRoute] = {}
     for route in routes:
+        if isinstance(route, Mount):
+            compiled.extend(route.compile(prefix, on_error, context))
+            continue
         try:
-            handler, plan = route.compile(on_error)
+            handler, plan = route.compile(on_error, context)
         except (TypeError, ValueError) as exc:
             # One line naming the route: load_app's errors are printed as is.
-            raise TypeError(f"route {'/'.join(route.methods)} {route.path} ({route.name}): {exc}") from exc
+            raise TypeError(f"route {'/'.join(route.methods)} {prefix}{route.path} ({route.name}): {exc}") from exc
+        is_async = is_async_callable(route.endpoint)
         for method in route.methods:
-            key = (method, route.path)
-            if key in seen:
-                # Starlette would silently use the first; a router that can't
-                # hold both should say so instead.
-                raise ValueError(f"duplicate route {method} {route.path} ({seen[key].name} and {route.name})")
-            seen[key] = route
-            is_async = is_async_callable(route.endpoint)
             compiled.append(
                 CompiledRoute(
                     method,
-                    route.path,
+                    prefix + route.path,
                     handler,
                     route.status_code or 200,
                     plan,
@@ -750,6 +875,18 @@ def compile_routes(routes: Sequence[APIRoute], on_error: ExceptionDispatcher) ->
                     route.timeout,
                     route.interpreter,
                     route.batch,
+                    route.name,
                 )
             )
     return compiled
+
+
+def check_duplicates(compiled: Sequence[CompiledRoute]) -> None:
+    """Starlette would silently use the first of two routes with the same method and path;
+    a router that can't hold both says so instead."""
+    seen: dict[tuple[str, str], CompiledRoute] = {}
+    for route in compiled:
+        key = (route.method, route.path)
+        if key in seen:
+            raise ValueError(f"duplicate route {route.method} {route.path} ({seen[key].name} and {route.name})")
+        seen[key] = route
