@@ -24,7 +24,6 @@ import copy
 from typing import Any
 
 from fasterapi._signature import PATH_PARAM
-from fasterapi._urls import fill_template
 
 
 class Mount:
@@ -49,8 +48,10 @@ class Mount:
 
     @property
     def routes(self) -> list[Any]:
-        """The mounted app's routes (Starlette's ``Mount.routes``); none for StaticFiles."""
-        return list(getattr(self.app, "routes", []))
+        """The mounted app's routes, its docs pages included (Starlette's ``Mount.routes``);
+        none for StaticFiles."""
+        named_routes = getattr(self.app, "_named_routes", None)
+        return [] if named_routes is None else named_routes()
 
     def under(self, prefix: str) -> Mount:
         """This mount as seen through ``include_router(prefix=...)``."""
@@ -63,24 +64,3 @@ class Mount:
         mounts it). ``on_error``: that app's exception dispatcher (StaticFiles' 404s are the
         parent's, as under Starlette); ``context``: its requests' ``RequestContext``."""
         return self.app._compile_mounted(prefix + self.path, on_error, context)
-
-    def url_path_for(self, name: str, path_params: dict[str, Any]) -> str | None:
-        """Starlette's ``Mount.url_path_for`` (``fasterapi._urls``): None when no match."""
-        if self.name is not None and name == self.name and "path" in path_params:
-            params = dict(path_params)
-            tail = str(params.pop("path")).lstrip("/")
-            if params:
-                return None
-            return f"{self.path}/{tail}"
-        if self.name is None or name.startswith(self.name + ":"):
-            remaining = name if self.name is None else name[len(self.name) + 1 :]
-            for route in self.routes:
-                if isinstance(route, Mount):
-                    inner = route.url_path_for(remaining, path_params)
-                elif route.name == remaining:
-                    inner = fill_template(route.path, path_params)
-                else:
-                    inner = None
-                if inner is not None:
-                    return self.path + inner
-        return None

@@ -3,7 +3,7 @@
 A route matches a name when the name is its own and the parameters given are exactly the
 ones of its path template. A mount named ``"static"`` matches ``"static"`` with a ``path``
 parameter (the file's path under the mount), and ``"name:route"`` names a route of the app
-mounted as ``"name"`` (an unnamed mount passes every name to its app).
+mounted as ``"name"`` (an unnamed mount passes its app's names through as they are).
 """
 
 from __future__ import annotations
@@ -53,17 +53,38 @@ def fill_template(template: str, path_params: dict[str, Any]) -> str | None:
     return PATH_PARAM.sub(value_of, template)
 
 
-def url_path_for(routes: Iterable[Any], name: str, path_params: dict[str, Any]) -> URLPath:
-    """The first route or mount of ``routes`` that matches (module docstring)."""
-    from fasterapi._mount import Mount
+class URLTable:
+    """Every route name of an app, mounts included, with its path template: built once (at
+    startup for ``request.url_for``), so a lookup only fills in a template."""
 
-    for route in routes:
-        if isinstance(route, Mount):
-            path = route.url_path_for(name, path_params)
-        elif route.name == name:
-            path = fill_template(route.path, path_params)
-        else:
-            path = None
-        if path is not None:
-            return URLPath(path)
-    raise NoMatchFound(name, path_params)
+    def __init__(self, routes: Iterable[Any]) -> None:
+        #: ``(name, template, strips_path)`` in Starlette's search order; ``strips_path``:
+        #: a named mount's own entry, whose ``path`` parameter loses its leading slashes.
+        self.entries: list[tuple[str, str, bool]] = []
+        self._add(routes, "", "")
+
+    def _add(self, routes: Iterable[Any], prefix: str, name_prefix: str) -> None:
+        from fasterapi._mount import Mount
+
+        for route in routes:
+            if isinstance(route, Mount):
+                inner_prefix = name_prefix
+                if route.name is not None:
+                    self.entries.append((name_prefix + route.name, prefix + route.path + "/{path:path}", True))
+                    inner_prefix = f"{name_prefix}{route.name}:"
+                self._add(route.routes, prefix + route.path, inner_prefix)
+            else:
+                self.entries.append((name_prefix + route.name, prefix + route.path, False))
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
+        """The path of the first entry called ``name`` whose parameters are exactly these."""
+        for entry_name, template, strips_path in self.entries:
+            if entry_name != name:
+                continue
+            params = path_params
+            if strips_path and "path" in params:
+                params = {**params, "path": str(params["path"]).lstrip("/")}
+            path = fill_template(template, params)
+            if path is not None:
+                return URLPath(path)
+        raise NoMatchFound(name, path_params)

@@ -20,7 +20,7 @@ from fasterapi.routing import (
     check_duplicates,
     compile_routes,
 )
-from fasterapi._urls import URLPath
+from fasterapi._urls import URLPath, URLTable
 
 
 class FasterAPI(MethodShortcuts):
@@ -147,9 +147,11 @@ class FasterAPI(MethodShortcuts):
 
     def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
         """The path of the route or mount called ``name`` (``NoMatchFound`` if none)."""
-        from fasterapi._urls import url_path_for
+        return URLTable(self._named_routes()).url_path_for(name, **path_params)
 
-        return url_path_for(self.routes + self._docs_routes(), name, path_params)
+    def _named_routes(self) -> list[Any]:
+        """What names resolve to: the routes, the mounts and the docs pages."""
+        return self.routes + self._docs_routes()
 
     # -- exception handlers -------------------------------------------------
 
@@ -177,7 +179,10 @@ class FasterAPI(MethodShortcuts):
         """This app's routes under ``root_path`` ("" for the app that is served, a mount's
         path for a mounted one), with its own exception handlers; ``url_for`` resolves from
         the root app, as Starlette's does."""
-        url_path_for = self.url_path_for if parent_context is None else parent_context.url_path_for
+        if parent_context is None:
+            url_path_for = URLTable(self._named_routes()).url_path_for  # the root's names, once
+        else:
+            url_path_for = parent_context.url_path_for
         context = RequestContext(self, url_path_for)
         on_error = ExceptionDispatcher(self.exception_handlers, context)
         return compile_routes(self.routes + self._docs_routes(root_path), on_error, prefix=root_path, context=context)

@@ -34,7 +34,7 @@ from fasterapi.responses import Response
 from fasterapi._inclusion import Inclusion
 from fasterapi._mount import Mount
 from fasterapi._sub_response import merge_sub_response, new_sub_response, remember_returned
-from fasterapi._urls import URLPath, url_path_for
+from fasterapi._urls import URLPath, URLTable
 
 _json_loads = _native.json_loads
 _parse_query = _native.parse_query
@@ -835,7 +835,7 @@ class APIRouter(MethodShortcuts):
     def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
         """The path of the route (or mount) called ``name``, with ``path_params`` filled in;
         ``NoMatchFound`` if there is none (Starlette's ``Router.url_path_for``)."""
-        return url_path_for(self.routes, name, path_params)
+        return URLTable(self.routes).url_path_for(name, **path_params)
 
 
 def check_prefix(prefix: str) -> None:
