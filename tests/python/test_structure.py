@@ -572,3 +572,27 @@ def test_mount_refuses_what_it_cannot_serve():
         app.mount("/{tenant}", FasterAPI())
     with pytest.raises(ValueError, match="must start with '/'"):
         app.mount("sub", FasterAPI())
+
+
+ROOT_MOUNT = '''
+from fasterapi import FasterAPI
+from fasterapi.staticfiles import StaticFiles
+
+app = FasterAPI()
+
+@app.get("/")
+def home():
+    return {"home": True}
+
+@app.get("/api/users/{uid}")
+def user(uid: int):
+    return {"uid": uid}
+
+app.mount("/", StaticFiles(directory=STATIC, html=True), name="site")
+'''.replace("STATIC", repr(BIGGER_STATIC))
+
+
+@pytest.mark.parametrize("url", ["/", "/api/users/3", "/css/site.css", "/docs/", "/missing.txt"])
+def test_static_mount_at_the_root_keeps_the_routes_declared_before_it(url):
+    theirs, ours = both(ROOT_MOUNT)
+    same(theirs, ours, "GET", url)

@@ -14,6 +14,11 @@ How a mount reaches the Rust router -- two cases, decided by what is known at st
   directory's index. The Rust router prefers static segments, so the parent's other routes
   under the same prefix still win, as with Starlette's routes declared before the mount.
 
+Starlette tries routes in order, so a route declared before a mount keeps its path when the
+mount has the same one (``app.mount("/", StaticFiles(...))`` after the app's ``/`` route):
+the mount's route is dropped (``routing.compile_routes``). Declared after, the two collide
+and the app does not start (Starlette would never reach the later route).
+
 Either way nothing new is needed in ``server/src/router.rs``, and a mount costs nothing
 per request beyond the route it resolves to.
 """

@@ -854,7 +854,10 @@ def compile_routes(
     compiled: list[CompiledRoute] = []
     for route in routes:
         if isinstance(route, Mount):
-            compiled.extend(route.compile(prefix, on_error, context))
+            # Starlette tries routes in order: one declared before the mount keeps its path
+            # (a StaticFiles mount at "/" after the app's own "/" route, for instance).
+            taken = {(c.method, c.path) for c in compiled}
+            compiled.extend(c for c in route.compile(prefix, on_error, context) if (c.method, c.path) not in taken)
             continue
         try:
             handler, plan = route.compile(on_error, context)
