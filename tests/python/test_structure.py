@@ -596,3 +596,25 @@ app.mount("/", StaticFiles(directory=STATIC, html=True), name="site")
 def test_static_mount_at_the_root_keeps_the_routes_declared_before_it(url):
     theirs, ours = both(ROOT_MOUNT)
     same(theirs, ours, "GET", url)
+
+
+def test_nested_mounts_and_mounts_in_included_routers_get_full_paths():
+    from fasterapi.staticfiles import StaticFiles
+
+    inner = FasterAPI(openapi_url=None)
+
+    @inner.get("/deep")
+    def deep():
+        return "deep"
+
+    middle = FasterAPI(openapi_url=None)
+    middle.mount("/inner", inner, name="inner")
+    router = APIRouter(prefix="/r")
+    router.mount("/files", StaticFiles(directory=BIGGER_STATIC), name="files")
+    app = FasterAPI(openapi_url=None)
+    app.mount("/middle", middle, name="middle")
+    app.include_router(router, prefix="/v1")
+    paths = sorted(route.path for route in app._compile_routes())
+    assert paths == ["/middle/inner/deep", "/v1/r/files/", "/v1/r/files/{path:path}"]
+    assert app.url_path_for("middle:inner:deep") == "/middle/inner/deep"
+    assert app.url_path_for("files", path="a.css") == "/v1/r/files/a.css"

@@ -829,8 +829,10 @@ class APIRouter(MethodShortcuts):
         )
 
     def mount(self, path: str, app: Any, name: str | None = None) -> None:
-        """Serve ``app`` (a FasterAPI app or ``StaticFiles``) under ``path`` (``fasterapi._mount``)."""
-        self._entries.append(Mount(path, app, name=name))
+        """Serve ``app`` (a FasterAPI app or ``StaticFiles``) under the router's prefix +
+        ``path`` (``fasterapi._mount``). FastAPI ignores mounts of included routers; here they
+        are served, under the include's prefix too."""
+        self._entries.append(Mount(self.prefix + path, app, name=name))
 
     def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
         """The path of the route (or mount) called ``name``, with ``path_params`` filled in;
