@@ -204,7 +204,7 @@ class FasterAPI(MethodShortcuts):
                 terms_of_service=self.terms_of_service,
                 contact=self.contact,
                 license_info=self.license_info,
-                routes=[route for route in self.routes if isinstance(route, APIRoute)],
+                routes=self.routes,
                 webhooks=self.webhooks.routes,
                 tags=self.openapi_tags,
                 servers=self.servers,
