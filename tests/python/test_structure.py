@@ -618,3 +618,42 @@ def test_nested_mounts_and_mounts_in_included_routers_get_full_paths():
     assert paths == ["/middle/inner/deep", "/v1/r/files/", "/v1/r/files/{path:path}"]
     assert app.url_path_for("middle:inner:deep") == "/middle/inner/deep"
     assert app.url_path_for("files", path="a.css") == "/v1/r/files/a.css"
+
+
+APP_DEFAULTS = '''
+from fasterapi import APIRouter, FasterAPI
+from fasterapi.responses import HTMLResponse, PlainTextResponse
+
+app = FasterAPI(default_response_class=PlainTextResponse, responses={503: {"description": "Down"}}, deprecated=True)
+
+@app.get("/text")
+def text():
+    return "app default"
+
+router = APIRouter(prefix="/r")
+
+@router.get("/inherits")
+def inherits():
+    return "from the app"
+
+@router.get("/own", response_class=HTMLResponse, responses={200: {"description": "Page"}})
+def own():
+    return "<i>own</i>"
+
+app.include_router(router)
+'''
+
+
+@pytest.mark.parametrize("url", ["/text", "/r/inherits", "/r/own"])
+def test_app_level_router_settings_match_fastapi(url):
+    theirs, ours = both(APP_DEFAULTS)
+    same(theirs, ours, "GET", url)
+
+
+def test_app_level_router_settings_in_openapi_match_fastapi():
+    theirs_app, ours_app = load(APP_DEFAULTS)
+    expected, actual = theirs_app.openapi()["paths"], ours_app.openapi()["paths"]
+    for path, operations in expected.items():
+        for method, operation in operations.items():
+            assert actual[path][method].get("deprecated") == operation.get("deprecated"), path
+            assert actual[path][method]["responses"] == operation["responses"], path
