@@ -272,12 +272,13 @@ class FasterAPI(MethodShortcuts):
         # The app's middleware wraps every route, a mounted app's too (as Starlette's, around
         # its Mount).
         native_layers, dispatches = _http_middleware.split(self.user_middleware, self)
+        context = self._root_context() if dispatches or self.exception_handlers else None
         if dispatches:
-            routes = [_http_middleware.wrap_route(route, dispatches) for route in routes]
+            routes = [_http_middleware.wrap_route(route, dispatches, context) for route in routes]
         miss = None
         if _http_middleware.misses_reach_python(dispatches, self.exception_handlers):
-            on_error = ExceptionDispatcher(self.exception_handlers, self._root_context())
-            miss = _http_middleware.miss_route(on_error, dispatches, self.interpreter)
+            on_error = ExceptionDispatcher(self.exception_handlers, context)
+            miss = _http_middleware.miss_route(on_error, dispatches, self.interpreter, context)
         return routes, native_layers, miss
 
     def _root_context(self) -> AppContext:
