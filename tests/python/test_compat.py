@@ -182,6 +182,14 @@ def test_pydantic_names(compat):
     assert info.value.errors()[0]["type"] == "string_too_short"
 
 
+def test_pydantic_settings_names(compat):
+    from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
+
+    from fasterapi import settings
+
+    assert (BaseSettings, SettingsConfigDict, SettingsError) == (settings.BaseSettings, settings.SettingsConfigDict, settings.SettingsError)
+
+
 def test_starlette_names(compat):
     from starlette import status
     from starlette.datastructures import Headers, UploadFile
