@@ -142,3 +142,38 @@ async def test_root(async_app_server):
         response = await ac.get("/")
     assert response.status_code == 200
     assert response.json() == {"message": "Tomato"}
+
+
+# -- compatibility mode: the chapter as FastAPI spells it -----------------------------------------
+
+COMPAT_SETTINGS_APP = "tests.apps.compat.settings_app"
+COMPAT_ENV = {"ADMIN_EMAIL": "deadpool@example.com", "HOSTS": '["a.example", "b.example"]'}
+
+
+def _real_fastapi_answer(monkeypatch, tmp_path) -> dict:
+    """The /info answer of the same source under real FastAPI and pydantic-settings."""
+    import importlib.util
+    import sys
+
+    from fastapi.testclient import TestClient
+
+    for name, value in COMPAT_ENV.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.chdir(tmp_path)
+    spec = importlib.util.find_spec(COMPAT_SETTINGS_APP)
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, spec.name, module)  # undone after the test
+    spec.loader.exec_module(module)
+    response = TestClient(module.app).get("/info")
+    return {"status": response.status_code, "body": response.json()}
+
+
+def test_the_fastapi_spelled_chapter_under_compat_answers_like_fastapi(monkeypatch, tmp_path):
+    (tmp_path / ".env").write_text("APP_NAME=From dotenv\n")
+    expected = _real_fastapi_answer(monkeypatch, tmp_path)
+    assert expected == {"status": 200, "body": {"app_name": "From dotenv", "admin_email": "deadpool@example.com",
+                                                "items_per_user": 50, "hosts": ["a.example", "b.example"]}}
+    srv = Server(f"{COMPAT_SETTINGS_APP}:app", cores=CORES, env=COMPAT_ENV, cwd=tmp_path, extra_args=["--compat"])
+    with serving(srv):
+        for response in _on_fresh_connections(srv, "GET", "/info"):
+            assert {"status": response.status_code, "body": response.json()} == expected
