@@ -102,7 +102,29 @@ def _build_values(cls: type, config: Mapping[str, Any], init: dict[str, Any]) ->
     from_env = _read_fields(cls, config, environ, "EnvSettingsSource")
     from_dotenv = _read_fields(cls, config, dotenv, "DotEnvSettingsSource")
     from_dotenv.update(_dotenv_extras(cls, config, dotenv, from_dotenv))
-    return _deep_update(_deep_update(from_dotenv, from_env), init)
+    return _deep_update(_deep_update(from_dotenv, from_env), _init_values(cls, config, init))
+
+
+def _init_values(cls: type, config: Mapping[str, Any], init: dict[str, Any]) -> dict[str, Any]:
+    """Keyword arguments under the key the other sources use for their field, so that they
+    win over them: pydantic-settings matches a keyword to a field by alias (or, with
+    ``populate_by_name``, by name), ignoring case unless ``case_sensitive``."""
+    fold = (lambda name: name) if config.get("case_sensitive") else str.lower
+    by_folded: dict[str, list[str]] = {}
+    for key in init:
+        by_folded.setdefault(fold(key), []).append(key)
+    unclaimed = set(init)
+    values: dict[str, Any] = {}
+    for field in cls.__fasterapi_model_desc__().fields:
+        names = [key for key, _, _ in _variables_of(field, {**config, "env_prefix": ""})]
+        if config.get("populate_by_name") or config.get("validate_by_name"):
+            names.append(field.name)
+        matched = [key for name in names for key in by_folded.get(fold(name), ()) if key in unclaimed]
+        if matched:
+            unclaimed.difference_update(matched)
+            values[names[0]] = init[matched[0]]
+    values.update((key, value) for key, value in init.items() if key in unclaimed)
+    return values
 
 
 def _normalised(variables: Mapping[str, str | None], case_sensitive: bool) -> dict[str, str | None]:
@@ -162,7 +184,7 @@ def _prepare(field: FieldDesc, value: str, path_follows: bool, config: Mapping[s
         return json.loads(value)
     except ValueError as error:
         # A union that also takes a scalar (list[int] | str) keeps the text, as pydantic-settings does.
-        if complexity == "union" and not path_follows:
+        if complexity == "union":
             return value
         raise SettingsError(f'error parsing value for field "{field.name}" from source "{source}"') from error
 
