@@ -88,10 +88,11 @@ class BaseSettings(BaseModel, metaclass=_SettingsMetaclass):
 
     model_config = SettingsConfigDict(**_DEFAULTS)  # type: ignore[typeddict-item]
 
-    def __init__(__fasterapi_self__, **values: Any) -> None:  # noqa: N805 - a field may be named "self"
+    def __init__(self, /, **values: Any) -> None:
+        # ``_env_file=...`` and friends override the class's config for this instance only.
         overrides = {_OVERRIDES[key]: values.pop(key) for key in list(values) if key in _OVERRIDES}
-        config = {**type(__fasterapi_self__).model_config, **overrides}
-        super().__init__(**_build_values(type(__fasterapi_self__), config, values))
+        config = {**type(self).model_config, **overrides}
+        super().__init__(**_build_values(type(self), config, values))
 
 
 def _build_values(cls: type, config: Mapping[str, Any], init: dict[str, Any]) -> dict[str, Any]:
