@@ -6,6 +6,9 @@ documented answers are asserted over HTTP: the settings read from the server's e
 and from ``.env`` in its working directory on every core, the Testing chapter's tests replayed
 against a server with an ``httpx.Client`` in place of the ``TestClient``, startup/lifespan run
 on every core, and the "Async Tests" test as an ``async def`` test (``httpx.AsyncClient``).
+The Testing chapter's tests also run against the same app source under real FastAPI (imports
+rewritten back, as tests/integration/test_tutorial.py does), so they assert what FastAPI
+answers; the FastAPI-spelled settings app runs under FastAPI + pydantic-settings too.
 """
 
 from __future__ import annotations
@@ -101,6 +104,50 @@ def test_the_testing_chapter_tests_over_http(testing_chapter_server, name, monke
     with httpx.Client(base_url=_base_url(testing_chapter_server), timeout=15) as client:
         monkeypatch.setattr(testing_chapter, "client", client)
         getattr(testing_chapter, name)()
+
+
+def _under_fastapi(module_name: str):
+    """The chapter module's source under real FastAPI/pydantic (imports rewritten back)."""
+    import sys
+    import types
+    from pathlib import Path
+
+    from tests.integration.test_tutorial import as_fastapi_source
+
+    path = Path(__file__).resolve().parents[1] / "apps" / "app_testing" / f"{module_name}.py"
+    module = types.ModuleType(f"fastapi_app_testing_{module_name}")
+    sys.modules[module.__name__] = module  # pydantic resolves annotations through sys.modules
+    exec(compile(as_fastapi_source(path.read_text()), str(path), "exec"), module.__dict__)
+    return module
+
+
+@pytest.fixture(scope="module")
+def fastapi_testing_chapter():
+    return _under_fastapi("main")
+
+
+@pytest.mark.parametrize("name", TESTING_CHAPTER_TESTS)
+def test_the_testing_chapter_tests_pass_on_fastapi_too(fastapi_testing_chapter, name, monkeypatch):
+    # The oracle: the same tests, the same app source, FastAPI's TestClient.
+    from fastapi.testclient import TestClient
+
+    monkeypatch.setattr(testing_chapter, "client", TestClient(fastapi_testing_chapter.app))
+    getattr(testing_chapter, name)()
+
+
+def test_the_dependency_override_tests_pass_on_fastapi_too(monkeypatch):
+    from fastapi.testclient import TestClient
+
+    from tests.apps.app_testing import test_dependencies
+
+    module = _under_fastapi("dependencies")
+    monkeypatch.setattr(test_dependencies, "app", module.app)
+    monkeypatch.setattr(test_dependencies, "common_parameters", module.common_parameters)
+    monkeypatch.setattr(test_dependencies, "client", TestClient(module.app))
+    tests = [fn for name, fn in inspect.getmembers(test_dependencies, inspect.isfunction) if name.startswith("test_")]
+    assert len(tests) == 4
+    for test in tests:
+        test()
 
 
 def test_dependencies_app_over_http():
