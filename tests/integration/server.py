@@ -54,8 +54,11 @@ class Server:
 
     def __init__(self, app: str, cores: int = 1, env: dict[str, str] | None = None,
                  argv: list[str] | None = None, port: int | None = None,
-                 host: str = HOST, extra_args: list[str] | None = None):
+                 host: str = HOST, extra_args: list[str] | None = None, cwd: Path | None = None):
         self.app = app
+        # The working directory: the repo root unless a test needs another (a .env file read
+        # relative to it); PYTHONPATH keeps the repo importable either way.
+        self.cwd = cwd or REPO
         self.cores = cores
         self.host = host
         self.port = port or free_port(host)
@@ -75,7 +78,7 @@ class Server:
             port: int | None = None) -> "Server":
         """A server started with an exact command line (for CLI tests)."""
         self = cls.__new__(cls)
-        self.app, self.cores, self.host, self.port = None, None, host, port
+        self.app, self.cores, self.host, self.port, self.cwd = None, None, host, port, REPO
         self.env = base_env(env)
         self.cmd = cmd
         self._out = tempfile.TemporaryFile()
@@ -105,7 +108,7 @@ class Server:
 
     # -- lifecycle ------------------------------------------------------------
     def start(self, wait: bool = True) -> "Server":
-        self.proc = subprocess.Popen(self.cmd, cwd=REPO, env=self.env, stdin=subprocess.DEVNULL,
+        self.proc = subprocess.Popen(self.cmd, cwd=self.cwd, env=self.env, stdin=subprocess.DEVNULL,
                                      stdout=self._out, stderr=self._err)
         if wait:
             self.wait_ready()

@@ -334,3 +334,25 @@ def test_gzip_around_http_middleware_like_fastapi(gzip_outside, path, accept):
                 response.headers.get("vary"), response.headers.get("x-tag"))
 
     assert seen(ours) == seen(theirs)
+
+
+def test_a_middlewares_request_knows_the_app_and_url_for():
+    from fasterapi import Request
+    from fasterapi.testclient import TestClient
+
+    app = FasterAPI()
+
+    @app.middleware("http")
+    async def link(request: Request, call_next):
+        response = await call_next(request)
+        response.headers["x-item-url"] = str(request.url_for("item", item_id=7))
+        response.headers["x-same-app"] = str(request.app is app)
+        return response
+
+    @app.get("/items/{item_id}", name="item")
+    def item(item_id: int):
+        return {"item_id": item_id}
+
+    answer = TestClient(app).get("/items/1")
+    assert answer.headers["x-item-url"] == "http://testserver/items/7"
+    assert answer.headers["x-same-app"] == "True"

@@ -195,15 +195,17 @@ def _link(dispatch: Callable[..., Any], call_next: Endpoint) -> Endpoint:
     return run
 
 
-def wrap_route(route: CompiledRoute, dispatches: list[Callable[..., Any]]) -> CompiledRoute:
+def wrap_route(route: CompiledRoute, dispatches: list[Callable[..., Any]], context: Any = None) -> CompiledRoute:
     """The route with the middleware chain around its handler. Batch routes are left as they
-    are: one call answers many requests, so there is no per-request call to wrap."""
+    are: one call answers many requests, so there is no per-request call to wrap. ``context``
+    (the served app's ``AppContext``) gives the middleware's ``Request`` its ``app`` and
+    ``url_for``."""
     if route.batch is not None:
         return route
     top = chain(dispatches, _endpoint(route))
 
     def handler(native: Any) -> Any:
-        return top(Request(native))
+        return top(Request(native, context))
 
     # Async now (the chain awaits); the native fast path is off: middleware sees the request.
     return CompiledRoute(route.method, route.path, handler, route.status_code, None, True, None,
@@ -233,7 +235,9 @@ def as_response(answer: Any, status_code: int) -> Response:
     return answer if isinstance(answer, Response) else RouteAnswer(answer, status_code)
 
 
-def miss_route(on_error: ExceptionDispatcher, dispatches: list[Callable[..., Any]], interpreter: str) -> CompiledRoute:
+def miss_route(
+    on_error: ExceptionDispatcher, dispatches: list[Callable[..., Any]], interpreter: str, context: Any = None
+) -> CompiledRoute:
     """The route the bridge calls for unmatched requests (``LoadedApp.miss_route``). The
     bridge passes what dispatch found as path parameters: ``status`` "404", "405" (with
     ``allow``) or "307" (with ``location``)."""
@@ -254,7 +258,7 @@ def miss_route(on_error: ExceptionDispatcher, dispatches: list[Callable[..., Any
     top = chain(dispatches, answer_miss)
 
     def handler(native: Any) -> Any:
-        return top(Request(native))
+        return top(Request(native, context))
 
     return CompiledRoute("*", "(unmatched)", handler, 404, None, True, None, None, interpreter, None)
 

@@ -4,7 +4,8 @@ For every parameter this decides, with FastAPI's rules, *where* its value comes 
 *how* it is checked:
 
 - a parameter annotated ``Request`` receives the request wrapper, one annotated
-  ``BackgroundTasks`` the request's background tasks;
+  ``BackgroundTasks`` the request's background tasks, one annotated ``Response`` the
+  response whose status, headers and cookies are merged into the answer;
 - a ``Path()``/``Query()``/``Header()``/``Cookie()``/``Body()``/``Form()``/``File()`` marker
   (as the default or inside ``Annotated[...]``) says so explicitly; a name that appears in
   the path template (``/users/{user_id}``) is a path parameter;
@@ -40,6 +41,7 @@ from fasterapi.fields import AliasChoices, FieldInfo
 from fasterapi.params import Undefined
 from fasterapi.background import BackgroundTasks
 from fasterapi.requests import Request
+from fasterapi.responses import Response
 from fasterapi.security.scopes import SecurityScopes
 
 #: ``{name}`` or ``{name:path}`` in a path template.
@@ -70,7 +72,7 @@ class ParamSpec:
     name: str  # the endpoint's parameter name (the keyword it is called with)
     #: "path" | "query" | "header" | "cookie" | "body" | "form" | "file" | "request", or
     #: "depends" (a sub-dependency: ``dependency``) | "security_scopes" (``SecurityScopes``)
-    #: | "background" (``BackgroundTasks``)
+    #: | "background" (``BackgroundTasks``) | "response" (the injected ``Response``)
     source: str
     key: str  # what is looked up: path/query key, lower-case header name, body/form key
     loc: tuple  # error location prefix, e.g. ("query", "q")
@@ -282,6 +284,10 @@ def _plan(parameter: inspect.Parameter, hinted: Any, in_path: set[str], path: st
         return ParamSpec(name, "background", name, (), None, Undefined, False, annotation=declared)
     if marker is None and isinstance(plain, type) and issubclass(plain, SecurityScopes):
         return ParamSpec(name, "security_scopes", name, (), None, Undefined, False, annotation=declared)
+    if marker is None and isinstance(plain, type) and issubclass(plain, Response):
+        # FastAPI's injected Response: status, headers and cookies set on it are merged into
+        # the answer (fasterapi._sub_response).
+        return ParamSpec(name, "response", name, (), None, Undefined, False, annotation=declared)
 
     if name in in_path:
         if marker is not None and not isinstance(marker, params.Path):

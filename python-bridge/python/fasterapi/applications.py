@@ -14,9 +14,18 @@ from fasterapi.exceptions import HTTPException
 from fasterapi.middleware import Middleware
 from fasterapi.middleware.base import BaseHTTPMiddleware
 from fasterapi.openapi import docs
-from fasterapi.requests import Request
+from fasterapi.requests import Request, AppContext
 from fasterapi.responses import FileResponse, JSONResponse, Response
-from fasterapi.routing import APIRoute, APIRouter, CompiledRoute, Decorator, MethodShortcuts, compile_routes
+from fasterapi.routing import (
+    APIRoute,
+    APIRouter,
+    CompiledRoute,
+    Decorator,
+    MethodShortcuts,
+    check_duplicates,
+    compile_routes,
+)
+from fasterapi._urls import URLPath, URLTable
 
 
 class FasterAPI(MethodShortcuts):
@@ -56,6 +65,12 @@ class FasterAPI(MethodShortcuts):
         exception_handlers: dict[Any, Callable[..., Any]] | None = None,
         dependencies: Sequence[Any] | None = None,
         middleware: Sequence[Middleware] | None = None,
+        # Applied to every route, as the settings of an APIRouter are (FastAPI's).
+        default_response_class: type[Response] | None = None,
+        responses: dict[int | str, dict[str, Any]] | None = None,
+        deprecated: bool | None = None,
+        include_in_schema: bool = True,
+        redirect_slashes: bool = True,
     ) -> None:
         if interpreter not in ("core", "main"):
             raise ValueError(f"interpreter must be 'core' or 'main', not {interpreter!r}")
@@ -90,8 +105,16 @@ class FasterAPI(MethodShortcuts):
         self.docs_static_url = docs_static_url
         self.openapi_schema: dict[str, Any] | None = None
         self.webhooks = APIRouter()
-        #: ``Depends()`` run before every route's own.
-        self.router = APIRouter(dependencies=dependencies)
+        #: ``Depends()`` run before every route's own; the other router settings apply to
+        #: every route too, as an APIRouter's do (FastAPI's).
+        self.router = APIRouter(
+            dependencies=dependencies,
+            default_response_class=default_response_class,
+            responses=responses,
+            deprecated=deprecated,
+            include_in_schema=include_in_schema,
+            redirect_slashes=redirect_slashes,
+        )
         #: ``{dependency: replacement}``, for tests. Read when the routes are compiled (when the
         #: server starts, or the test client is made): set it before that. Its ``version``
         #: counts changes, so a client can compile again after one.
@@ -108,7 +131,8 @@ class FasterAPI(MethodShortcuts):
         self._lifespan_run: _lifespan.LifespanRun | None = None
 
     @property
-    def routes(self) -> list[APIRoute]:
+    def routes(self) -> list[Any]:
+        """The effective routes (included routers' under their full paths) and mounts."""
         return self.router.routes
 
     # -- declaring routes ---------------------------------------------------
@@ -123,9 +147,39 @@ class FasterAPI(MethodShortcuts):
         return self.router.api_route(path, **options)
 
     def include_router(
-        self, router: APIRouter, *, prefix: str = "", tags: list[str] | None = None, dependencies: Sequence[Any] | None = None
+        self,
+        router: APIRouter,
+        *,
+        prefix: str = "",
+        tags: list[str] | None = None,
+        dependencies: Sequence[Any] | None = None,
+        default_response_class: type[Response] | None = None,
+        responses: dict[int | str, dict[str, Any]] | None = None,
+        deprecated: bool | None = None,
+        include_in_schema: bool = True,
     ) -> None:
-        self.router.include_router(router, prefix=prefix, tags=tags, dependencies=dependencies)
+        self.router.include_router(
+            router,
+            prefix=prefix,
+            tags=tags,
+            dependencies=dependencies,
+            default_response_class=default_response_class,
+            responses=responses,
+            deprecated=deprecated,
+            include_in_schema=include_in_schema,
+        )
+
+    def mount(self, path: str, app: Any, name: str | None = None) -> None:
+        """Serve another FasterAPI app or ``StaticFiles`` under ``path`` (``fasterapi._mount``)."""
+        self.router.mount(path, app, name=name)
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
+        """The path of the route or mount called ``name`` (``NoMatchFound`` if none)."""
+        return URLTable(self._named_routes()).url_path_for(name, **path_params)
+
+    def _named_routes(self) -> list[Any]:
+        """What names resolve to: the routes, the mounts and the docs pages."""
+        return self.routes + self._docs_routes()
 
     # -- exception handlers -------------------------------------------------
 
@@ -213,15 +267,45 @@ class FasterAPI(MethodShortcuts):
 
     def _compile(self) -> tuple[list[CompiledRoute], str, CompiledRoute | None]:
         """``(routes, native_layers, miss_route)`` for ``_server.load_app``, once per interpreter."""
-        on_error = ExceptionDispatcher(self.exception_handlers)
-        routes = compile_routes(self.router.routes + self._docs_routes(), on_error, self.dependency_overrides)
+        routes = self._compile_mounted("", None, None)
+        check_duplicates(routes)
+        # The app's middleware wraps every route, a mounted app's too (as Starlette's, around
+        # its Mount).
         native_layers, dispatches = _http_middleware.split(self.user_middleware, self)
+        context = self._root_context() if dispatches or self.exception_handlers else None
         if dispatches:
-            routes = [_http_middleware.wrap_route(route, dispatches) for route in routes]
+            routes = [_http_middleware.wrap_route(route, dispatches, context) for route in routes]
         miss = None
         if _http_middleware.misses_reach_python(dispatches, self.exception_handlers):
-            miss = _http_middleware.miss_route(on_error, dispatches, self.interpreter)
+            on_error = ExceptionDispatcher(self.exception_handlers, context)
+            miss = _http_middleware.miss_route(on_error, dispatches, self.interpreter, context)
         return routes, native_layers, miss
+
+    def _root_context(self) -> AppContext:
+        """What the requests of the app's own handlers (the miss route's) know of it."""
+        return AppContext(self, URLTable(self._named_routes()).url_path_for)
+
+    def _compile_mounted(self, root_path: str, parent_on_error: Any, parent_context: AppContext | None) -> list[CompiledRoute]:
+        """This app's routes under ``root_path`` ("" for the app that is served, a mount's
+        path for a mounted one), with its own exception handlers; ``url_for`` resolves from
+        the root app, as Starlette's does."""
+        if parent_context is None:
+            url_path_for = URLTable(self._named_routes()).url_path_for  # the root's names, once
+        else:
+            if self.user_middleware:
+                # Only the served app's middleware is applied (around every route, mounted
+                # ones included); silently skipping a mounted app's own would be worse.
+                raise TypeError(f"the app mounted at {root_path} has middleware of its own: only the main app's runs")
+            url_path_for = parent_context.url_path_for
+        context = AppContext(self, url_path_for)
+        on_error = ExceptionDispatcher(self.exception_handlers, context)
+        return compile_routes(
+            self.routes + self._docs_routes(root_path),
+            on_error,
+            prefix=root_path,
+            context=context,
+            dependency_overrides=self.dependency_overrides,
+        )
 
     # -- OpenAPI and docs -----------------------------------------------------
 
@@ -249,17 +333,25 @@ class FasterAPI(MethodShortcuts):
             )
         return self.openapi_schema
 
-    def _docs_routes(self) -> list[APIRoute]:
+    def _docs_routes(self, root_path: str = "") -> list[APIRoute]:
         """``openapi_url``, ``docs_url`` (with its OAuth2 redirect page), ``redoc_url`` and the
-        bundled assets, each left out when its URL is None (all of them without an openapi_url)."""
+        bundled assets, each left out when its URL is None (all of them without an openapi_url).
+        ``root_path``: where the app is mounted; the pages link to the document there, and the
+        document names it in ``servers`` (FastAPI's ``root_path`` rules)."""
         if not self.openapi_url:
             return []
-        openapi_url = self.openapi_url
-        static = self.docs_static_url
-        # ``self.openapi`` is looked up per request, so an assigned replacement is used.
-        routes = [APIRoute(openapi_url, lambda: JSONResponse(self.openapi()), name="openapi", include_in_schema=False, interpreter=self.interpreter)]
+        openapi_url = root_path + self.openapi_url
+        static = None if self.docs_static_url is None else root_path + self.docs_static_url
+
+        def openapi_document() -> Response:
+            if root_path and root_path not in [server.get("url") for server in self.servers]:
+                self.servers.insert(0, {"url": root_path})
+            # ``self.openapi`` is looked up per request, so an assigned replacement is used.
+            return JSONResponse(self.openapi())
+
+        routes = [APIRoute(self.openapi_url, openapi_document, name="openapi", include_in_schema=False, interpreter=self.interpreter)]
         if self.docs_url:
-            oauth2_redirect_url = self.swagger_ui_oauth2_redirect_url
+            oauth2_redirect_url = self.swagger_ui_oauth2_redirect_url and root_path + self.swagger_ui_oauth2_redirect_url
 
             def swagger_ui_html() -> Any:
                 assets = {} if static is None else {
@@ -278,7 +370,7 @@ class FasterAPI(MethodShortcuts):
 
             routes.append(APIRoute(self.docs_url, swagger_ui_html, name="swagger_ui_html", include_in_schema=False, interpreter=self.interpreter))
             if oauth2_redirect_url:
-                routes.append(APIRoute(oauth2_redirect_url, docs.get_swagger_ui_oauth2_redirect_html, name="swagger_ui_redirect",
+                routes.append(APIRoute(self.swagger_ui_oauth2_redirect_url, docs.get_swagger_ui_oauth2_redirect_html, name="swagger_ui_redirect",
                                        include_in_schema=False, interpreter=self.interpreter))
         if self.redoc_url:
 
@@ -291,7 +383,7 @@ class FasterAPI(MethodShortcuts):
 
             routes.append(APIRoute(self.redoc_url, redoc_html, name="redoc_html", include_in_schema=False, interpreter=self.interpreter))
         if static and (self.docs_url or self.redoc_url):
-            routes.append(APIRoute(static + "/{asset:path}", _static_asset, name="docs_static", include_in_schema=False, interpreter=self.interpreter))
+            routes.append(APIRoute(self.docs_static_url + "/{asset:path}", _static_asset, name="docs_static", include_in_schema=False, interpreter=self.interpreter))
         return routes
 
     def run(

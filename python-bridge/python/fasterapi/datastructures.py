@@ -43,6 +43,14 @@ class URL:
             return int(port)
         return None
 
+    def replace(self, *, scheme: str | None = None, netloc: str | None = None, path: str | None = None, query: str | None = None) -> "URL":
+        return URL(
+            self.scheme if scheme is None else scheme,
+            self.netloc if netloc is None else netloc,
+            self.path if path is None else path,
+            self.query if query is None else query,
+        )
+
     def __str__(self) -> str:
         url = f"{self.scheme}://{self.netloc}{self.path}"
         return f"{url}?{self.query}" if self.query else url

@@ -19,7 +19,7 @@ from typing import Any
 from fasterapi import _native
 from fasterapi.encoders import jsonable_encoder
 from fasterapi.exceptions import HTTPException, RequestValidationError
-from fasterapi.requests import Request
+from fasterapi.requests import Request, AppContext
 from fasterapi.responses import JSONResponse, Response
 
 
@@ -56,7 +56,9 @@ class ExceptionDispatcher:
     any other exception; as in Starlette, the exception is still logged with its
     traceback, since it is a server error."""
 
-    def __init__(self, handlers: dict[Any, Callable[..., Any]]) -> None:
+    def __init__(self, handlers: dict[Any, Callable[..., Any]], context: AppContext | None = None) -> None:
+        #: What the handlers' ``Request`` objects know of the app (``url_for``, ``app``).
+        self.context = context
         # The defaults are sync internal versions: they never look at the request, so no
         # Request wrapper and no coroutine are made for the common 404/422 answers.
         self.by_type: dict[type, Callable[..., Any]] = {
@@ -94,7 +96,7 @@ class ExceptionDispatcher:
                 return request_validation_response(exc)
             if cls is Exception:
                 _log_server_error(exc)
-        result = handler(Request(native_request), exc)
+        result = handler(Request(native_request, self.context), exc)
         if type(result) is CoroutineType and _in_core_pool_thread():
             # A `def` endpoint running in the core's blocking pool: the bridge expects an
             # answer from this thread, so the async handler runs on the core's loop and

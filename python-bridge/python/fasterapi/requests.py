@@ -50,6 +50,18 @@ def parse_cookies(header: str) -> dict[str, str]:
     return cookies
 
 
+class AppContext:
+    """What a route's requests know of the app, fixed when the route is compiled: the app
+    that declared the route (``request.app``) and the root app's ``url_path_for``
+    (``request.url_for``, which Starlette also resolves from the root, mounts included)."""
+
+    __slots__ = ("app", "url_path_for")
+
+    def __init__(self, app: Any, url_path_for: Any) -> None:
+        self.app = app
+        self.url_path_for = url_path_for
+
+
 class _FormCall:
     """What ``request.form()`` returns: awaitable, or an async context manager that closes
     the form's files on exit -- both ways Starlette offers."""
@@ -74,10 +86,11 @@ class _FormCall:
 
 
 class Request:
-    __slots__ = ("_native", "_headers", "_query_params", "_json", "_cookies", "_state", "_form")
+    __slots__ = ("_native", "_headers", "_query_params", "_json", "_cookies", "_state", "_form", "_context")
 
-    def __init__(self, native: Any) -> None:
+    def __init__(self, native: Any, context: AppContext | None = None) -> None:
         self._native = native
+        self._context = context
         self._headers: Headers | None = None
         self._query_params: QueryParams | None = None
         self._json: Any = _UNSET
@@ -103,6 +116,27 @@ class Request:
             host = f"[{server_host}]:{server_port}" if ":" in server_host else f"{server_host}:{server_port}"
         raw_path = native.raw_path.decode("latin-1")
         return URL(native.scheme, host, raw_path, native.query_string.decode("latin-1"))
+
+    @property
+    def base_url(self) -> URL:
+        """The URL of the app's root (Starlette's ``request.base_url``): ``http://host/``."""
+        url = self.url
+        return URL(url.scheme, url.netloc, "/", "")
+
+    @property
+    def app(self) -> Any:
+        """The app serving the request: for a route of a mounted app, that app."""
+        if self._context is None:
+            raise RuntimeError("this Request was not made by a route of an app")
+        return self._context.app
+
+    def url_for(self, name: str, /, **path_params: Any) -> URL:
+        """The absolute URL of the route (or mount) called ``name`` (Starlette's rules, looked
+        up from the root app, so a mounted app's routes are ``"mount_name:route_name"``);
+        ``NoMatchFound`` if none matches."""
+        if self._context is None:
+            raise RuntimeError("The `url_for` method can only be used inside a FasterAPI application.")
+        return self._context.url_path_for(name, **path_params).make_absolute_url(self.base_url)
 
     @property
     def headers(self) -> Headers:

@@ -13,8 +13,10 @@ import hashlib
 import http.cookies
 import mimetypes
 import os
+import sys
 from collections.abc import Mapping
-from email.utils import formatdate
+from datetime import datetime
+from email.utils import formatdate, format_datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -88,20 +90,22 @@ class Response:
         key: str,
         value: str = "",
         max_age: int | None = None,
-        expires: int | str | None = None,
+        expires: datetime | str | int | None = None,
         path: str | None = "/",
         domain: str | None = None,
         secure: bool = False,
         httponly: bool = False,
         samesite: str | None = "lax",
+        partitioned: bool = False,
     ) -> None:
+        """Add a ``set-cookie`` header; Starlette's arguments and output."""
         cookie: http.cookies.SimpleCookie = http.cookies.SimpleCookie()
         cookie[key] = value
         morsel = cookie[key]
         if max_age is not None:
             morsel["max-age"] = max_age
         if expires is not None:
-            morsel["expires"] = expires
+            morsel["expires"] = format_datetime(expires, usegmt=True) if isinstance(expires, datetime) else expires
         if path is not None:
             morsel["path"] = path
         if domain is not None:
@@ -111,11 +115,36 @@ class Response:
         if httponly:
             morsel["httponly"] = True
         if samesite is not None:
+            if samesite.lower() not in ("strict", "lax", "none"):
+                raise ValueError("samesite must be either 'strict', 'lax' or 'none'")
             morsel["samesite"] = samesite
+        if partitioned:
+            if sys.version_info < (3, 14):
+                raise ValueError("Partitioned cookies are only supported in Python 3.14 and above.")
+            morsel["partitioned"] = True  # pragma: no cover - Python 3.14
         self.raw_headers.append((b"set-cookie", cookie.output(header="").strip().encode("latin-1")))
 
-    def delete_cookie(self, key: str, path: str = "/", domain: str | None = None) -> None:
-        self.set_cookie(key, max_age=0, expires=0, path=path, domain=domain)
+    def delete_cookie(
+        self,
+        key: str,
+        path: str = "/",
+        domain: str | None = None,
+        secure: bool = False,
+        httponly: bool = False,
+        samesite: str | None = "lax",
+        partitioned: bool = False,
+    ) -> None:
+        self.set_cookie(
+            key,
+            max_age=0,
+            expires=0,
+            path=path,
+            domain=domain,
+            secure=secure,
+            httponly=httponly,
+            samesite=samesite,
+            partitioned=partitioned,
+        )
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} status_code={self.status_code}>"

@@ -33,8 +33,12 @@ from fasterapi._validators import missing_error
 from fasterapi.exception_handlers import ExceptionDispatcher
 from fasterapi.exceptions import HTTPException, RequestValidationError
 from fasterapi.datastructures import FormData
-from fasterapi.requests import Request, parse_cookies
+from fasterapi.requests import AppContext, Request, parse_cookies
 from fasterapi.responses import Response
+from fasterapi._inclusion import Inclusion
+from fasterapi._mount import Mount
+from fasterapi._sub_response import SubResponse, merge_sub_response
+from fasterapi._urls import URLPath, URLTable
 
 _json_loads = _native.json_loads
 _parse_query = _native.parse_query
@@ -42,7 +46,7 @@ _parse_query = _native.parse_query
 class CompiledRoute:
     """One method of one route, as the bridge reads it (docs/bridge-contract.md)."""
 
-    __slots__ = ("method", "path", "handler", "status_code", "native_plan", "is_async", "inline", "timeout", "interpreter", "batch")
+    __slots__ = ("method", "path", "handler", "status_code", "native_plan", "is_async", "inline", "timeout", "interpreter", "batch", "name")
 
     def __init__(
         self,
@@ -56,6 +60,7 @@ class CompiledRoute:
         timeout: float | None = None,
         interpreter: str = "core",
         batch: tuple[int, float] | None = None,
+        name: str = "",
     ) -> None:
         self.method = method
         self.path = path
@@ -73,6 +78,8 @@ class CompiledRoute:
         self.interpreter = interpreter
         #: ``(max_size, max_wait_seconds)``: ``handler(list_of_requests) -> list_of_answers``.
         self.batch = batch
+        #: The route's name (error messages; the bridge does not read it).
+        self.name = name
 
     def __repr__(self) -> str:
         return f"CompiledRoute({self.method} {self.path})"
@@ -241,20 +248,24 @@ class RequestContext:
     request: Request | None = None
     #: The request's ``BackgroundTasks`` (one, shared by the endpoint and its dependencies).
     background: BackgroundTasks | None = None
+    #: The injected ``Response`` (one, shared likewise), merged into the answer.
+    sub_response: SubResponse | None = None
     #: Routes with dependencies: the per-request cache, the exit stacks of yield dependencies.
     cache: dict | None = None
     exits: Any = None
     function_exits: Any = None
 
-    def __init__(self, req: Any) -> None:
+    def __init__(self, req: Any, app: AppContext | None) -> None:
         self.req = req
+        #: What the request's ``Request`` knows of the app (``request.app``, ``url_for``).
+        self.app = app
 
     def get_request(self) -> Request:
         """The request's one ``Request`` (what a dependency sets on ``request.state``, the
         endpoint sees)."""
         request = self.request
         if request is None:
-            request = self.request = Request(self.req)
+            request = self.request = Request(self.req, self.app)
             request._form = self.form
         return request
 
@@ -263,6 +274,12 @@ class RequestContext:
         if tasks is None:
             tasks = self.background = BackgroundTasks()
         return tasks
+
+    def get_sub_response(self) -> SubResponse:
+        sub = self.sub_response
+        if sub is None:
+            sub = self.sub_response = SubResponse()
+        return sub
 
     def error_body(self) -> Any:
         """What ``RequestValidationError.body`` holds: the form, the body, or None."""
@@ -337,8 +354,8 @@ def compile_body_reader(
 
 
 #: What ``compile_binder`` binds; ``depends``/``security_scopes`` are the dependency solver's.
-_BOUND_SOURCES = ("path", "query", "header", "cookie", "request", "background", "depends", "security_scopes",
-                  *BODY_SOURCES)
+_BOUND_SOURCES = ("path", "query", "header", "cookie", "request", "background", "response", "depends",
+                  "security_scopes", *BODY_SOURCES)
 
 
 def compile_binder(
@@ -364,15 +381,16 @@ def compile_binder(
     body_specs = tuple(s for s in specs if s.source in BODY_SOURCES)
     request_names = tuple(s.name for s in specs if s.source == "request")
     background_names = tuple(s.name for s in specs if s.source == "background")
+    response_names = tuple(s.name for s in specs if s.source == "response")
     form_body = FormBody(body_specs, limits) if form_route and body_specs else None
     json_specs = body_specs if form_body is None else ()
     fast_name = fast_spec.name if fast_spec is not None and any(s is fast_spec for s in json_specs) else None
     query_pairs_needed = bool(query_specs or query_models)
     if not (path_specs or query_pairs_needed or header_specs or header_models or cookie_specs or cookie_models
             or body_specs):
-        if not request_names and not background_names:
+        if not request_names and not background_names and not response_names:
             return None
-        if len(request_names) == 1 and not background_names:
+        if len(request_names) == 1 and not background_names and not response_names:
             # The usual security scheme: ``__call__(self, request: Request)``.
             (request_name,) = request_names
 
@@ -429,6 +447,9 @@ def compile_binder(
         if background_names:
             for name in background_names:
                 kwargs[name] = ctx.get_background_tasks()
+        if response_names:
+            for name in response_names:
+                kwargs[name] = ctx.get_sub_response()
 
     return bind
 
@@ -548,24 +569,30 @@ class APIRoute:
         return security_requirements(self.dependant())
 
     def compile(
-        self, on_error: ExceptionDispatcher, dependency_overrides: dict[Any, Any] | None = None
+        self,
+        on_error: ExceptionDispatcher,
+        context: AppContext | None = None,
+        dependency_overrides: dict[Any, Any] | None = None,
     ) -> tuple[Callable[[Any], Any], NativePlan | None, bool]:
         """The ``handler(native_request)`` the bridge calls, the route's native plan
         (``fasterapi._fastpath``) and whether the handler returns a coroutine, from one
-        analysis of the endpoint's signature and of its dependencies'."""
+        analysis of the endpoint's signature and of its dependencies'. ``context``: what the
+        route's ``Request`` objects know of the app (``request.app``, ``url_for``)."""
         if self.batch is not None:
             if self.dependencies:
                 # Skipping them (an app-wide authentication, say) would be worse than refusing.
                 raise TypeError("a batch endpoint cannot have dependencies (they would not run for its requests)")
-            return self._batch_handler(on_error), None, False
+            return self._batch_handler(on_error, context), None, False
         tree = self.dependant(dependency_overrides)
         specs = tree.specs
         is_async = is_async_callable(self.endpoint)
-        invoke = self._make_invoke(is_async)
+        # The injected Response, taken by the endpoint or by a dependency (FastAPI allows both).
+        merges_response = any(s.source == "response" for node in tree.walk() for s in node.specs)
+        invoke = self._make_invoke(is_async, merges_response)
         if tree.dependencies or any(s.source == "security_scopes" for s in specs):
-            handler, tree_async = self._build_dependency_handler(tree, invoke, is_async, on_error)
+            handler, tree_async = self._build_dependency_handler(tree, invoke, merges_response, is_async, on_error, context)
             return handler, None, tree_async
-        handler = self._build_handler(specs, is_async, invoke, on_error)
+        handler = self._build_handler(specs, is_async, invoke, merges_response, on_error, context)
         plan = native_plan(specs, invoke, on_error, on_error.handled)
         if is_async:
             # The endpoint's coroutine runs later, as a task on the core's loop: its
@@ -575,7 +602,7 @@ class APIRoute:
                 plan = (_guard_coroutine(plan[0], on_error), plan[1])
         return handler, plan, is_async
 
-    def _batch_handler(self, on_error: ExceptionDispatcher) -> Callable[[list], list]:
+    def _batch_handler(self, on_error: ExceptionDispatcher, context: AppContext | None) -> Callable[[list], list]:
         """``handler([native_request, ...]) -> [answer, ...]``: one call of the endpoint with
         ``Request`` objects for a whole batch; an exception the app handles answers every
         request of the batch."""
@@ -585,7 +612,7 @@ class APIRoute:
 
         def handler(natives: list) -> list:
             try:
-                answers = endpoint([Request(n) for n in natives])
+                answers = endpoint([Request(n, context) for n in natives])
             except handled as exc:
                 return [on_error(n, exc) for n in natives]
             if not isinstance(answers, (list, tuple)) or len(answers) != len(natives):
@@ -596,7 +623,13 @@ class APIRoute:
         return handler
 
     def _build_handler(
-        self, specs: list[ParamSpec], is_async: bool, invoke: Callable[..., Any], on_error: ExceptionDispatcher
+        self,
+        specs: list[ParamSpec],
+        is_async: bool,
+        invoke: Callable[..., Any],
+        merges_response: bool,
+        on_error: ExceptionDispatcher,
+        context: AppContext | None,
     ) -> Callable[[Any], Any]:
         endpoint = self.endpoint
         handled = on_error.handled
@@ -632,7 +665,7 @@ class APIRoute:
         read, form_route, fast_spec = compile_body_reader([s for s in specs if s.source in BODY_SOURCES], limits)
         bind = compile_binder(specs, form_route, fast_spec, limits, shared=False)
 
-        if read is None and not any(s.source in ("request", "background") for s in specs):
+        if read is None and not any(s.source in ("request", "background", "response") for s in specs):
             # Only path/query/header/cookie parameters: nothing to share, no context to make.
 
             def handler(req: Any) -> Any:
@@ -649,7 +682,7 @@ class APIRoute:
             return handler
 
         def handler(req: Any) -> Any:
-            ctx = RequestContext(req)
+            ctx = RequestContext(req, context)
             try:
                 if read is not None:
                     read(ctx)
@@ -658,7 +691,7 @@ class APIRoute:
                 bind(req, ctx, kwargs, errors)
                 if errors:
                     raise RequestValidationError(errors, body=ctx.error_body())
-                result = invoke(**kwargs)
+                result = invoke(ctx.get_sub_response(), **kwargs) if merges_response else invoke(**kwargs)
                 if ctx.background is not None:
                     result = _with_background(result, ctx.background, req)
             except handled as exc:
@@ -676,7 +709,13 @@ class APIRoute:
         return handler
 
     def _build_dependency_handler(
-        self, tree: Dependant, invoke: Callable[..., Any], endpoint_async: bool, on_error: ExceptionDispatcher
+        self,
+        tree: Dependant,
+        invoke: Callable[..., Any],
+        merges_response: bool,
+        endpoint_async: bool,
+        on_error: ExceptionDispatcher,
+        context: AppContext | None,
     ) -> tuple[Callable[[Any], Any], bool]:
         """The handler of a route with dependencies (``fasterapi._dependencies``), and whether
         it returns a coroutine (something in the tree is async)."""
@@ -691,7 +730,7 @@ class APIRoute:
         if not solver.is_async:
 
             def handler(req: Any) -> Any:
-                ctx = RequestContext(req)
+                ctx = RequestContext(req, context)
                 if caches:
                     ctx.cache = {}
                 if yields:
@@ -703,7 +742,7 @@ class APIRoute:
                     kwargs = solve(ctx, errors)
                     if kwargs is FAILED:
                         raise RequestValidationError(errors, body=ctx.error_body())
-                    result = invoke(**kwargs)
+                    result = invoke(ctx.get_sub_response(), **kwargs) if merges_response else invoke(**kwargs)
                     if function_scoped:
                         ctx.function_exits.close()
                 except BaseException as exc:
@@ -723,7 +762,7 @@ class APIRoute:
             return handler, False
 
         async def run(req: Any) -> Any:
-            ctx = RequestContext(req)
+            ctx = RequestContext(req, context)
             if caches:
                 ctx.cache = {}
             if yields:
@@ -735,7 +774,7 @@ class APIRoute:
                 kwargs = await solve(ctx, errors)
                 if kwargs is FAILED:
                     raise RequestValidationError(errors, body=ctx.error_body())
-                result = invoke(**kwargs)
+                result = invoke(ctx.get_sub_response(), **kwargs) if merges_response else invoke(**kwargs)
                 if endpoint_async:
                     result = await result
                 if function_scoped:
@@ -757,18 +796,60 @@ class APIRoute:
 
         return run, True
 
-    def _make_invoke(self, is_async: bool) -> Callable[..., Any]:
-        """The endpoint call plus what must follow it (response_model, response_class)."""
+    def _make_invoke(self, is_async: bool, merges_response: bool = False) -> Callable[..., Any]:
+        """The endpoint call plus what must follow it (response_model, response_class).
+        ``merges_response``: something in the route takes the injected ``Response``; the
+        invoke is then ``invoke(sub_response, **kwargs)`` and merges it into the answer."""
         endpoint = self.endpoint
-        response_class = self.response_class
-        if self.response_model is not None:
-            return self._invoke_with_model(is_async)
-        if response_class is None:
-            if not is_async:
-                return endpoint
+        render = self._renderer()
+        if merges_response:
+            route_status = self.status_code or 200
+            if is_async:
 
+                async def invoke_async_merging(sub_response: SubResponse, /, **kwargs: Any) -> Any:
+                    return merge_sub_response(await endpoint(**kwargs), render, sub_response, route_status)
+
+                return invoke_async_merging
+
+            def invoke_merging(sub_response: SubResponse, /, **kwargs: Any) -> Any:
+                return merge_sub_response(endpoint(**kwargs), render, sub_response, route_status)
+
+            return invoke_merging
+        if render is None:
             return endpoint
+        if is_async:
 
+            async def invoke_async_rendering(**kwargs: Any) -> Any:
+                return render(await endpoint(**kwargs))
+
+            return invoke_async_rendering
+
+        def invoke_rendering(**kwargs: Any) -> Any:
+            return render(endpoint(**kwargs))
+
+        return invoke_rendering
+
+    def _renderer(self) -> Callable[[Any], Any] | None:
+        """``render(value)``: the endpoint's value as the route answers it, by response_model or
+        response_class (a ``Response`` the endpoint returns passes as is); None: the value is
+        the answer (the bridge encodes it)."""
+        if self.response_model is not None:
+            try:
+                return compile_response(
+                    self.response_model,
+                    status_code=self.status_code or 200,
+                    include=self.response_model_include,
+                    exclude=self.response_model_exclude,
+                    by_alias=self.response_model_by_alias,
+                    exclude_unset=self.response_model_exclude_unset,
+                    exclude_defaults=self.response_model_exclude_defaults,
+                    exclude_none=self.response_model_exclude_none,
+                )
+            except TypeError as exc:
+                raise TypeError(f"invalid response_model {self.response_model!r}: {exc}") from None
+        response_class = self.response_class
+        if response_class is None:
+            return None
         status_code = self.status_code or 200
 
         def apply_class(result: Any) -> Any:
@@ -776,45 +857,7 @@ class APIRoute:
                 return result
             return response_class(result, status_code=status_code)
 
-        if is_async:
-
-            async def invoke_async_with_class(**kwargs: Any) -> Any:
-                return apply_class(await endpoint(**kwargs))
-
-            return invoke_async_with_class
-
-        def invoke_with_class(**kwargs: Any) -> Any:
-            return apply_class(endpoint(**kwargs))
-
-        return invoke_with_class
-
-
-    def _invoke_with_model(self, is_async: bool) -> Callable[..., Any]:
-        endpoint = self.endpoint
-        try:
-            serialize = compile_response(
-                self.response_model,
-                status_code=self.status_code or 200,
-                include=self.response_model_include,
-                exclude=self.response_model_exclude,
-                by_alias=self.response_model_by_alias,
-                exclude_unset=self.response_model_exclude_unset,
-                exclude_defaults=self.response_model_exclude_defaults,
-                exclude_none=self.response_model_exclude_none,
-            )
-        except TypeError as exc:
-            raise TypeError(f"invalid response_model {self.response_model!r}: {exc}") from None
-        if is_async:
-
-            async def invoke_async_with_model(**kwargs: Any) -> Any:
-                return serialize(await endpoint(**kwargs))
-
-            return invoke_async_with_model
-
-        def invoke_with_model(**kwargs: Any) -> Any:
-            return serialize(endpoint(**kwargs))
-
-        return invoke_with_model
+        return apply_class
 
 
 def _with_background(result: Any, tasks: BackgroundTasks, req: Any) -> Any:
@@ -939,21 +982,82 @@ class MethodShortcuts:
 
 
 class APIRouter(MethodShortcuts):
-    """A group of routes, mounted on an app (or another router) with ``include_router``."""
+    """A group of routes, included in an app (or another router) with ``include_router``.
 
-    def __init__(self, *, prefix: str = "", tags: list[str] | None = None, dependencies: Sequence[Any] | None = None) -> None:
-        if prefix and (not prefix.startswith("/") or prefix.endswith("/")):
-            raise ValueError("a prefix must start with '/' and not end with '/'")
+    The router's ``prefix``, ``tags``, ``dependencies``, ``responses``, ``default_response_class``,
+    ``deprecated`` and ``include_in_schema`` apply to the routes declared on it; those given
+    to ``include_router`` apply on top, with FastAPI's merge rules (``_inclusion.py``).
+    Including is lazy, as in FastAPI: a route added to a router after it was included is
+    served too. ``routes`` is the effective list, computed when read (at startup).
+    """
+
+    def __init__(
+        self,
+        *,
+        prefix: str = "",
+        tags: list[str] | None = None,
+        dependencies: Sequence[Any] | None = None,
+        default_response_class: type[Response] | None = None,
+        responses: dict[int | str, dict[str, Any]] | None = None,
+        redirect_slashes: bool = True,
+        deprecated: bool | None = None,
+        include_in_schema: bool = True,
+    ) -> None:
+        check_prefix(prefix)
         self.prefix = prefix
         self.tags = list(tags or [])
+        #: ``Depends()`` run before those of each of the router's routes.
         self.dependencies = list(dependencies or [])
-        self.routes: list[APIRoute] = []
+        #: None: FastAPI's default (JSON, encoded natively); else the class routes without
+        #: a ``response_class`` of their own are answered with.
+        self.default_response_class = default_response_class
+        self.responses = dict(responses or {})
+        #: Accepted for FastAPI compatibility; the Rust router always answers the other
+        #: trailing-slash form of a known path with a 307 (docs/architecture.md).
+        self.redirect_slashes = redirect_slashes
+        self.deprecated = deprecated
+        self.include_in_schema = include_in_schema
+        #: What was declared, in order: APIRoutes, Inclusions and Mounts.
+        self._entries: list[Any] = []
 
-    def add_api_route(self, path: str, endpoint: Callable[..., Any], **options: Any) -> APIRoute:
-        options["tags"] = self.tags + list(options.get("tags") or [])
-        options["dependencies"] = self.dependencies + list(options.get("dependencies") or [])
-        route = APIRoute(self.prefix + path, endpoint, **options)
-        self.routes.append(route)
+    @property
+    def routes(self) -> list[Any]:
+        """The effective routes: APIRoutes (included ones with their merged options, under
+        their full path) and Mounts, in declaration order."""
+        effective: list[Any] = []
+        for entry in self._entries:
+            if isinstance(entry, Inclusion):
+                effective.extend(entry.effective_routes())
+            else:
+                effective.append(entry)
+        return effective
+
+    def add_api_route(
+        self,
+        path: str,
+        endpoint: Callable[..., Any],
+        *,
+        tags: list[str] | None = None,
+        dependencies: Sequence[Any] | None = None,
+        responses: dict | None = None,
+        response_class: type[Response] | None = None,
+        deprecated: bool | None = None,
+        include_in_schema: bool = True,
+        **options: Any,
+    ) -> APIRoute:
+        # FastAPI's APIRouter.add_api_route: the router's settings, then the route's.
+        route = APIRoute(
+            self.prefix + path,
+            endpoint,
+            tags=self.tags + list(tags or []),
+            dependencies=self.dependencies + list(dependencies or []),
+            responses={**self.responses, **(responses or {})},
+            response_class=response_class or self.default_response_class,
+            deprecated=deprecated or self.deprecated,
+            include_in_schema=include_in_schema and self.include_in_schema,
+            **options,
+        )
+        self._entries.append(route)
         return route
 
     def api_route(
@@ -972,68 +1076,91 @@ class APIRouter(MethodShortcuts):
         return decorator
 
     def include_router(
-        self, router: "APIRouter", *, prefix: str = "", tags: list[str] | None = None, dependencies: Sequence[Any] | None = None
+        self,
+        router: "APIRouter",
+        *,
+        prefix: str = "",
+        tags: list[str] | None = None,
+        dependencies: Sequence[Any] | None = None,
+        default_response_class: type[Response] | None = None,
+        responses: dict[int | str, dict[str, Any]] | None = None,
+        deprecated: bool | None = None,
+        include_in_schema: bool = True,
     ) -> None:
-        """Copy ``router``'s routes here, under ``prefix`` (like FastAPI, at include time)."""
-        if prefix and (not prefix.startswith("/") or prefix.endswith("/")):
-            raise ValueError("a prefix must start with '/' and not end with '/'")
-        for route in router.routes:
-            self.add_api_route(
-                prefix + route.path,
-                route.endpoint,
-                methods=route.methods,
-                status_code=route.status_code,
-                response_class=route.response_class,
-                name=route.name,
-                tags=list(tags or []) + route.tags,
-                summary=route.summary,
-                description=route.description,
-                deprecated=route.deprecated,
-                operation_id=route.operation_id,
-                include_in_schema=route.include_in_schema,
-                responses=route.responses,
-                inline=route.inline,
-                timeout=route.timeout,
-                interpreter=route.interpreter,
-                batch=route.batch,
-                response_model=route.response_model,
-                response_model_include=route.response_model_include,
-                response_model_exclude=route.response_model_exclude,
-                response_model_by_alias=route.response_model_by_alias,
-                response_model_exclude_unset=route.response_model_exclude_unset,
-                response_model_exclude_defaults=route.response_model_exclude_defaults,
-                response_model_exclude_none=route.response_model_exclude_none,
-                response_description=route.response_description,
-                openapi_extra=route.openapi_extra,
-                callbacks=route.callbacks,
-                form_limits=route.form_limits,
-                dependencies=list(dependencies or []) + route.dependencies,
+        """Serve ``router``'s routes (now and later ones) here, under ``prefix``."""
+        if router is self:
+            raise ValueError("Cannot include the same APIRouter instance into itself. Did you mean to include a different router?")
+        if router.contains_router(self):
+            raise ValueError("Cannot include an APIRouter instance that already includes this router. "
+                             "Did you mean to include a different router?")
+        check_prefix(prefix)
+        self._entries.append(
+            Inclusion(
+                router,
+                prefix=self.prefix + prefix,
+                tags=self.tags + list(tags or []),
+                dependencies=self.dependencies + list(dependencies or []),
+                default_response_class=default_response_class or self.default_response_class,
+                responses={**self.responses, **(responses or {})},
+                deprecated=deprecated or self.deprecated,
+                include_in_schema=self.include_in_schema and include_in_schema,
             )
+        )
+
+    def contains_router(self, router: "APIRouter") -> bool:
+        """Whether ``router`` is included here, directly or further down."""
+        return any(
+            isinstance(e, Inclusion) and (e.router is router or e.router.contains_router(router)) for e in self._entries
+        )
+
+    def mount(self, path: str, app: Any, name: str | None = None) -> None:
+        """Serve ``app`` (a FasterAPI app or ``StaticFiles``) under the router's prefix +
+        ``path`` (``fasterapi._mount``). FastAPI ignores mounts of included routers; here they
+        are served, under the include's prefix too."""
+        self._entries.append(Mount(self.prefix + path, app, name=name))
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
+        """The path of the route (or mount) called ``name``, with ``path_params`` filled in;
+        ``NoMatchFound`` if there is none (Starlette's ``Router.url_path_for``)."""
+        return URLTable(self.routes).url_path_for(name, **path_params)
+
+
+def check_prefix(prefix: str) -> None:
+    if prefix:
+        if not prefix.startswith("/"):
+            raise ValueError("A path prefix must start with '/'")
+        if prefix.endswith("/"):
+            raise ValueError("A path prefix must not end with '/', as the routes will start with '/'")
 
 
 def compile_routes(
-    routes: Sequence[APIRoute], on_error: ExceptionDispatcher, dependency_overrides: dict[Any, Any] | None = None
+    routes: Sequence[Any],
+    on_error: ExceptionDispatcher,
+    *,
+    prefix: str = "",
+    context: AppContext | None = None,
+    dependency_overrides: dict[Any, Any] | None = None,
 ) -> list[CompiledRoute]:
-    """The ``routes`` list of the bridge contract: one entry per (route, method)."""
+    """The ``routes`` list of the bridge contract: one entry per (route, method), under
+    ``prefix`` (a mounted app's path); a ``Mount`` adds its app's routes (``_mount.py``)."""
     compiled: list[CompiledRoute] = []
-    seen: dict[tuple[str, str], APIRoute] = {}
     for route in routes:
+        if isinstance(route, Mount):
+            # Starlette tries routes in order: one declared before the mount keeps its path
+            # (a StaticFiles mount at "/" after the app's own "/" route, for instance).
+            taken = {(c.method, c.path) for c in compiled}
+            compiled.extend(c for c in route.compile(prefix, on_error, context) if (c.method, c.path) not in taken)
+            continue
         try:
-            handler, plan, is_async = route.compile(on_error, dependency_overrides)
+            handler, plan, is_async = route.compile(on_error, context, dependency_overrides)
         except (TypeError, ValueError) as exc:
             # One line naming the route: load_app's errors are printed as is.
-            raise TypeError(f"route {'/'.join(route.methods)} {route.path} ({route.name}): {exc}") from exc
+            raise TypeError(f"route {'/'.join(route.methods)} {prefix}{route.path} ({route.name}): {exc}") from exc
         for method in route.methods:
-            key = (method, route.path)
-            if key in seen:
-                # Starlette would silently use the first; a router that can't
-                # hold both should say so instead.
-                raise ValueError(f"duplicate route {method} {route.path} ({seen[key].name} and {route.name})")
-            seen[key] = route
             compiled.append(
                 CompiledRoute(
                     method,
-                    route.path,
+                    prefix + route.path,
                     handler,
                     route.status_code or 200,
                     plan,
@@ -1042,6 +1169,18 @@ def compile_routes(
                     route.timeout,
                     route.interpreter,
                     route.batch,
+                    route.name,
                 )
             )
     return compiled
+
+
+def check_duplicates(compiled: Sequence[CompiledRoute]) -> None:
+    """Starlette would silently use the first of two routes with the same method and path;
+    a router that can't hold both says so instead."""
+    seen: dict[tuple[str, str], CompiledRoute] = {}
+    for route in compiled:
+        key = (route.method, route.path)
+        if key in seen:
+            raise ValueError(f"duplicate route {route.method} {route.path} ({seen[key].name} and {route.name})")
+        seen[key] = route

@@ -1,5 +1,5 @@
-"""What the compatibility mode covers: FastAPI's, Starlette's and pydantic's import names,
-each mapped to the FasterAPI object that stands in for it.
+"""What the compatibility mode covers: FastAPI's, Starlette's, pydantic's and pydantic-settings'
+import names, each mapped to the FasterAPI object that stands in for it.
 
 ``COVERED[alias_module][name] = "fasterapi.module:attr"`` (a target without ``:attr`` is the
 module itself). The key ``"*"`` instead maps to a whole module: every public name of it is
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 # The packages the finder answers for. Anything under them that is not a key of COVERED
 # fails to import with a message pointing to docs/fastapi-compat.md.
-ROOTS = ("fastapi", "starlette", "pydantic", "pydantic_core")
+ROOTS = ("fastapi", "starlette", "pydantic", "pydantic_core", "pydantic_settings")
 
 _PARAMS = {
     name: f"fasterapi.params:{name}"
@@ -188,4 +188,6 @@ COVERED: dict[str, dict[str, str]] = {
         "PydanticUndefined": "fasterapi.pydantic:PydanticUndefined",
         "ValidationError": "fasterapi.pydantic:ValidationError",
     },
+    # -- pydantic-settings ------------------------------------------------------------------
+    "pydantic_settings": {name: f"fasterapi.settings:{name}" for name in ("BaseSettings", "SettingsConfigDict", "SettingsError")},
 }
