@@ -52,6 +52,14 @@ def _set_dict(self: Any, value: dict[str, Any]) -> None:
     _set_instance_dict(self, value)
 
 
+def _adopt(self: Any, validated: Any, fields: dict[str, Any]) -> None:
+    """Give ``self`` the state of a freshly validated instance: ``fields`` as its ``__dict__``
+    (written as ``object`` writes it), and the fields set and extra values."""
+    _set_instance_dict(self, fields)
+    object.__setattr__(self, "__pydantic_fields_set__", validated.__pydantic_fields_set__)
+    object.__setattr__(self, "__pydantic_extra__", validated.__pydantic_extra__)
+
+
 #: ``__dict__`` of every model class: a lazy instance gets its fields before anyone sees them
 #: (``vars(m)``, ``m.__dict__``, ``copy``); attribute lookups do not go through it.
 _INSTANCE_DICT = property(_get_dict, _set_dict, doc="The instance's field values (and other attributes).")
@@ -178,9 +186,7 @@ class BaseModel(metaclass=ModelMetaclass):
 
     def __init__(self, /, **data: Any) -> None:
         validated = _schema_validate(type(self).__fasterapi_compiled__(), data, False, None)
-        _set_instance_dict(self, _instance_dict(validated))
-        object.__setattr__(self, "__pydantic_fields_set__", validated.__pydantic_fields_set__)
-        object.__setattr__(self, "__pydantic_extra__", validated.__pydantic_extra__)
+        _adopt(self, validated, _instance_dict(validated))
         post_init = type(self).model_post_init
         if post_init is not BaseModel.model_post_init:
             post_init(self, None)
@@ -351,9 +357,7 @@ class BaseModel(metaclass=ModelMetaclass):
         own = _instance_dict(self)  # private attributes set before the first field was read
         if own:
             fields.update(own)
-        _set_instance_dict(self, fields)
-        object.__setattr__(self, "__pydantic_fields_set__", made.__pydantic_fields_set__)
-        object.__setattr__(self, "__pydantic_extra__", made.__pydantic_extra__)
+        _adopt(self, made, fields)
         return True
 
     def __getattr__(self, item: str) -> Any:

@@ -25,6 +25,19 @@ pub struct Options {
     pub fallback: *mut ffi::PyObject,
 }
 
+impl Options {
+    /// What FastAPI's encoder uses for a model: JSON, by alias, nothing left out -- and no
+    /// Python fallback (values that need it end the dump with an error; callers fall back).
+    pub const ENCODER: Options = Options {
+        json: true,
+        by_alias: true,
+        exclude_unset: false,
+        exclude_defaults: false,
+        exclude_none: false,
+        fallback: ptr::null_mut(),
+    };
+}
+
 /// `include`/`exclude` arguments: a set of names or a dict of name -> True | nested filter.
 #[derive(Clone, Copy)]
 pub struct Filter {
@@ -537,15 +550,7 @@ unsafe fn dump_model(body: &ModelBody, v: *mut ffi::PyObject, o: Options, f: Fil
 pub unsafe fn write_by_class(v: *mut ffi::PyObject, out: &mut Vec<u8>) -> Result<bool, ()> {
     let Some(schema) = class_schema(v).ok_or(())? else { return Ok(false) };
     let node = super::schema_node(schema.as_ptr()).ok_or(())?;
-    let options = Options {
-        json: true,
-        by_alias: true,
-        exclude_unset: false,
-        exclude_defaults: false,
-        exclude_none: false,
-        fallback: ptr::null_mut(),
-    };
-    write(node, v, options, Filter::NONE, out, 0).map(|()| true)
+    write(node, v, Options::ENCODER, Filter::NONE, out, 0).map(|()| true)
 }
 
 /// `Err(())`: a Python exception is pending (the caller returns NULL to CPython).

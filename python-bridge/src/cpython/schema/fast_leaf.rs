@@ -69,8 +69,7 @@ impl Fast {
     pub unsafe fn parse(&self, text: &[u8]) -> Option<PyObj> {
         match self {
             Fast::Uuid { cls, safe, int_name, safe_name } => {
-                let hex = uuid_hex(text)?;
-                let digits = std::ffi::CString::new(hex).ok()?;
+                let digits = std::ffi::CString::new(format!("{:032x}", uuid_value(text)?)).ok()?;
                 let int = PyObj::from_owned(ffi::PyLong_FromString(digits.as_ptr(), ptr::null_mut(), 16))?;
                 let new = (*ptr::addr_of!(ffi::PyBaseObject_Type)).tp_new?;
                 let empty = PyObj::from_owned(ffi::PyTuple_New(0))?;
@@ -244,18 +243,7 @@ pub fn write_canonical_datetime(text: &[u8], out: &mut Vec<u8>) -> bool {
 
 /// Writes what a UUID given as `text` is dumped as (see `write_canonical_datetime`).
 pub fn write_canonical_uuid(text: &[u8], out: &mut Vec<u8>) -> bool {
-    let dashed = text.len() == 36 && [8, 13, 18, 23].iter().all(|&i| text[i] == b'-');
-    if !(dashed || text.len() == 32) {
-        return false;
-    }
-    let mut value: u128 = 0;
-    for (i, &c) in text.iter().enumerate() {
-        if dashed && matches!(i, 8 | 13 | 18 | 23) {
-            continue;
-        }
-        let Some(nibble) = (c as char).to_digit(16) else { return false };
-        value = (value << 4) | nibble as u128;
-    }
+    let Some(value) = uuid_value(text) else { return false };
     out.extend_from_slice(uuid_text(value).as_bytes());
     true
 }
@@ -281,16 +269,20 @@ unsafe fn zone(zones: &RefCell<Vec<(i32, PyObj)>>, timezone: &PyObj, timedelta: 
     Some(made)
 }
 
-/// The 32 hex digits of a UUID in its hyphenated (8-4-4-4-12) or simple form.
-fn uuid_hex(text: &[u8]) -> Option<Vec<u8>> {
-    let hex: Vec<u8> = match text.len() {
-        32 => text.to_vec(),
-        36 if [8, 13, 18, 23].iter().all(|&i| text[i] == b'-') => {
-            text.iter().enumerate().filter(|(i, _)| ![8, 13, 18, 23].contains(i)).map(|(_, c)| *c).collect()
+/// The value of a UUID in its hyphenated (8-4-4-4-12) or simple (32 hex digits) form.
+fn uuid_value(text: &[u8]) -> Option<u128> {
+    let dashed = text.len() == 36 && [8, 13, 18, 23].iter().all(|&i| text[i] == b'-');
+    if !(dashed || text.len() == 32) {
+        return None;
+    }
+    let mut value: u128 = 0;
+    for (i, &c) in text.iter().enumerate() {
+        if dashed && matches!(i, 8 | 13 | 18 | 23) {
+            continue;
         }
-        _ => return None,
-    };
-    hex.iter().all(u8::is_ascii_hexdigit).then_some(hex)
+        value = (value << 4) | (c as char).to_digit(16)? as u128;
+    }
+    Some(value)
 }
 
 struct DateTime {
@@ -395,10 +387,10 @@ mod tests {
 
     #[test]
     fn uuid_forms() {
-        assert_eq!(uuid_hex(b"12345678-1234-5678-1234-567812345678").unwrap().len(), 32);
-        assert!(uuid_hex(b"12345678123456781234567812345678").is_some());
-        assert!(uuid_hex(b"g2345678-1234-5678-1234-567812345678").is_none());
-        assert!(uuid_hex(b"{12345678-1234-5678-1234-567812345678}").is_none());
+        assert_eq!(uuid_value(b"12345678-1234-5678-1234-567812345678"), Some(0x12345678_1234_5678_1234_567812345678));
+        assert!(uuid_value(b"12345678123456781234567812345678").is_some());
+        assert!(uuid_value(b"g2345678-1234-5678-1234-567812345678").is_none());
+        assert!(uuid_value(b"{12345678-1234-5678-1234-567812345678}").is_none());
     }
 
     #[test]

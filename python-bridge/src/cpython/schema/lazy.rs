@@ -338,16 +338,8 @@ unsafe fn choice_plan(node: &Node, choice: &Choice) -> Option<Plan> {
 
 /// `value` written as the dump of `node` writes it.
 unsafe fn dumped(node: &Node, value: *mut ffi::PyObject) -> Option<Box<[u8]>> {
-    let options = dump::Options {
-        json: true,
-        by_alias: true,
-        exclude_unset: false,
-        exclude_defaults: false,
-        exclude_none: false,
-        fallback: std::ptr::null_mut(),
-    };
     let mut out = Vec::new();
-    dump::write(node, value, options, dump::Filter::NONE, &mut out, 0).ok()?;
+    dump::write(node, value, dump::Options::ENCODER, dump::Filter::NONE, &mut out, 0).ok()?;
     Some(out.into_boxed_slice())
 }
 

@@ -64,11 +64,11 @@ pub unsafe fn model_core_ptr(capsule: *mut ffi::PyObject) -> Option<*const Model
 }
 
 unsafe fn schema<'a>(capsule: *mut ffi::PyObject) -> Option<&'a Schema> {
-    if ffi::PyCapsule_IsValid(capsule, SCHEMA_CAPSULE.as_ptr()) == 0 {
+    let found = schema_if_valid(capsule);
+    if found.is_none() {
         object::raise(&Attached::assume(), Exc::Type, "expected a compiled schema");
-        return None;
     }
-    Some(&*(ffi::PyCapsule_GetPointer(capsule, SCHEMA_CAPSULE.as_ptr()) as *const Schema))
+    found
 }
 
 /// A schema capsule's contents, or `None` (no exception) for any other object.
