@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from fasterapi.exceptions import HTTPException
+from fasterapi.requests import Request
+
 
 class SecurityBase:
     """A security scheme. ``model`` is its OpenAPI Security Scheme Object (a dict here, where
@@ -13,6 +16,25 @@ class SecurityBase:
 
     model: dict[str, Any]
     scheme_name: str
+
+
+class AuthorizationScheme(SecurityBase):
+    """A scheme whose credential is the ``Authorization`` header, handed over as it is (OAuth2
+    and OpenID Connect: checking it is the app's work, as in FastAPI); a missing one is
+    FastAPI's 401 (or None without ``auto_error``)."""
+
+    auto_error: bool
+
+    def make_not_authenticated_error(self) -> HTTPException:
+        return HTTPException(status_code=401, detail="Not authenticated", headers={"WWW-Authenticate": "Bearer"})
+
+    def __call__(self, request: Request) -> str | None:
+        authorization = first_header(request, "authorization")
+        if not authorization:
+            if self.auto_error:
+                raise self.make_not_authenticated_error()
+            return None
+        return authorization
 
 
 def first_header(request: Any, name: str) -> str | None:

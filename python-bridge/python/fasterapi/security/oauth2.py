@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fasterapi.exceptions import HTTPException
 from fasterapi.params import Form
 from fasterapi.requests import Request
-from fasterapi.security.base import SecurityBase, first_header, without_none
+from fasterapi.security.base import AuthorizationScheme, first_header, without_none
 from fasterapi.security.scopes import SecurityScopes
 from fasterapi.security.utils import get_authorization_scheme_param
 
@@ -60,7 +60,7 @@ class OAuth2PasswordRequestFormStrict(OAuth2PasswordRequestForm):
                          client_id=client_id, client_secret=client_secret)
 
 
-class OAuth2(SecurityBase):
+class OAuth2(AuthorizationScheme):
     """OAuth2 with the given ``flows`` (the OpenAPI OAuth Flows Object, as a dict)."""
 
     def __init__(self, *, flows: dict[str, dict[str, Any]] | None = None, scheme_name: str | None = None,
@@ -68,17 +68,6 @@ class OAuth2(SecurityBase):
         self.model = without_none(type="oauth2", description=description, flows=_flows(flows or {}))
         self.scheme_name = scheme_name or type(self).__name__
         self.auto_error = auto_error
-
-    def make_not_authenticated_error(self) -> HTTPException:
-        return HTTPException(status_code=401, detail="Not authenticated", headers={"WWW-Authenticate": "Bearer"})
-
-    def __call__(self, request: Request) -> str | None:
-        authorization = first_header(request, "authorization")
-        if not authorization:
-            if self.auto_error:
-                raise self.make_not_authenticated_error()
-            return None
-        return authorization
 
 
 class _BearerToken(OAuth2):
