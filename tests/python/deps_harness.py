@@ -35,6 +35,7 @@ import fasterapi.security  # noqa: E402
 from fasterapi import _native  # noqa: E402
 from fasterapi.encoders import encode_fallback  # noqa: E402
 from fasterapi.responses import Response  # noqa: E402
+from tests.python import conftest  # noqa: E402
 
 FRAMEWORK_NAMES = ("Depends", "Security", "HTTPException", "Request", "Query", "Header", "Cookie", "Body", "Form", "Path", "APIRouter")
 PYDANTIC_NAMES = ("BaseModel",)
@@ -47,27 +48,8 @@ SECURITY_NAMES = (
 _counter = itertools.count()
 
 
-@dataclass
-class FakeRequest:
-    """What route handlers read of ``fasterapi._native.Request`` (which Python cannot make)."""
-
-    method: str = "GET"
-    path: str = "/"
-    query_string: bytes = b""
-    headers: list = field(default_factory=list)
-    body: bytes = b""
-    path_params: dict = field(default_factory=dict)
-    http_version: str = "1.1"
-    client: Any = ("127.0.0.1", 50000)
-    server: Any = ("127.0.0.1", 8000)
-    scheme: str = "http"
-
-    @property
-    def raw_path(self) -> bytes:
-        return self.path.encode()
-
-    def header_values(self, name: str) -> list[str]:
-        return [v for k, v in self.headers if k == name.lower()]
+class FakeRequest(conftest.FakeRequest):
+    """conftest's stand-in for ``fasterapi._native.Request``, keeping after-send hooks."""
 
     def after_send(self, hook: Any) -> None:
         """What the bridge keeps for after the response (``_after_send``); run by ``_settled``."""
